@@ -1,0 +1,92 @@
+//! The smallest secure API: a public health check, a login that mints a token, and a route
+//! that needs it. Run it with `cargo run --release --example hello`, then:
+//!
+//! ```text
+//! curl -s localhost:3000/health
+//! TOKEN=$(curl -s -X POST localhost:3000/login -H 'content-type: application/json' \
+//!     -d '{"name":"ada"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+//! curl -s localhost:3000/api/v1/me -H "authorization: Bearer $TOKEN"
+//! curl -s localhost:3000/api/v1/me          # 401 {"error":"Authentication required",...}
+//! ```
+
+use std::net::SocketAddr;
+
+use secure_api::SecurityConfig;
+use secure_api::auth::{AuthConfig, TokenRequest};
+use secure_api::prelude::*;
+use secure_api::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+}
+
+#[secure(public)]
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[derive(Deserialize)]
+struct Login {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Token {
+    token: String,
+    #[serde(rename = "expiresIn")]
+    expires_in: u64,
+}
+
+/// A stand-in login that trusts the name it is given: the flagship `blog` example checks
+/// passwords. It shows that the config which verifies tokens also mints them.
+#[secure(public)]
+async fn login(State(auth): State<AuthConfig>, Json(login): Json<Login>) -> ApiResult<Json<Token>> {
+    let minted = auth.mint(&TokenRequest::new(login.name))?;
+    Ok(Json(Token {
+        token: minted.token,
+        expires_in: minted.expires_in,
+    }))
+}
+
+#[derive(Serialize)]
+struct Me {
+    id: String,
+}
+
+#[secure(auth)]
+async fn me(user: AuthUser) -> Json<Me> {
+    Json(Me {
+        id: user.id().to_owned(),
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let config = SecurityConfig::from_env()?;
+    let app = secure_api::Router::new()
+        .route("/health", get(health))
+        .route("/login", post(login))
+        .route("/api/v1/me", get(me))
+        .with_state(config.auth().clone())
+        .with_config(config);
+
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await?;
+    Ok(())
+}

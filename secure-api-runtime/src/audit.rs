@@ -1,0 +1,115 @@
+//! The audit record: one structured `tracing` event per request, target `secure_api::audit`.
+//!
+//! The record names who did what and what the framework decided; it never holds a token, a
+//! password, a body or a query string. Client-controlled text (the path of an unknown route) is
+//! recorded as a structured field, which every `tracing` formatter escapes, so a newline in it
+//! cannot forge a line.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+
+/// The target of audit events, for filtering: `RUST_LOG=secure_api::audit=info`.
+pub const AUDIT_TARGET: &str = "secure_api::audit";
+
+/// What the framework decided about a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Decision {
+    /// The policy let the request through to the handler.
+    Allowed,
+    /// No credentials, or credentials that failed verification (`401`).
+    Unauthenticated,
+    /// Authenticated but not permitted (`403`).
+    Forbidden,
+    /// The route or resource does not exist, or is hidden from this caller (`404`).
+    NotFound,
+    /// Refused by a rate limit (`429`).
+    RateLimited,
+    /// The request could not be read or failed validation (`400`, `405`, `413`, `415`).
+    InvalidInput,
+    /// The server failed (`5xx`).
+    Error,
+}
+
+impl Decision {
+    /// The name written in the audit record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Allowed => "allowed",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::RateLimited => "rate_limited",
+            Self::InvalidInput => "invalid_input",
+            Self::Error => "error",
+        }
+    }
+
+    /// The decision implied by a status when no error report says more.
+    pub(crate) fn from_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            401 => Self::Unauthenticated,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            429 => Self::RateLimited,
+            400..=499 => Self::InvalidInput,
+            500..=599 => Self::Error,
+            _ => Self::Allowed,
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Per-request facts that the pipeline learns deep inside and the audit record needs at the end.
+///
+/// It travels in the request's extensions; the security layer keeps a second handle.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AuditContext {
+    user_id: Arc<OnceLock<Arc<str>>>,
+}
+
+impl AuditContext {
+    /// Records the verified user id (the first verification wins; later ones are the same token).
+    pub(crate) fn set_user(&self, id: &Arc<str>) {
+        let _ = self.user_id.set(Arc::clone(id));
+    }
+
+    pub(crate) fn user_id(&self) -> Option<&str> {
+        self.user_id.get().map(|id| &**id)
+    }
+}
+
+/// Everything one audit record holds.
+pub(crate) struct AuditRecord<'a> {
+    pub(crate) request_id: &'a str,
+    pub(crate) method: &'a Method,
+    pub(crate) route: &'a str,
+    pub(crate) status: StatusCode,
+    pub(crate) user_id: Option<&'a str>,
+    pub(crate) decision: Decision,
+    pub(crate) latency: Duration,
+}
+
+/// Writes one audit record.
+pub(crate) fn record(event: &AuditRecord<'_>) {
+    let latency_us = u64::try_from(event.latency.as_micros()).unwrap_or(u64::MAX);
+    tracing::info!(
+        target: AUDIT_TARGET,
+        request_id = event.request_id,
+        method = event.method.as_str(),
+        route = event.route,
+        status = event.status.as_u16(),
+        user_id = event.user_id,
+        decision = event.decision.as_str(),
+        latency_us,
+        "request"
+    );
+}

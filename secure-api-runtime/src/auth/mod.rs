@@ -1,0 +1,27 @@
+//! Authentication: bearer JWTs verified with algorithms pinned to configured keys.
+//!
+//! - [`JwtKey`]: one key, pinned to one algorithm (`HS256`/`384`/`512`, `RS*`, `PS*`, `ES256`/`384`, `EdDSA`);
+//!   HMAC secrets shorter than the hash are refused when the key is made.
+//! - [`AuthConfig`]: the key set (chosen by `kid`, never by a token's own key headers), issuer,
+//!   audience, leeway, claim names, token lifetime and revocation store. It also mints tokens.
+//! - [`AuthUser`]: the verified caller, as an extractor.
+//!
+//! Verification requires `exp` and `sub`, checks `nbf` and refuses an `iat` in the future, each
+//! within the leeway; requires `iss` and `aud` exactly when they are configured; and refuses a
+//! revoked `jti`. Every failure answers the same `401 {"error":"Invalid token"}` with
+//! `WWW-Authenticate: Bearer`; the reason is logged with the request id.
+
+mod config;
+mod key;
+mod revocation;
+mod token;
+mod user;
+
+pub use config::{AuthConfig, AuthConfigBuilder, ClaimNames, DEFAULT_LEEWAY, DEFAULT_TOKEN_TTL};
+pub use jsonwebtoken::Algorithm;
+pub use key::{JwtKey, MIN_HMAC_SECRET_BYTES};
+pub use revocation::{MemoryRevocations, RevocationStore, StoreError, StoreFuture};
+pub use token::{MintError, MintedToken, TokenRequest};
+pub use user::{AuthUser, NoClaims};
+
+pub(crate) use user::authenticate;

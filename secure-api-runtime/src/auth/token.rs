@@ -1,0 +1,301 @@
+//! Verifying a bearer token into an [`Identity`], and minting tokens with the same config.
+//!
+//! jsonwebtoken checks the signature (with the one algorithm pinned to the key), `exp`, `nbf`,
+//! `iss` and `aud`. This module adds what it leaves out: keys chosen by `kid` from the configured
+//! set only, headers that point elsewhere for keys refused, `iat` in the future refused, the shape
+//! of `sub`, roles and scopes checked, and revoked ids refused.
+
+use std::fmt;
+use std::sync::Arc;
+
+use jsonwebtoken::{Header, TokenData};
+use serde_json::{Map, Value};
+
+use super::config::{AuthConfig, VerificationKey};
+use super::revocation::unix_now;
+use crate::error::ApiError;
+
+/// A verified token: who, with which roles and scopes, and every claim.
+#[derive(Debug)]
+pub(crate) struct Identity {
+    pub(crate) subject: Arc<str>,
+    pub(crate) roles: Vec<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) token_id: Option<String>,
+    pub(crate) expires_at: u64,
+    pub(crate) claims: Value,
+}
+
+impl AuthConfig {
+    /// Verifies a bearer token (the text after `Bearer `).
+    ///
+    /// Every failure is the same `401 Invalid token` for the client; the reason is attached to
+    /// the error for the log.
+    pub(crate) async fn verify(&self, token: &str) -> Result<Identity, ApiError> {
+        let identity = self.verify_signed(token)?;
+        if let Some(jti) = &identity.token_id {
+            match self.inner.revocations.is_revoked(jti).await {
+                Ok(false) => {}
+                Ok(true) => return Err(ApiError::invalid_token("token has been revoked")),
+                Err(error) => return Err(ApiError::unavailable().with_reason(error.to_string())),
+            }
+        }
+        Ok(identity)
+    }
+
+    /// Everything but the revocation check, which may need I/O.
+    fn verify_signed(&self, token: &str) -> Result<Identity, ApiError> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|e| ApiError::invalid_token(format!("unreadable token header: {e}")))?;
+        refuse_foreign_key_headers(&header)?;
+        let key = self.key_for(&header)?;
+        let TokenData { claims, .. } =
+            jsonwebtoken::decode::<Map<String, Value>>(token, &key.key.decoding, &key.validation)
+                .map_err(|e| ApiError::invalid_token(format!("token rejected: {e}")))?;
+        self.identity_from(claims)
+    }
+
+    /// The key for this token: the one its `kid` names, or the only key when it names none.
+    fn key_for(&self, header: &Header) -> Result<&VerificationKey, ApiError> {
+        match (&header.kid, self.inner.keys.as_slice()) {
+            (Some(kid), keys) => keys
+                .iter()
+                .find(|k| k.key.kid.as_deref() == Some(kid.as_str()))
+                .ok_or_else(|| ApiError::invalid_token("token names an unknown kid")),
+            (None, [only]) => Ok(only),
+            (None, _) => Err(ApiError::invalid_token(
+                "token has no kid and several keys are configured",
+            )),
+        }
+    }
+
+    fn identity_from(&self, claims: Map<String, Value>) -> Result<Identity, ApiError> {
+        let now = unix_now();
+        // jsonwebtoken leaves `iat` alone; a token issued in the future is forged or from a
+        // badly wrong clock, and is refused either way.
+        match claims.get("iat") {
+            None => {}
+            Some(iat) => match iat.as_u64() {
+                Some(iat) if iat <= now + self.inner.leeway.as_secs() => {}
+                Some(_) => return Err(ApiError::invalid_token("token `iat` is in the future")),
+                None => return Err(ApiError::invalid_token("token `iat` is not a number")),
+            },
+        }
+        let subject = match claims.get("sub") {
+            Some(Value::String(sub)) if !sub.is_empty() => Arc::from(sub.as_str()),
+            _ => {
+                return Err(ApiError::invalid_token(
+                    "token `sub` is not a non-empty string",
+                ));
+            }
+        };
+        let expires_at = claims
+            .get("exp")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| ApiError::invalid_token("token `exp` is not a number"))?;
+        let token_id = match claims.get("jti") {
+            None => None,
+            Some(Value::String(jti)) => Some(jti.clone()),
+            Some(_) => return Err(ApiError::invalid_token("token `jti` is not a string")),
+        };
+        let roles = match claims.get(&self.inner.claims.roles) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(value) => string_list(value).ok_or_else(|| {
+                ApiError::invalid_token("token roles claim is not a string array")
+            })?,
+        };
+        let scopes = match claims.get(&self.inner.claims.scope) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::String(scope)) => scope.split_whitespace().map(String::from).collect(),
+            Some(value) => string_list(value)
+                .ok_or_else(|| ApiError::invalid_token("token scope claim is malformed"))?,
+        };
+        Ok(Identity {
+            subject,
+            roles,
+            scopes,
+            token_id,
+            expires_at,
+            claims: Value::Object(claims),
+        })
+    }
+}
+
+/// A token may point at keys elsewhere (`jku`, `x5u`) or carry its own (`jwk`, `x5c`). Keys come
+/// only from the configured set, so such a token is refused outright rather than half-trusted;
+/// so is a `crit` header, whose extensions this verifier cannot honour (RFC 7515 §4.1.11).
+fn refuse_foreign_key_headers(header: &Header) -> Result<(), ApiError> {
+    let foreign = [
+        ("jku", header.jku.is_some()),
+        ("jwk", header.jwk.is_some()),
+        ("x5u", header.x5u.is_some()),
+        ("x5c", header.x5c.is_some()),
+        ("crit", header.crit.is_some()),
+    ];
+    match foreign.iter().find(|(_, present)| *present) {
+        Some((name, _)) => Err(ApiError::invalid_token(format!(
+            "token header `{name}` is not accepted"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn string_list(value: &Value) -> Option<Vec<String>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|item| item.as_str().map(String::from))
+        .collect()
+}
+
+/// What to put in a minted token, beyond the registered claims the config sets.
+///
+/// ```
+/// use secure_api::auth::TokenRequest;
+///
+/// let request = TokenRequest::new("user-42").role("admin").scope("posts:write");
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct TokenRequest {
+    subject: String,
+    roles: Vec<String>,
+    scopes: Vec<String>,
+    extra: Map<String, Value>,
+}
+
+impl TokenRequest {
+    /// A token for `subject` (the `sub` claim: the user id).
+    pub fn new(subject: impl Into<String>) -> Self {
+        Self {
+            subject: subject.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Adds a role.
+    pub fn role(mut self, role: impl Into<String>) -> Self {
+        self.roles.push(role.into());
+        self
+    }
+
+    /// Adds roles.
+    pub fn roles<I: IntoIterator<Item = R>, R: Into<String>>(mut self, roles: I) -> Self {
+        self.roles.extend(roles.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds a scope.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scopes.push(scope.into());
+        self
+    }
+
+    /// Adds a claim of the application's own. The registered claims (`sub`, `exp`, `iat`,
+    /// `nbf`, `jti`, `iss`, `aud`) and the role and scope claims are the config's and win.
+    pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+}
+
+/// A freshly minted token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MintedToken {
+    /// The compact JWT, for the `Authorization: Bearer` header.
+    pub token: String,
+    /// Its random id (`jti`), which revocation uses.
+    pub token_id: String,
+    /// When it expires, in seconds since the Unix epoch.
+    pub expires_at: u64,
+    /// Its lifetime in seconds (`expires_in` of an OAuth token response).
+    pub expires_in: u64,
+}
+
+impl fmt::Debug for MintedToken {
+    // A token is a credential: never print it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MintedToken")
+            .field("token", &"[redacted]")
+            .field("token_id", &self.token_id)
+            .field("expires_at", &self.expires_at)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+/// Minting failed: the config has no signing key, or the key refused to sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MintError(String);
+
+impl fmt::Display for MintError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot mint a token: {}", self.0)
+    }
+}
+
+impl std::error::Error for MintError {}
+
+impl AuthConfig {
+    /// Mints a token with `sub`, `iat`, `nbf`, `exp` (now plus the configured lifetime), a
+    /// random `jti`, `iss` and `aud` when configured, and the request's roles, scopes and claims,
+    /// signed with the first key that can sign.
+    pub fn mint(&self, request: &TokenRequest) -> Result<MintedToken, MintError> {
+        let signer = self
+            .inner
+            .keys
+            .iter()
+            .find(|k| k.key.can_sign())
+            .ok_or_else(|| MintError("no configured key can sign".into()))?;
+        let now = unix_now();
+        let expires_in = self.inner.token_ttl.as_secs();
+        let expires_at = now + expires_in;
+        let token_id = uuid::Uuid::new_v4().to_string();
+
+        let mut claims = request.extra.clone();
+        if !request.roles.is_empty() {
+            claims.insert(
+                self.inner.claims.roles.clone(),
+                request.roles.clone().into(),
+            );
+        }
+        if !request.scopes.is_empty() {
+            claims.insert(
+                self.inner.claims.scope.clone(),
+                request.scopes.join(" ").into(),
+            );
+        }
+        claims.insert("sub".into(), request.subject.clone().into());
+        claims.insert("iat".into(), now.into());
+        claims.insert("nbf".into(), now.into());
+        claims.insert("exp".into(), expires_at.into());
+        claims.insert("jti".into(), token_id.clone().into());
+        if let Some(issuer) = &self.inner.issuer {
+            claims.insert("iss".into(), issuer.clone().into());
+        }
+        if let Some(audience) = &self.inner.audience {
+            claims.insert("aud".into(), audience.clone().into());
+        }
+
+        let mut header = Header::new(signer.key.algorithm);
+        header.kid.clone_from(&signer.key.kid);
+        let encoding = signer
+            .key
+            .encoding
+            .as_ref()
+            .ok_or_else(|| MintError("no configured key can sign".into()))?;
+        let token = jsonwebtoken::encode(&header, &claims, encoding)
+            .map_err(|e| MintError(e.to_string()))?;
+        Ok(MintedToken {
+            token,
+            token_id,
+            expires_at,
+            expires_in,
+        })
+    }
+
+    /// Revokes a token by its id until its expiry: every instance sharing the store refuses it.
+    pub async fn revoke(&self, token_id: &str, expires_at: u64) -> Result<(), super::StoreError> {
+        self.inner.revocations.revoke(token_id, expires_at).await
+    }
+}

@@ -1,0 +1,106 @@
+//! [`Extract`]: the wrapper `#[secure]` puts around every argument of a handler, so that no
+//! extractor's own rejection text (serde's messages, type names, positions) reaches a client.
+
+use std::any::{Any, type_name};
+
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::response::IntoResponse;
+use http::StatusCode;
+use http::request::Parts;
+
+use crate::error::ApiError;
+
+/// Runs the extractor `T` and turns its rejection into a generic [`ApiError`] of the same class:
+/// `400` for unreadable input, `413`, `415`, a bad path parameter as `404` (as if the resource
+/// did not exist), and `500` for an extractor that failed on the server side. The rejection's
+/// own text is logged, never sent. Rejections that already are [`ApiError`]s pass unchanged.
+pub struct Extract<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Extract<T>
+where
+    S: Send + Sync,
+    T: FromRequestParts<S>,
+    T::Rejection: 'static,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        T::from_request_parts(parts, state)
+            .await
+            .map(Extract)
+            .map_err(generic_rejection)
+    }
+}
+
+impl<S, T> FromRequest<S> for Extract<T>
+where
+    S: Send + Sync,
+    T: FromRequest<S>,
+    T::Rejection: 'static,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        T::from_request(request, state)
+            .await
+            .map(Extract)
+            .map_err(generic_rejection)
+    }
+}
+
+/// Maps any rejection to the generic error of its class.
+fn generic_rejection<R: IntoResponse + 'static>(rejection: R) -> ApiError {
+    let mut slot = Some(rejection);
+    if let Some(error) = (&mut slot as &mut dyn Any)
+        .downcast_mut::<Option<ApiError>>()
+        .and_then(Option::take)
+    {
+        return error;
+    }
+    let Some(rejection) = slot else {
+        return ApiError::bad_request();
+    };
+    let reason = format!(
+        "{} rejected the request: {}",
+        type_name::<R>(),
+        detail(&rejection)
+    );
+    // A path parameter that does not parse names no resource: answer as for a missing one, so
+    // ids cannot be probed by their format.
+    if (&rejection as &dyn Any).is::<PathRejection>() {
+        return ApiError::not_found().with_reason(reason);
+    }
+    let error = match rejection.into_response().status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::unsupported_media_type(),
+        StatusCode::UNAUTHORIZED => ApiError::unauthenticated(),
+        StatusCode::FORBIDDEN => ApiError::forbidden(),
+        StatusCode::NOT_FOUND => ApiError::not_found(),
+        status if status.is_server_error() => return ApiError::internal(reason),
+        _ => ApiError::bad_request(),
+    };
+    error.with_reason(reason)
+}
+
+/// What went wrong, for the log. Never the rejection's own text: serde's messages quote the
+/// submitted value ("invalid type: string \"hunter2\""), which may be a password.
+fn detail(rejection: &dyn Any) -> &'static str {
+    if let Some(r) = rejection.downcast_ref::<JsonRejection>() {
+        match r {
+            JsonRejection::JsonDataError(_) => "JSON body does not fit the expected type",
+            JsonRejection::JsonSyntaxError(_) => "JSON body is not valid JSON",
+            JsonRejection::MissingJsonContentType(_) => "Content-Type is not application/json",
+            JsonRejection::BytesRejection(_) => "body could not be read",
+            _ => "JSON body rejected",
+        }
+    } else if rejection.is::<QueryRejection>() {
+        "query string does not fit the expected type"
+    } else if rejection.is::<FormRejection>() {
+        "form body rejected"
+    } else if rejection.is::<PathRejection>() {
+        "path parameter does not fit the expected type"
+    } else {
+        "extractor rejected the request"
+    }
+}

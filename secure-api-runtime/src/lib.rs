@@ -1,0 +1,50 @@
+//! The runtime of `secure-api`: the request pipeline that `#[secure(...)]` handlers run on.
+//!
+//! Use it through the `secure-api` crate, which re-exports everything here with the macros.
+//! Read top-down, the modules are the request's path:
+//!
+//! ```text
+//! routing            the secure router (knows every route's policy, builds the stack)
+//! pipeline           steps 2-6 of the request pipeline for one policy
+//! policy             what a route declared
+//! auth  extract      one concern each
+//! error config audit transport handler   the ground floor
+//! ```
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod error;
+mod extract;
+mod handler;
+mod pipeline;
+pub mod policy;
+pub mod routing;
+mod transport;
+
+pub use auth::AuthUser;
+pub use config::{Mode, SecurityConfig};
+pub use error::{ApiError, ApiResult, ConfigError};
+pub use handler::SecureHandler;
+pub use routing::Router;
+pub use transport::{REQUEST_ID_HEADER, RequestId};
+
+/// The runtime's part of `secure_api::prelude`.
+pub mod prelude {
+    pub use crate::{ApiError, ApiResult, AuthUser};
+    pub use axum::Json;
+    pub use axum::extract::{Path, Query, State};
+    pub use http::StatusCode;
+}
+
+/// Items generated code names through `::secure_api::__private`. Not a public API: anything here
+/// may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::extract::Extract;
+    pub use crate::handler::Secured;
+    pub use crate::pipeline::Guard;
+    pub use crate::policy::{Policy, RoutePolicy};
+    pub use axum;
+    pub use http;
+}

@@ -1,0 +1,226 @@
+//! The secure router: axum's `Router`, but every route has a declared policy.
+//!
+//! [`Router`] and [`get`], [`post`], [`put`], [`patch`], [`delete`] mirror axum's names, so
+//! moving an app over is a change of imports. What is missing is missing on purpose: there is no
+//! `route_service`, `nest_service` or `fallback`, because a service or fallback of one's own would
+//! answer clients around the policy check. Unknown paths answer the framework's JSON `404`, and
+//! a method a path does not serve answers `405` with `Allow`.
+
+mod method;
+
+use std::convert::Infallible;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::response::IntoResponse;
+use axum::routing::Route;
+use http::Method;
+use tower::{Layer, Service};
+
+pub use method::{MethodRouter, delete, get, patch, post, put};
+
+use crate::config::SecurityConfig;
+use crate::error::ApiError;
+use crate::policy::Policy;
+use crate::transport::SecurityLayer;
+
+/// A route of the secure router, as the inventory lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteInfo {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template, with nesting prefixes (`/api/v1/posts/{id}`).
+    pub path: String,
+    /// The declared policy.
+    pub policy: Policy,
+}
+
+/// A router that only takes `#[secure]` handlers.
+///
+/// ```
+/// use secure_api::prelude::*;
+/// use secure_api::routing::get;
+///
+/// #[secure(public)]
+/// async fn health() -> &'static str { "ok" }
+///
+/// let app: secure_api::Router = secure_api::Router::new().route("/health", get(health));
+/// assert_eq!(app.routes()[0].path, "/health");
+/// ```
+///
+/// A handler without a policy does not compile:
+///
+/// ```compile_fail,E0277
+/// use secure_api::routing::get;
+///
+/// async fn health() -> &'static str { "ok" }
+///
+/// let app: secure_api::Router = secure_api::Router::new().route("/health", get(health));
+/// //                                                       ^^^^^^ `fn() -> ... {health}` has no security policy
+/// ```
+#[must_use]
+pub struct Router<S = ()> {
+    inner: axum::Router<S>,
+    routes: Vec<RouteInfo>,
+    config: Option<SecurityConfig>,
+}
+
+impl<S> Default for Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    /// An empty router. Give it a config with [`with_config`](Self::with_config); without one,
+    /// it reads [`SecurityConfig::from_env`] when it is turned into a service.
+    pub fn new() -> Self {
+        Self {
+            inner: axum::Router::new(),
+            routes: Vec::new(),
+            config: None,
+        }
+    }
+
+    /// Routes `path` to the `#[secure]` handlers of `method_router`.
+    ///
+    /// # Panics
+    ///
+    /// Like axum, on an invalid path or one already routed for the same method.
+    pub fn route(mut self, path: &str, method_router: MethodRouter<S>) -> Self {
+        self.routes.extend(
+            method_router
+                .policies
+                .into_iter()
+                .map(|(method, policy)| RouteInfo {
+                    method,
+                    path: path.to_owned(),
+                    policy,
+                }),
+        );
+        self.inner = self.inner.route(path, method_router.inner);
+        self
+    }
+
+    /// Serves `router`'s routes under the prefix `path` (`/api/v1`).
+    ///
+    /// # Panics
+    ///
+    /// Like axum, on an invalid prefix.
+    pub fn nest(mut self, path: &str, router: Router<S>) -> Self {
+        let prefix = path.trim_end_matches('/');
+        self.routes
+            .extend(router.routes.into_iter().map(|route| RouteInfo {
+                path: format!("{prefix}{}", route.path),
+                ..route
+            }));
+        if self.config.is_none() {
+            self.config = router.config;
+        }
+        self.inner = self.inner.nest(path, router.inner);
+        self
+    }
+
+    /// Adds `other`'s routes to this router.
+    pub fn merge(mut self, other: Router<S>) -> Self {
+        self.routes.extend(other.routes);
+        if self.config.is_none() {
+            self.config = other.config;
+        }
+        self.inner = self.inner.merge(other.inner);
+        self
+    }
+
+    /// Wraps the routes added so far in a tower layer, as axum's `Router::layer` does. The
+    /// security envelope (request id, error shape, headers, audit) always stays outermost.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<Route> + Clone + Send + Sync + 'static,
+        L::Service: Service<Request> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        self.inner = self.inner.layer(layer);
+        self
+    }
+
+    /// Gives the router its state, as axum's `Router::with_state` does.
+    pub fn with_state<S2>(self, state: S) -> Router<S2> {
+        Router {
+            inner: self.inner.with_state(state),
+            routes: self.routes,
+            config: self.config,
+        }
+    }
+
+    /// Sets the security configuration.
+    pub fn with_config(mut self, config: SecurityConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Every route with its method and declared policy: the router's inventory. A route
+    /// without a policy cannot be added, so the list is complete.
+    pub fn routes(&self) -> &[RouteInfo] {
+        &self.routes
+    }
+}
+
+impl Router<()> {
+    /// The finished app as an axum router with the security envelope around every route.
+    /// Nothing can be added to it afterwards except by axum's own methods, which is why this
+    /// is crate-private: users get services, not a router to extend.
+    fn finish(self) -> axum::Router {
+        let config = self.config.unwrap_or_else(|| {
+            SecurityConfig::from_env()
+                .unwrap_or_else(|error| panic!("secure-api cannot start: {error}"))
+        });
+        let body_limit = config.body_limit();
+        self.inner
+            .fallback(not_found)
+            .layer(DefaultBodyLimit::max(body_limit))
+            .layer(SecurityLayer::new(config))
+    }
+
+    /// A `tower` service for the app, for tests (`ServiceExt::oneshot`) and custom servers.
+    ///
+    /// # Panics
+    ///
+    /// When no config was given and the environment's is invalid (production mode without a
+    /// secret); build it with [`SecurityConfig::from_env`] yourself to handle that error.
+    pub fn into_service(self) -> axum::routing::RouterIntoService<axum::body::Body> {
+        self.finish().into_service()
+    }
+
+    /// A make-service for `axum::serve`. Prefer
+    /// [`into_make_service_with_connect_info`](Self::into_make_service_with_connect_info),
+    /// which gives the pipeline the client's address.
+    ///
+    /// # Panics
+    ///
+    /// As [`into_service`](Self::into_service).
+    pub fn into_make_service(self) -> axum::routing::IntoMakeService<axum::Router> {
+        self.finish().into_make_service()
+    }
+
+    /// A make-service for `axum::serve` that records each connection's peer address.
+    ///
+    /// # Panics
+    ///
+    /// As [`into_service`](Self::into_service).
+    pub fn into_make_service_with_connect_info<C>(
+        self,
+    ) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, C> {
+        self.finish().into_make_service_with_connect_info()
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found().with_reason("no route matches the path")
+}

@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+
+pub use secure_api_macros::secure;
+pub use secure_api_runtime::{
+    ApiError, ApiResult, AuthUser, ConfigError, Mode, REQUEST_ID_HEADER, RequestId, Router,
+    SecureHandler, SecurityConfig, audit, auth, config, error, policy, routing,
+};
+
+/// One import for a handler module: the attribute, the caller, errors, and the axum items
+/// handlers commonly need.
+pub mod prelude {
+    pub use crate::secure;
+    pub use secure_api_runtime::prelude::*;
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use secure_api_runtime::__private::*;
+}

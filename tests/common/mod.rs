@@ -1,0 +1,266 @@
+//! Helpers shared by the integration tests: configs, token crafting, requests, log capture.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http_body_util::BodyExt;
+use secure_api::SecurityConfig;
+use secure_api::auth::{AuthConfig, JwtKey};
+use secure_api::prelude::StatusCode;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
+pub const ISSUER: &str = "secure-api-tests";
+pub const AUDIENCE: &str = "secure-api-tests-aud";
+
+pub const RSA_PRIVATE: &str = include_str!("../keys/rsa-private.pem");
+pub const RSA_PUBLIC: &str = include_str!("../keys/rsa-public.pem");
+pub const EC_PRIVATE: &str = include_str!("../keys/ec-private.pem");
+pub const EC_PUBLIC: &str = include_str!("../keys/ec-public.pem");
+pub const ED_PRIVATE: &str = include_str!("../keys/ed-private.pem");
+pub const ED_PUBLIC: &str = include_str!("../keys/ed-public.pem");
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// HS256 with issuer and audience required.
+pub fn hs256_config() -> SecurityConfig {
+    config_with(
+        AuthConfig::builder()
+            .key(JwtKey::hs256(SECRET).unwrap())
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .build()
+            .unwrap(),
+    )
+}
+
+pub fn config_with(auth: AuthConfig) -> SecurityConfig {
+    SecurityConfig::builder().auth(auth).build().unwrap()
+}
+
+/// Claims a valid token carries under [`hs256_config`].
+pub fn valid_claims() -> Value {
+    let now = now();
+    json!({
+        "sub": "user-1",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "roles": ["editor"],
+        "scope": "posts:read posts:write",
+    })
+}
+
+/// Signs `claims` with HS256 and [`SECRET`], with the given extra header fields.
+pub fn hs256_token(claims: &Value) -> String {
+    sign(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()).unwrap(),
+    )
+}
+
+pub fn sign(
+    header: &jsonwebtoken::Header,
+    claims: &Value,
+    key: &jsonwebtoken::EncodingKey,
+) -> String {
+    // Make sure a provider exists even if no config was built yet in this process.
+    let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
+        &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
+    );
+    jsonwebtoken::encode(header, claims, key).unwrap()
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A token assembled by hand: header and claims JSON, and a signature segment as given.
+pub fn raw_token(header: &Value, claims: &Value, signature: &str) -> String {
+    format!(
+        "{}.{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes()),
+        signature
+    )
+}
+
+/// What a client sees of a response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    /// The body without the per-request `requestId`, after checking it matches the header.
+    pub fn body_without_request_id(&self) -> Value {
+        let mut body = self.body.clone();
+        if let Some(object) = body.as_object_mut()
+            && let Some(id) = object.remove("requestId")
+        {
+            assert_eq!(Some(id.as_str().unwrap()), self.header("x-request-id"));
+        }
+        body
+    }
+}
+
+pub async fn send(app: secure_api::Router, request: http::Request<Body>) -> Reply {
+    let response = app.into_service().oneshot(request).await.unwrap();
+    read(response).await
+}
+
+pub async fn read(response: axum::response::Response) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+pub fn get_request(uri: &str) -> http::Request<Body> {
+    http::Request::get(uri).body(Body::empty()).unwrap()
+}
+
+pub fn get_with_token(uri: &str, token: &str) -> http::Request<Body> {
+    http::Request::get(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+pub fn post_json(uri: &str, body: &str) -> http::Request<Body> {
+    http::Request::post(uri)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+/// Every event the code under test logs on this thread, with its target and fields, while the
+/// guard lives. Use a current-thread runtime (`#[tokio::test]`'s default) so that spawned tasks
+/// log on the test's thread.
+///
+/// One global subscriber forwards each event to the capture of the thread it happens on. A
+/// thread-scoped subscriber (`set_default`) would be simpler, but tracing caches each call
+/// site's interest process-wide, and a test on another thread that hits a call site first can
+/// leave it disabled for everyone.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<Event>>>);
+
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub target: String,
+    pub fields: serde_json::Map<String, Value>,
+}
+
+impl Captured {
+    pub fn install(&self) -> CaptureGuard {
+        use tracing_subscriber::layer::SubscriberExt;
+        static GLOBAL: std::sync::Once = std::sync::Once::new();
+        GLOBAL.call_once(|| {
+            tracing::subscriber::set_global_default(
+                tracing_subscriber::registry().with(CaptureLayer),
+            )
+            .expect("no other global subscriber in the tests");
+        });
+        SINK.with(|sink| *sink.borrow_mut() = Some(self.clone()));
+        CaptureGuard
+    }
+
+    pub fn events(&self, target: &str) -> Vec<Event> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.target == target)
+            .cloned()
+            .collect()
+    }
+
+    /// Everything logged, as one text, to search for leaks.
+    pub fn all_text(&self) -> String {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{} {}", e.target, Value::Object(e.fields.clone())))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+thread_local! {
+    static SINK: std::cell::RefCell<Option<Captured>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Stops capturing on this thread when dropped.
+pub struct CaptureGuard;
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        SINK.with(|sink| *sink.borrow_mut() = None);
+    }
+}
+
+struct CaptureLayer;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CaptureLayer {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let Some(captured) = SINK.with(|sink| sink.borrow().clone()) else {
+            return;
+        };
+        let mut fields = serde_json::Map::new();
+        event.record(&mut FieldVisitor(&mut fields));
+        captured.0.lock().unwrap().push(Event {
+            target: event.metadata().target().to_owned(),
+            fields,
+        });
+    }
+}
+
+struct FieldVisitor<'a>(&'a mut serde_json::Map<String, Value>);
+
+impl tracing::field::Visit for FieldVisitor<'_> {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+    fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+    fn record_i64(&mut self, field: &tracing::field::Field, value: i64) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0
+            .insert(field.name().to_owned(), format!("{value:?}").into());
+    }
+}
