@@ -1,4 +1,6 @@
 #![doc = include_str!("../README.md")]
+// The crate docs are the README, prose written for people, not code identifiers.
+#![allow(clippy::doc_markdown)]
 
 pub use secure_api_macros::secure;
 pub use secure_api_runtime::{

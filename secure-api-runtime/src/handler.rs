@@ -7,7 +7,10 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
 
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::handler::Handler;
 use axum::response::{IntoResponse, Response};
 
 use crate::policy::RoutePolicy;
@@ -46,36 +49,146 @@ pub trait SecureHandler<T, S>: Clone + Send + Sync + Sized + 'static {
     type Policy: RoutePolicy;
 }
 
+/// A handler whose arguments can all be extracted from a request to a router with state `S`.
+///
+/// The router checks this apart from [`SecureHandler`], so each failure names its own problem:
+/// a missing policy there, an argument that is no extractor here.
+#[diagnostic::on_unimplemented(
+    message = "an argument of `{Self}` cannot be extracted from a request",
+    label = "not every argument of this handler is an extractor for this router",
+    note = "each argument must implement `FromRequestParts` (the last one may implement `FromRequest` instead) for the router's state; `State<T>` needs the router's state to be `T` or to implement `FromRef`"
+)]
+pub trait ExtractableHandler<T, S>: Clone + Send + Sync + Sized + 'static {
+    /// The handler as axum routes it.
+    #[doc(hidden)]
+    type Route: Handler<T, S>;
+
+    /// Wraps the handler for axum.
+    #[doc(hidden)]
+    fn into_route(self) -> Self::Route;
+}
+
+/// A `#[secure]` handler as axum routes it: the router's own `Handler` implementation, so the
+/// bounds a route checks are [`SecureHandler`] and [`ExtractableHandler`], not axum's generic one.
+#[derive(Clone)]
+pub struct SecureRoute<F>(F);
+
 macro_rules! impl_secure_handler {
-    ($($arg:ident),+) => {
-        impl<F, Fut, R, P, S, M, $($arg,)+> SecureHandler<(M, $($arg,)+), S> for F
+    ([$($part:ident),*], $last:ident) => {
+        impl<F, Fut, R, P, S, M, $($part,)* $last> SecureHandler<(M, $($part,)* $last,), S> for F
         where
-            F: FnOnce($($arg,)+) -> Fut + Clone + Send + Sync + 'static,
+            F: FnOnce($($part,)* $last) -> Fut + Clone + Send + Sync + 'static,
             Fut: Future<Output = Secured<R, P>> + Send,
             P: RoutePolicy,
         {
             type Policy = P;
         }
+
+        impl<F, Fut, S, M, $($part,)* $last> ExtractableHandler<(M, $($part,)* $last,), S> for F
+        where
+            F: FnOnce($($part,)* $last) -> Fut + Clone + Send + Sync + 'static,
+            Fut: Future + Send,
+            Fut::Output: IntoResponse,
+            S: Send + Sync + 'static,
+            $($part: FromRequestParts<S> + Send,)*
+            $last: FromRequest<S, M> + Send,
+        {
+            type Route = SecureRoute<F>;
+
+            fn into_route(self) -> SecureRoute<F> {
+                SecureRoute(self)
+            }
+        }
+
+        impl<F, Fut, S, M, $($part,)* $last> Handler<(M, $($part,)* $last,), S> for SecureRoute<F>
+        where
+            F: FnOnce($($part,)* $last) -> Fut + Clone + Send + Sync + 'static,
+            Fut: Future + Send,
+            Fut::Output: IntoResponse,
+            S: Send + Sync + 'static,
+            $($part: FromRequestParts<S> + Send,)*
+            $last: FromRequest<S, M> + Send,
+        {
+            type Future = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+            #[allow(non_snake_case, unused_mut)]
+            fn call(self, request: Request, state: S) -> Self::Future {
+                // As axum's own handlers: every argument but the last from the parts, in order
+                // (the policy guard is the first), then the last one from the whole request.
+                Box::pin(async move {
+                    let (mut parts, body) = request.into_parts();
+                    $(
+                        let $part = match $part::from_request_parts(&mut parts, &state).await {
+                            Ok(value) => value,
+                            Err(rejection) => return rejection.into_response(),
+                        };
+                    )*
+                    let request = Request::from_parts(parts, body);
+                    let $last = match $last::from_request(request, &state).await {
+                        Ok(value) => value,
+                        Err(rejection) => return rejection.into_response(),
+                    };
+                    (self.0)($($part,)* $last).await.into_response()
+                })
+            }
+        }
     };
 }
 
-impl_secure_handler!(T1);
-impl_secure_handler!(T1, T2);
-impl_secure_handler!(T1, T2, T3);
-impl_secure_handler!(T1, T2, T3, T4);
-impl_secure_handler!(T1, T2, T3, T4, T5);
-impl_secure_handler!(T1, T2, T3, T4, T5, T6);
-impl_secure_handler!(T1, T2, T3, T4, T5, T6, T7);
-impl_secure_handler!(T1, T2, T3, T4, T5, T6, T7, T8);
-impl_secure_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9);
-impl_secure_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10);
-impl_secure_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11);
-impl_secure_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
-impl_secure_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13);
-impl_secure_handler!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14);
+// A handler without arguments never comes from `#[secure]`, which adds the guard; this impl lets
+// a plain one pass the extractor check, so that its only error is the missing policy.
+impl<F, Fut, S> ExtractableHandler<((),), S> for F
+where
+    F: FnOnce() -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future + Send,
+    Fut::Output: IntoResponse,
+    S: Send + Sync + 'static,
+{
+    type Route = SecureRoute<F>;
+
+    fn into_route(self) -> SecureRoute<F> {
+        SecureRoute(self)
+    }
+}
+
+impl<F, Fut, S> Handler<((),), S> for SecureRoute<F>
+where
+    F: FnOnce() -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future + Send,
+    Fut::Output: IntoResponse,
+    S: Send + Sync + 'static,
+{
+    type Future = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+    fn call(self, _request: Request, _state: S) -> Self::Future {
+        Box::pin(async move { (self.0)().await.into_response() })
+    }
+}
+
+impl_secure_handler!([], T1);
+impl_secure_handler!([T1], T2);
+impl_secure_handler!([T1, T2], T3);
+impl_secure_handler!([T1, T2, T3], T4);
+impl_secure_handler!([T1, T2, T3, T4], T5);
+impl_secure_handler!([T1, T2, T3, T4, T5], T6);
+impl_secure_handler!([T1, T2, T3, T4, T5, T6], T7);
+impl_secure_handler!([T1, T2, T3, T4, T5, T6, T7], T8);
+impl_secure_handler!([T1, T2, T3, T4, T5, T6, T7, T8], T9);
+impl_secure_handler!([T1, T2, T3, T4, T5, T6, T7, T8, T9], T10);
+impl_secure_handler!([T1, T2, T3, T4, T5, T6, T7, T8, T9, T10], T11);
+impl_secure_handler!([T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11], T12);
+impl_secure_handler!([T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12], T13);
 impl_secure_handler!(
-    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15
+    [T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13],
+    T14
 );
 impl_secure_handler!(
-    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16
+    [T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14],
+    T15
+);
+impl_secure_handler!(
+    [
+        T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15
+    ],
+    T16
 );

@@ -25,7 +25,7 @@ mod transport;
 pub use auth::AuthUser;
 pub use config::{Mode, SecurityConfig};
 pub use error::{ApiError, ApiResult, ConfigError};
-pub use handler::SecureHandler;
+pub use handler::{ExtractableHandler, SecureHandler};
 pub use routing::Router;
 pub use transport::{REQUEST_ID_HEADER, RequestId};
 
