@@ -72,6 +72,8 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
     let (_, _, where_clause) = generics.split_for_impl();
     let turbofish = turbofish(generics);
 
+    // Only a handler already reported as not `async` lacks it; not awaiting keeps errors quiet.
+    let await_inner = signature.asyncness.map(|_| quote!(.await));
     let mut inner = function.clone();
     inner.attrs = inner_attrs.into_iter().cloned().collect();
     // A handler must be `async` for the router even when its body awaits nothing.
@@ -98,7 +100,7 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
             #(#outer_args),*
         ) -> ::secure_api::__private::Secured<#output, #policy_type> #where_clause {
             #inner
-            ::secure_api::__private::Secured::__new(#inner_name #turbofish(#(#call_args),*).await)
+            ::secure_api::__private::Secured::__new(#inner_name #turbofish(#(#call_args),*) #await_inner)
         }
     }
 }

@@ -15,8 +15,15 @@ pub(crate) fn expand(args: TokenStream, item: &TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let options = parse::options(args, &mut errors);
     let Ok(function) = syn::parse2::<syn::ItemFn>(item.clone()) else {
+        // Point at the item's head (`struct Health`), not its whole body.
+        let head: TokenStream = item
+            .clone()
+            .into_iter()
+            .take_while(|token| !matches!(token, proc_macro2::TokenTree::Group(_)))
+            .collect();
+        let span_of = if head.is_empty() { item.clone() } else { head };
         errors.push(syn::Error::new_spanned(
-            item,
+            span_of,
             "`#[secure]` goes on an `async fn` handler",
         ));
         let compile_errors = errors.to_compile_errors();

@@ -12,6 +12,9 @@ pub(crate) enum Access {
 /// The declared policy, checked.
 pub(crate) struct Policy {
     pub(crate) access: Access,
+    /// Whether the options were valid. When not, `access` is a stand-in that lets the handler
+    /// expand (so the router adds no error of its own) and checks that depend on it are skipped.
+    pub(crate) settled: bool,
 }
 
 /// A handler that can be rewritten: an `async fn` without receiver, with its checked policy.

@@ -18,6 +18,7 @@ const POLICY_HINT: &str = "write `#[secure(public)]` for a route anyone may call
 pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Policy {
     let fallback = Policy {
         access: Access::Authenticated,
+        settled: false,
     };
     let Some(options) = options else {
         return fallback;
@@ -31,6 +32,7 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
     }
 
     let mut access: Option<(Access, &RawOption)> = None;
+    let mut settled = true;
     let mut seen: Vec<&RawOption> = Vec::new();
     for option in options {
         let name = option.name.to_string();
@@ -51,19 +53,25 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
             errors.at(value, format!("`{name}` takes no value: write `{name}`"));
         }
         match access {
-            Some((earlier, earlier_option)) if earlier != this => errors.at(
-                &option.name,
-                format!(
-                    "`{name}` contradicts `{}`: a route is either open to anyone (`public`) or \
-                     needs a verified token (`auth`), not both",
-                    earlier_option.name
-                ),
-            ),
+            Some((earlier, earlier_option)) if earlier != this => {
+                settled = false;
+                errors.at(
+                    &option.name,
+                    format!(
+                        "`{name}` contradicts `{}`: a route is either open to anyone (`public`) \
+                         or needs a verified token (`auth`), not both",
+                        earlier_option.name
+                    ),
+                );
+            }
             _ => access = Some((this, option)),
         }
     }
     if let Some((access, _)) = access {
-        return Policy { access };
+        return Policy {
+            access,
+            settled: settled && errors.is_empty(),
+        };
     }
     if errors.is_empty() {
         errors.push(syn::Error::new(
@@ -113,11 +121,14 @@ pub(crate) fn handler(
     let signature = &function.sig;
     let mut rewritable = true;
     if signature.asyncness.is_none() {
+        // Still rewritten (the inner call is simply not awaited), so routing it adds no error.
         errors.at(
             signature.fn_token,
-            "`#[secure]` handlers must be `async fn`",
+            format!(
+                "`#[secure]` handlers must be `async fn`: write `async fn {}`",
+                signature.ident
+            ),
         );
-        rewritable = false;
     }
     if let Some(receiver) = signature.receiver() {
         errors.at(
@@ -130,7 +141,7 @@ pub(crate) fn handler(
         errors.at(variadic, "`#[secure]` handlers cannot be variadic");
         rewritable = false;
     }
-    if policy.access == Access::Public {
+    if policy.settled && policy.access == Access::Public {
         for arg in &signature.inputs {
             if let FnArg::Typed(arg) = arg
                 && names_type(&arg.ty, "AuthUser")
