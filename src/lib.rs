@@ -5,7 +5,7 @@
 pub use secure_api_macros::secure;
 pub use secure_api_runtime::{
     ApiError, ApiResult, AuthUser, ConfigError, Mode, REQUEST_ID_HEADER, RequestId, Router,
-    SecureHandler, SecurityConfig, audit, auth, config, error, policy, routing,
+    SecureHandler, SecurityConfig, audit, auth, authz, config, error, policy, routing,
 };
 
 /// One import for a handler module: the attribute, the caller, errors, and the axum items

@@ -22,8 +22,9 @@ impl Errors {
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_none()
+    /// How many errors were recorded.
+    pub(crate) fn count(&self) -> usize {
+        self.0.as_ref().map_or(0, |all| all.into_iter().count())
     }
 
     /// One `compile_error!` per recorded error.

@@ -12,7 +12,16 @@ use proc_macro::TokenStream;
 /// |---|---|
 /// | `public` | anyone may call the route; an `Authorization` header is ignored (take `Option<AuthUser>` for optional login) |
 /// | `auth` | a verified bearer token is required, else `401` |
+/// | `role = "admin"`, `role = any("a", "b")`, `role = all("a", "b")` | roles the token must carry, else `403` (needs `auth`) |
+/// | `scope = "posts:write"`, `any(...)`, `all(...)` | scopes the token must carry, else `403` (needs `auth`) |
+/// | `owner = "author_id"` | the handler's `Owned<T>` argument is loaded by its path id and its `author_id` field must be the verified user id, else `404` (needs `auth`) |
+/// | `or = "is_published"` | a `bool` field of the resource that grants access too (needs `owner`) |
+/// | `deny = 403` | answer `403` rather than `404` for a resource that exists but is not the caller's (needs `owner`) |
 ///
+/// Checks run in a fixed order, whatever the order of the handler's arguments: authentication,
+/// roles and scopes, the resource and its owner, and only then the handler's other arguments
+/// (a body, a query). A stranger never learns anything from a validation error about someone
+/// else's resource.
 /// The attribute keeps the handler a plain `async fn` and adds, in front of its arguments, a
 /// guard that enforces the policy before any of them is extracted. Every argument's rejection
 /// becomes a generic JSON error, so no extractor's text (serde's messages, type names) reaches
@@ -35,6 +44,46 @@ use proc_macro::TokenStream;
 /// let app: secure_api::Router = secure_api::Router::new()
 ///     .route("/health", get(health))
 ///     .route("/api/v1/me", get(me));
+/// ```
+///
+/// Ownership, with a read rule: the author, or anyone once the post is published.
+///
+/// ```
+/// use secure_api::authz::Resource;
+/// use secure_api::prelude::*;
+/// use secure_api::routing::get;
+///
+/// struct Post { author_id: String, is_published: bool, title: String }
+///
+/// impl Resource<()> for Post {
+///     type Id = u64;
+///     async fn load(id: u64, _state: &()) -> Result<Option<Self>, ApiError> {
+///         Ok(Some(Post { author_id: "ada".into(), is_published: id == 1, title: "hi".into() }))
+///     }
+/// }
+///
+/// #[secure(auth, owner = "author_id", or = "is_published")]
+/// async fn read_post(post: Owned<Post>) -> String {
+///     post.title.clone()
+/// }
+///
+/// let app: secure_api::Router = secure_api::Router::new().route("/posts/{id}", get(read_post));
+/// ```
+///
+/// The owner field is checked by the compiler:
+///
+/// ```compile_fail,E0609
+/// # use secure_api::authz::Resource;
+/// # use secure_api::prelude::*;
+/// # struct Post { author_id: String }
+/// # impl Resource<()> for Post {
+/// #     type Id = u64;
+/// #     async fn load(_: u64, _: &()) -> Result<Option<Self>, ApiError> { Ok(None) }
+/// # }
+/// #[secure(auth, owner = "writer_id")] // error[E0609]: no field `writer_id` on type `&Post`
+/// async fn read_post(post: Owned<Post>) -> String {
+///     post.author_id.clone()
+/// }
 /// ```
 ///
 /// A policy must be declared, and a contradictory one is refused:

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::{Algorithm, AuthConfig, JwtKey};
+use crate::authz::DenyAs;
 use crate::error::ConfigError;
 
 /// The default largest request body: 1 MiB.
@@ -53,6 +54,7 @@ struct Settings {
     mode: Mode,
     auth: AuthConfig,
     body_limit: usize,
+    deny_as: DenyAs,
 }
 
 impl SecurityConfig {
@@ -150,6 +152,12 @@ impl SecurityConfig {
     pub fn body_limit(&self) -> usize {
         self.inner.body_limit
     }
+
+    /// How routes without their own `deny` answer a caller who may not touch an existing
+    /// resource (default `404`, as for a missing one).
+    pub fn deny_as(&self) -> DenyAs {
+        self.inner.deny_as
+    }
 }
 
 impl fmt::Debug for SecurityConfig {
@@ -158,6 +166,7 @@ impl fmt::Debug for SecurityConfig {
             .field("mode", &self.inner.mode)
             .field("auth", &self.inner.auth)
             .field("body_limit", &self.inner.body_limit)
+            .field("deny_as", &self.inner.deny_as)
             .finish()
     }
 }
@@ -172,6 +181,7 @@ pub struct SecurityConfigBuilder {
     auth_settings: crate::auth::AuthConfigBuilder,
     key: Option<JwtKey>,
     body_limit: Option<usize>,
+    deny_as: DenyAs,
 }
 
 impl SecurityConfigBuilder {
@@ -194,6 +204,13 @@ impl SecurityConfigBuilder {
         self
     }
 
+    /// How routes without their own `deny` answer a caller who may not touch an existing
+    /// resource: [`DenyAs::NotFound`] (the default) or [`DenyAs::Forbidden`].
+    pub fn deny_as(mut self, deny: DenyAs) -> Self {
+        self.deny_as = deny;
+        self
+    }
+
     /// Checks and builds the config.
     pub fn build(self) -> Result<SecurityConfig, ConfigError> {
         let auth = match (self.auth, self.key) {
@@ -209,6 +226,7 @@ impl SecurityConfigBuilder {
                 mode: self.mode,
                 auth,
                 body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+                deny_as: self.deny_as,
             }),
         })
     }

@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod config;
 pub mod error;
 mod extract;
@@ -31,6 +32,7 @@ pub use transport::{REQUEST_ID_HEADER, RequestId};
 
 /// The runtime's part of `secure_api::prelude`.
 pub mod prelude {
+    pub use crate::authz::Owned;
     pub use crate::{ApiError, ApiResult, AuthUser};
     pub use axum::Json;
     pub use axum::extract::{Path, Query, State};
@@ -41,7 +43,14 @@ pub mod prelude {
 /// may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::authz::{DenyAs, OwnedLoader, OwnerId, OwnershipRule, Requirement};
     pub use crate::extract::Extract;
+
+    /// Whether `owner` is the verified user; the macro spans calls to it at the `owner` string,
+    /// so a field of the wrong type is reported there.
+    pub fn owner_matches<O: OwnerId + ?Sized>(owner: &O, user_id: &str) -> bool {
+        owner.is_user(user_id)
+    }
     pub use crate::handler::Secured;
     pub use crate::pipeline::Guard;
     pub use crate::policy::{Policy, RoutePolicy};

@@ -3,6 +3,8 @@
 //! The macro emits one zero-sized type per handler implementing [`RoutePolicy`]; its constant is
 //! what the pipeline enforces and what the router lists, so the two can never disagree.
 
+use crate::authz::{DenyAs, Requirement};
+
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -29,6 +31,11 @@ impl Access {
 pub struct Policy {
     handler: &'static str,
     access: Access,
+    roles: Requirement,
+    scopes: Requirement,
+    owner: Option<&'static str>,
+    read_rule: Option<&'static str>,
+    deny: Option<DenyAs>,
 }
 
 impl Policy {
@@ -37,14 +44,58 @@ impl Policy {
         Self {
             handler,
             access: Access::Public,
+            roles: Requirement::None,
+            scopes: Requirement::None,
+            owner: None,
+            read_rule: None,
+            deny: None,
         }
     }
 
     /// A policy for the handler named `handler` that needs a verified bearer token.
     pub const fn authenticated(handler: &'static str) -> Self {
         Self {
-            handler,
             access: Access::Authenticated,
+            ..Self::public(handler)
+        }
+    }
+
+    /// Requires roles of the verified token (`role = ...`).
+    #[must_use]
+    pub const fn roles(self, roles: Requirement) -> Self {
+        Self { roles, ..self }
+    }
+
+    /// Requires scopes of the verified token (`scope = ...`).
+    #[must_use]
+    pub const fn scopes(self, scopes: Requirement) -> Self {
+        Self { scopes, ..self }
+    }
+
+    /// Names the resource field that must be the verified user id (`owner = "..."`).
+    #[must_use]
+    pub const fn owner(self, field: &'static str) -> Self {
+        Self {
+            owner: Some(field),
+            ..self
+        }
+    }
+
+    /// Names the `bool` resource field that also grants access (`or = "..."`).
+    #[must_use]
+    pub const fn read_rule(self, field: &'static str) -> Self {
+        Self {
+            read_rule: Some(field),
+            ..self
+        }
+    }
+
+    /// How this route answers a caller who may not touch an existing resource (`deny = 403`).
+    #[must_use]
+    pub const fn deny_as(self, deny: DenyAs) -> Self {
+        Self {
+            deny: Some(deny),
+            ..self
         }
     }
 
@@ -56,6 +107,31 @@ impl Policy {
     /// Who may call the route.
     pub const fn access(&self) -> Access {
         self.access
+    }
+
+    /// The roles required.
+    pub const fn required_roles(&self) -> Requirement {
+        self.roles
+    }
+
+    /// The scopes required.
+    pub const fn required_scopes(&self) -> Requirement {
+        self.scopes
+    }
+
+    /// The owner field, for routes on a resource.
+    pub const fn owner_field(&self) -> Option<&'static str> {
+        self.owner
+    }
+
+    /// The read rule field, if any.
+    pub const fn read_rule_field(&self) -> Option<&'static str> {
+        self.read_rule
+    }
+
+    /// The route's own answer for a resource that is not the caller's, if it sets one.
+    pub const fn deny(&self) -> Option<DenyAs> {
+        self.deny
     }
 }
 

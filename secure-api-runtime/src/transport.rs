@@ -22,6 +22,7 @@ use http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use tower::{Layer, Service};
 
 use crate::audit::{self, AuditContext, AuditRecord, Decision};
+use crate::authz::DefaultDeny;
 use crate::config::SecurityConfig;
 use crate::error::{ApiError, ErrorReport, error_body};
 
@@ -138,6 +139,7 @@ where
         };
         let extensions = request.extensions_mut();
         extensions.insert(self.config.auth().clone());
+        extensions.insert(DefaultDeny(self.config.deny_as()));
         extensions.insert(exchange.request_id.clone());
         extensions.insert(exchange.audit.clone());
 

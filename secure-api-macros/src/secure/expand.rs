@@ -2,47 +2,51 @@
 //!
 //! ```text
 //! // Input:
-//! #[secure(auth)]
-//! pub async fn me(user: AuthUser) -> ApiResult<Json<Me>> { body }
+//! #[secure(auth, owner = "author_id")]
+//! pub async fn update(user: AuthUser, post: Owned<Post>, Json(input): Json<Edit>) -> R { body }
 //!
 //! // Output:
 //! #[doc(hidden)] #[allow(non_camel_case_types)]
-//! pub struct __secure_api_policy_me;
-//! impl RoutePolicy for __secure_api_policy_me {
-//!     const POLICY: Policy = Policy::authenticated("me");
+//! pub struct __secure_api_policy_update;
+//! impl RoutePolicy for __secure_api_policy_update {
+//!     const POLICY: Policy = Policy::authenticated("update").owner("author_id");
 //! }
-//! pub async fn me(
-//!     _: Guard<__secure_api_policy_me>,           // runs the pipeline before any extractor
-//!     __secure_api_arg0: Extract<AuthUser>,       // extractor rejections made generic
-//! ) -> Secured<ApiResult<Json<Me>>, __secure_api_policy_me> {
-//!     async fn __secure_api_handler(user: AuthUser) -> ApiResult<Json<Me>> { body }
-//!     Secured::__new(__secure_api_handler(__secure_api_arg0.0).await)
+//! impl OwnershipRule<Post> for __secure_api_policy_update {
+//!     fn grants(resource: &Post, user_id: &str) -> bool {
+//!         owner_matches(&resource.author_id, user_id)     // spanned at "author_id"
+//!     }
+//! }
+//! pub async fn update(
+//!     _: Guard<__secure_api_policy_update>,                  // steps 2-5 of the pipeline
+//!     __secure_api_resource: OwnedLoader<Post, __secure_api_policy_update>, // step 6
+//!     __secure_api_arg0: Extract<AuthUser>,                  // rejections made generic
+//!     __secure_api_arg2: Extract<Json<Edit>>,
+//! ) -> Secured<R, __secure_api_policy_update> {
+//!     async fn __secure_api_handler(user: AuthUser, post: Owned<Post>, Json(input): Json<Edit>) -> R { body }
+//!     Secured::__new(__secure_api_handler(__secure_api_arg0.0, __secure_api_resource.into_owned(), __secure_api_arg2.0).await)
 //! }
 //! ```
 //!
 //! The original function survives intact as the inner one, so its body, patterns, return
-//! type and spans are exactly what the user wrote.
+//! type and spans are exactly what the user wrote. The resource loader comes right after the
+//! guard whatever its place in the signature, so ownership is decided before any other
+//! argument (a body, a query) is read or validated.
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, GenericParam, ReturnType};
 
-use super::model::{Access, Handler};
+use super::model::{Access, Deny, Handler, Policy, Requirement};
 
 pub(crate) fn handler(handler: &Handler) -> TokenStream {
     let function = &handler.function;
     let signature = &function.sig;
     let vis = &function.vis;
     let name = &signature.ident;
-    let name_text = name.to_string();
     let policy_type = format_ident!("__secure_api_policy_{}", name);
     let inner_name = format_ident!("__secure_api_handler");
-
-    let policy = match handler.policy.access {
-        Access::Public => quote!(::secure_api::__private::Policy::public(#name_text)),
-        Access::Authenticated => quote!(::secure_api::__private::Policy::authenticated(#name_text)),
-    };
+    let policy = policy_constant(&handler.policy, &name.to_string());
 
     let (outer_attrs, inner_attrs) = split_attributes(&function.attrs);
     let cfg_attrs: Vec<&Attribute> = outer_attrs
@@ -51,17 +55,39 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
         .filter(|a| a.path().is_ident("cfg"))
         .collect();
 
+    let ownership_rule = handler.resource.as_ref().map(|resource| {
+        let resource_type = &resource.ty;
+        let check = ownership_check(&handler.policy);
+        quote! {
+            #(#cfg_attrs)*
+            impl ::secure_api::__private::OwnershipRule<#resource_type> for #policy_type {
+                fn grants(resource: &#resource_type, user_id: &str) -> bool {
+                    #check
+                }
+            }
+        }
+    });
+
     let mut outer_args = Vec::new();
     let mut call_args = Vec::new();
+    if let Some(resource) = &handler.resource {
+        let resource_type = &resource.ty;
+        outer_args.push(quote! {
+            __secure_api_resource: ::secure_api::__private::OwnedLoader<#resource_type, #policy_type>
+        });
+    }
     for (index, arg) in signature.inputs.iter().enumerate() {
-        if let FnArg::Typed(arg) = arg {
-            let ident = format_ident!("__secure_api_arg{}", index);
-            let ty = &arg.ty;
-            outer_args.push(quote_spanned! {ty.span()=>
-                #ident: ::secure_api::__private::Extract<#ty>
-            });
-            call_args.push(quote!(#ident.0));
+        let FnArg::Typed(arg) = arg else { continue };
+        if handler.resource.as_ref().is_some_and(|r| r.index == index) {
+            call_args.push(quote!(__secure_api_resource.into_owned()));
+            continue;
         }
+        let ident = format_ident!("__secure_api_arg{}", index);
+        let ty = &arg.ty;
+        outer_args.push(quote_spanned! {ty.span()=>
+            #ident: ::secure_api::__private::Extract<#ty>
+        });
+        call_args.push(quote!(#ident.0));
     }
 
     let output = match &signature.output {
@@ -94,6 +120,8 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
             const POLICY: ::secure_api::__private::Policy = #policy;
         }
 
+        #ownership_rule
+
         #(#outer_attrs)*
         #vis async fn #name #generics(
             _: ::secure_api::__private::Guard<#policy_type>,
@@ -103,6 +131,69 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
             ::secure_api::__private::Secured::__new(#inner_name #turbofish(#(#call_args),*) #await_inner)
         }
     }
+}
+
+/// `Policy::authenticated("name").roles(...)...`, a constant expression.
+fn policy_constant(policy: &Policy, name: &str) -> TokenStream {
+    let mut tokens = match policy.access {
+        Access::Public => quote!(::secure_api::__private::Policy::public(#name)),
+        Access::Authenticated => quote!(::secure_api::__private::Policy::authenticated(#name)),
+    };
+    if let Some(roles) = &policy.roles {
+        let roles = requirement(roles);
+        tokens = quote!(#tokens.roles(#roles));
+    }
+    if let Some(scopes) = &policy.scopes {
+        let scopes = requirement(scopes);
+        tokens = quote!(#tokens.scopes(#scopes));
+    }
+    if let Some(owner) = &policy.owner {
+        let field = &owner.name;
+        tokens = quote!(#tokens.owner(#field));
+    }
+    if let Some(rule) = &policy.read_rule {
+        let field = &rule.name;
+        tokens = quote!(#tokens.read_rule(#field));
+    }
+    if let Some(deny) = policy.deny {
+        let deny = match deny {
+            Deny::NotFound => quote!(NotFound),
+            Deny::Forbidden => quote!(Forbidden),
+        };
+        tokens = quote!(#tokens.deny_as(::secure_api::__private::DenyAs::#deny));
+    }
+    tokens
+}
+
+fn requirement(requirement: &Requirement) -> TokenStream {
+    let (kind, names) = match requirement {
+        Requirement::Any(names) => (quote!(Any), names),
+        Requirement::All(names) => (quote!(All), names),
+    };
+    quote!(::secure_api::__private::Requirement::#kind(&[#(#names),*]))
+}
+
+/// The owner comparison, `||` the read rule. Each field access carries the span of its string
+/// in the attribute, so rustc's own errors (no such field, wrong type) point there.
+fn ownership_check(policy: &Policy) -> TokenStream {
+    let Some(owner) = &policy.owner else {
+        return quote!(false);
+    };
+    let field = syn::Ident::new(&owner.name, owner.span);
+    let mut check = quote_spanned! {owner.span=>
+        ::secure_api::__private::owner_matches(&resource.#field, user_id)
+    };
+    if let Some(rule) = &policy.read_rule {
+        let field = syn::Ident::new(&rule.name, rule.span);
+        let granted = quote_spanned! {rule.span=>
+            {
+                let granted: bool = resource.#field;
+                granted
+            }
+        };
+        check = quote!(#check || #granted);
+    }
+    check
 }
 
 /// Documentation and `cfg` stay on the routed function; every other attribute (lint levels,

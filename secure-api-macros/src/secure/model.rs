@@ -1,6 +1,7 @@
 //! The checked model of a `#[secure]` handler: what expansion may rely on.
 
-use syn::ItemFn;
+use proc_macro2::Span;
+use syn::{ItemFn, Type};
 
 /// Who may call the route.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -9,16 +10,64 @@ pub(crate) enum Access {
     Authenticated,
 }
 
+/// Roles or scopes, as declared: `"a"`, `any("a", "b")` or `all("a", "b")`.
+pub(crate) enum Requirement {
+    Any(Vec<String>),
+    All(Vec<String>),
+}
+
+/// A resource field named in the attribute, with the span of its string for error messages.
+pub(crate) struct Field {
+    pub(crate) name: String,
+    pub(crate) span: Span,
+}
+
+/// How a route answers for a resource that is not the caller's.
+#[derive(Clone, Copy)]
+pub(crate) enum Deny {
+    NotFound,
+    Forbidden,
+}
+
 /// The declared policy, checked.
 pub(crate) struct Policy {
     pub(crate) access: Access,
-    /// Whether the options were valid. When not, `access` is a stand-in that lets the handler
+    pub(crate) roles: Option<Requirement>,
+    pub(crate) scopes: Option<Requirement>,
+    pub(crate) owner: Option<Field>,
+    pub(crate) read_rule: Option<Field>,
+    pub(crate) deny: Option<Deny>,
+    /// Whether the options were valid. When not, the policy is a stand-in that lets the handler
     /// expand (so the router adds no error of its own) and checks that depend on it are skipped.
     pub(crate) settled: bool,
+}
+
+impl Policy {
+    /// The stand-in for options that could not be read.
+    pub(crate) fn unsettled() -> Self {
+        Self {
+            access: Access::Authenticated,
+            roles: None,
+            scopes: None,
+            owner: None,
+            read_rule: None,
+            deny: None,
+            settled: false,
+        }
+    }
+}
+
+/// The `Owned<T>` argument of a route with an `owner` rule.
+pub(crate) struct ResourceArg {
+    /// Its position among the handler's arguments.
+    pub(crate) index: usize,
+    /// `T`.
+    pub(crate) ty: Type,
 }
 
 /// A handler that can be rewritten: an `async fn` without receiver, with its checked policy.
 pub(crate) struct Handler {
     pub(crate) function: ItemFn,
     pub(crate) policy: Policy,
+    pub(crate) resource: Option<ResourceArg>,
 }

@@ -24,4 +24,5 @@ pub use revocation::{MemoryRevocations, RevocationStore, StoreError, StoreFuture
 pub use token::{MintError, MintedToken, TokenRequest};
 pub use user::{AuthUser, NoClaims};
 
+pub(crate) use token::Identity;
 pub(crate) use user::authenticate;

@@ -1,0 +1,24 @@
+// An owner rule on a public route: only a verified token has a user id to compare.
+use secure_api::authz::Resource;
+use secure_api::prelude::*;
+
+struct Post {
+    author_id: String,
+    title: String,
+    is_published: bool,
+}
+
+impl Resource<()> for Post {
+    type Id = u64;
+
+    async fn load(_id: u64, _state: &()) -> Result<Option<Self>, ApiError> {
+        Ok(None)
+    }
+}
+
+#[secure(public, owner = "author_id")]
+async fn read(post: Owned<Post>) -> String {
+    post.title.clone()
+}
+
+fn main() {}
