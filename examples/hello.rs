@@ -42,7 +42,7 @@ struct Token {
 /// A stand-in login that trusts the name it is given: the flagship `blog` example checks
 /// passwords. It shows that the config which verifies tokens also mints them.
 #[secure(public)]
-async fn login(State(auth): State<AuthConfig>, Json(login): Json<Login>) -> ApiResult<Json<Token>> {
+async fn login(auth: AuthConfig, Json(login): Json<Login>) -> ApiResult<Json<Token>> {
     let minted = auth.mint(&TokenRequest::new(login.name))?;
     Ok(Json(Token {
         token: minted.token,
@@ -74,7 +74,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/health", get(health))
         .route("/login", post(login))
         .route("/api/v1/me", get(me))
-        .with_state(config.auth().clone())
         .with_config(config);
 
     let port: u16 = std::env::var("PORT")

@@ -60,6 +60,60 @@ async fn bare_status() -> StatusCode {
     StatusCode::UNPROCESSABLE_ENTITY
 }
 
+/// The common axum idiom that would leak serde's text: taking the rejection and returning it.
+#[secure(public)]
+async fn echo_rejection(
+    body: Result<Json<NewPost>, axum::extract::rejection::JsonRejection>,
+) -> Result<String, axum::extract::rejection::JsonRejection> {
+    body.map(|Json(post)| post.title)
+}
+
+/// Another: a tuple with the error's own text.
+#[secure(public)]
+async fn stringly_error() -> Result<String, (StatusCode, String)> {
+    Err((
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "SELECT * FROM users failed at /srv/app/src/db.rs".to_owned(),
+    ))
+}
+
+/// An error response carrying headers that described its own body.
+#[secure(public)]
+async fn compressed_error() -> (StatusCode, [(&'static str, &'static str); 3], &'static str) {
+    (
+        StatusCode::CONFLICT,
+        [
+            ("content-encoding", "gzip"),
+            ("set-cookie", "session=x"),
+            ("retry-after", "7"),
+        ],
+        "\x1f binary",
+    )
+}
+
+/// An extractor of the application's own whose rejection is a 429 with `Retry-After`.
+struct Throttled;
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Throttled {
+    type Rejection = (StatusCode, [(&'static str, &'static str); 1], &'static str);
+
+    async fn from_request_parts(
+        _: &mut http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Err((
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "30")],
+            "slow down, user 42",
+        ))
+    }
+}
+
+#[secure(public)]
+async fn throttled(_throttled: Throttled) -> &'static str {
+    "never"
+}
+
 fn app() -> secure_api::Router {
     let config = secure_api::SecurityConfig::builder()
         .auth(hs256_config().auth().clone())
@@ -74,6 +128,10 @@ fn app() -> secure_api::Router {
         .route("/conflict", post(conflict))
         .route("/misused", get(misused_client_error))
         .route("/bare", get(bare_status))
+        .route("/echo", post(echo_rejection))
+        .route("/stringly", get(stringly_error))
+        .route("/compressed", get(compressed_error))
+        .route("/throttled", get(throttled))
         .with_config(config)
 }
 
@@ -295,4 +353,41 @@ async fn the_request_id_is_always_the_servers() {
 
     let second = send(app(), get_request("/nowhere")).await;
     assert_ne!(second.header("x-request-id"), Some(id), "ids are unique");
+}
+
+#[tokio::test]
+async fn a_rejection_returned_by_the_handler_is_made_generic_too() {
+    let reply = send(app(), post_json("/echo", r#"{"title": 5, "views": 1}"#)).await;
+    assert_generic(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Invalid request");
+}
+
+#[tokio::test]
+async fn a_handlers_own_error_text_never_reaches_the_client() {
+    let reply = send(app(), get_request("/stringly")).await;
+    assert_generic(
+        &reply,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "An unexpected error occurred",
+    );
+}
+
+#[tokio::test]
+async fn an_error_keeps_only_the_headers_an_error_may_carry() {
+    let reply = send(app(), get_request("/compressed")).await;
+    assert_generic(&reply, StatusCode::CONFLICT, "Conflict");
+    assert_eq!(
+        reply.header("content-encoding"),
+        None,
+        "the gzip body is gone, so is its label"
+    );
+    assert_eq!(reply.header("set-cookie"), None);
+    assert_eq!(reply.header("retry-after"), Some("7"));
+}
+
+#[tokio::test]
+async fn a_custom_extractors_rejection_keeps_its_status_and_retry_after() {
+    let reply = send(app(), get_request("/throttled")).await;
+    assert_generic(&reply, StatusCode::TOO_MANY_REQUESTS, "Too many requests");
+    assert_eq!(reply.header("retry-after"), Some("30"));
+    assert!(!reply.text.contains("42"));
 }

@@ -73,6 +73,47 @@ async fn nested_routes_with_state_are_served() {
 }
 
 #[test]
+fn a_nested_root_route_is_listed_where_it_is_served() {
+    let inner: secure_api::Router = secure_api::Router::new().route("/", get(me));
+    let app: secure_api::Router = secure_api::Router::new().nest("/api", inner);
+    assert_eq!(app.routes()[0].path, "/api");
+    assert_eq!(app.routes()[0].policy.module(), "router");
+}
+
+#[test]
+#[should_panic(expected = "give the config to the outermost router only")]
+fn a_nested_router_cannot_bring_its_own_config() {
+    let admin: secure_api::Router = secure_api::Router::new()
+        .route("/me", get(me))
+        .with_config(hs256_config());
+    let _app: secure_api::Router = secure_api::Router::new().nest("/admin", admin);
+}
+
+#[tokio::test]
+async fn handlers_reach_the_routers_own_auth_config() {
+    #[secure(public)]
+    async fn login(auth: secure_api::auth::AuthConfig) -> ApiResult<String> {
+        Ok(auth
+            .mint(&secure_api::auth::TokenRequest::new("ada"))?
+            .token)
+    }
+    let app = || {
+        secure_api::Router::new()
+            .route("/login", post(login))
+            .route("/me", get(me))
+            .with_state(AppState { greeting: "" })
+            .with_config(hs256_config())
+    };
+    let request = http::Request::post("/login")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let token = send(app(), request).await.text;
+    let reply = send(app(), get_with_token("/me", &token)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.text, "ada");
+}
+
+#[test]
 fn the_router_lists_every_route_with_its_policy() {
     let app = app();
     let listed: Vec<(String, String, &str, Access)> = app

@@ -1,9 +1,9 @@
 //! The audit record: one structured `tracing` event per request, target `secure_api::audit`.
 //!
 //! The record names who did what and what the framework decided; it never holds a token, a
-//! password, a body or a query string. Client-controlled text (the path of an unknown route) is
-//! recorded as a structured field, which every `tracing` formatter escapes, so a newline in it
-//! cannot forge a line.
+//! password, a body or a query string. The route is the matched template (`/posts/{id}`), never
+//! the raw path, and an unknown path is recorded as `<unmatched>`: no client-controlled text
+//! reaches the record, so none can forge a line.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};

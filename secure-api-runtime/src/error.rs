@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 
 use crate::audit::Decision;
 
@@ -30,7 +30,7 @@ pub type ApiResult<T, E = ApiError> = Result<T, E>;
 ///     let text = std::fs::read_to_string("/no/such/file")?; // logged, answered as a generic 500
 ///     Ok(text)
 /// }
-/// assert_eq!(load().unwrap_err().status(), secure_api::prelude::StatusCode::INTERNAL_SERVER_ERROR);
+/// assert_eq!(load().unwrap_err().status_code(), secure_api::prelude::StatusCode::INTERNAL_SERVER_ERROR);
 /// ```
 ///
 /// `ApiError` deliberately does not implement [`std::error::Error`]: that is what lets every other
@@ -38,25 +38,25 @@ pub type ApiResult<T, E = ApiError> = Result<T, E>;
 pub struct ApiError {
     kind: Kind,
     cause: Option<Cause>,
+    headers: Option<Box<HeaderMap>>,
 }
 
 type Cause = Box<dyn StdError + Send + Sync + 'static>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
+    /// 401 without credentials.
     MissingCredentials,
+    /// 401 with credentials that were refused.
     InvalidToken,
-    Forbidden,
-    NotFound,
-    BadRequest,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    MethodNotAllowed,
-    Unavailable,
+    /// Any other framework error: the status, with its generic message.
+    Status(StatusCode),
+    /// A message the application chose for the client.
     Client {
         status: StatusCode,
         message: Cow<'static, str>,
     },
+    /// 500; the cause is logged.
     Internal,
 }
 
@@ -75,39 +75,51 @@ impl ApiError {
 
     /// `403 {"error":"Access denied"}`.
     pub fn forbidden() -> Self {
-        Self::of(Kind::Forbidden)
+        Self::status(StatusCode::FORBIDDEN)
     }
 
     /// `404 {"error":"Not found"}`.
     pub fn not_found() -> Self {
-        Self::of(Kind::NotFound)
+        Self::status(StatusCode::NOT_FOUND)
     }
 
     /// `400 {"error":"Invalid request"}`: the request could not be read (malformed JSON, a wrong
     /// type). The input validation layer answers field-level problems with its own shape.
     pub fn bad_request() -> Self {
-        Self::of(Kind::BadRequest)
+        Self::status(StatusCode::BAD_REQUEST)
     }
 
     /// `413 {"error":"Payload too large"}`.
     pub fn payload_too_large() -> Self {
-        Self::of(Kind::PayloadTooLarge)
+        Self::status(StatusCode::PAYLOAD_TOO_LARGE)
     }
 
     /// `415 {"error":"Unsupported media type"}`.
     pub fn unsupported_media_type() -> Self {
-        Self::of(Kind::UnsupportedMediaType)
+        Self::status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
     }
 
     /// `405 {"error":"Method not allowed"}`.
     pub fn method_not_allowed() -> Self {
-        Self::of(Kind::MethodNotAllowed)
+        Self::status(StatusCode::METHOD_NOT_ALLOWED)
     }
 
     /// `503 {"error":"Service unavailable"}`: a dependency the policy needs (a shared store) did
     /// not answer, and the route fails closed.
     pub fn unavailable() -> Self {
-        Self::of(Kind::Unavailable)
+        Self::status(StatusCode::SERVICE_UNAVAILABLE)
+    }
+
+    /// An error with `status` and its generic message (see [`generic_message`]). A status that
+    /// is not an error (`2xx`, `3xx`) is answered as `500` and logged.
+    pub fn status(status: StatusCode) -> Self {
+        if status.is_client_error() || status.is_server_error() {
+            Self::of(Kind::Status(status))
+        } else {
+            Self::internal(format!(
+                "ApiError::status used with non-error status {status}"
+            ))
+        }
     }
 
     /// A deliberate message for the client, such as `409 {"error":"Email already registered"}`.
@@ -127,6 +139,7 @@ impl ApiError {
         Self {
             kind: Kind::Internal,
             cause: Some(error.into()),
+            headers: None,
         }
     }
 
@@ -137,18 +150,21 @@ impl ApiError {
         self
     }
 
+    /// Adds a response header, such as `Retry-After`. Only the headers the security layer lets
+    /// through on errors reach the client (see [`is_error_header`]).
+    #[must_use]
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.get_or_insert_default().append(name, value);
+        self
+    }
+
     /// The status the client receives.
-    pub fn status(&self) -> StatusCode {
+    pub fn status_code(&self) -> StatusCode {
         match &self.kind {
             Kind::MissingCredentials | Kind::InvalidToken => StatusCode::UNAUTHORIZED,
-            Kind::Forbidden => StatusCode::FORBIDDEN,
-            Kind::NotFound => StatusCode::NOT_FOUND,
-            Kind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Status(status) => *status,
             Kind::Client { status, .. } if status.is_client_error() => *status,
-            Kind::BadRequest | Kind::Client { .. } => StatusCode::BAD_REQUEST,
+            Kind::Client { .. } => StatusCode::BAD_REQUEST,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -156,28 +172,29 @@ impl ApiError {
     /// The message the client receives.
     pub fn message(&self) -> &str {
         match &self.kind {
+            Kind::MissingCredentials => "Authentication required",
+            Kind::InvalidToken => "Invalid token",
             Kind::Client { status, message } if status.is_client_error() => message,
-            kind => fixed_message(kind),
+            _ => generic_message(self.status_code()),
         }
+    }
+
+    /// Whether this is the "no credentials presented" error.
+    pub(crate) fn is_missing_credentials(&self) -> bool {
+        self.kind == Kind::MissingCredentials
     }
 
     /// What the audit log records for this error.
     pub fn decision(&self) -> Decision {
-        match &self.kind {
-            Kind::MissingCredentials | Kind::InvalidToken => Decision::Unauthenticated,
-            Kind::Forbidden => Decision::Forbidden,
-            Kind::NotFound => Decision::NotFound,
-            Kind::BadRequest
-            | Kind::PayloadTooLarge
-            | Kind::UnsupportedMediaType
-            | Kind::MethodNotAllowed
-            | Kind::Client { .. } => Decision::InvalidInput,
-            Kind::Internal | Kind::Unavailable => Decision::Error,
-        }
+        Decision::from_status(self.status_code())
     }
 
     fn of(kind: Kind) -> Self {
-        Self { kind, cause: None }
+        Self {
+            kind,
+            cause: None,
+            headers: None,
+        }
     }
 
     /// The log text: the cause and its sources, or a note about a misused status.
@@ -217,27 +234,46 @@ where
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
-            .field("status", &self.status().as_u16())
+            .field("status", &self.status_code().as_u16())
             .field("message", &self.message())
             .field("cause", &self.cause)
             .finish_non_exhaustive()
     }
 }
 
-/// The generic text of every kind but a well-formed client message.
-fn fixed_message(kind: &Kind) -> &'static str {
-    match kind {
-        Kind::MissingCredentials => "Authentication required",
-        Kind::InvalidToken => "Invalid token",
-        Kind::Forbidden => "Access denied",
-        Kind::NotFound => "Not found",
-        Kind::BadRequest | Kind::Client { .. } => "Invalid request",
-        Kind::PayloadTooLarge => "Payload too large",
-        Kind::UnsupportedMediaType => "Unsupported media type",
-        Kind::MethodNotAllowed => "Method not allowed",
-        Kind::Unavailable => "Service unavailable",
-        Kind::Internal => "An unexpected error occurred",
+/// The generic message of an error status: what every client sees for it.
+pub fn generic_message(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => "Authentication required",
+        403 => "Access denied",
+        404 => "Not found",
+        405 => "Method not allowed",
+        408 => "Request timeout",
+        409 => "Conflict",
+        413 => "Payload too large",
+        415 => "Unsupported media type",
+        429 => "Too many requests",
+        503 => "Service unavailable",
+        500..=599 => "An unexpected error occurred",
+        _ => "Invalid request",
     }
+}
+
+/// Whether an error response may carry header `name` to the client. Everything else that a
+/// handler, a rejection or a layer put on an error response (`Content-Encoding` of a body that
+/// was replaced, cookies, caching validators) is dropped with the body it described.
+pub fn is_error_header(name: &HeaderName) -> bool {
+    const KEPT: [&str; 8] = [
+        "www-authenticate",
+        "allow",
+        "retry-after",
+        "ratelimit",
+        "ratelimit-policy",
+        "vary",
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+    ];
+    KEPT.contains(&name.as_str())
 }
 
 /// A plain-text reason, kept for the log.
@@ -263,21 +299,27 @@ pub(crate) struct ErrorReport {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.status();
+        let status = self.status_code();
         let decision = self.decision();
         let cause = self.log_text().map(Arc::from);
         let message = match self.kind {
             Kind::Client { status, message } if status.is_client_error() => message,
-            kind => Cow::Borrowed(fixed_message(&kind)),
+            Kind::MissingCredentials => Cow::Borrowed("Authentication required"),
+            Kind::InvalidToken => Cow::Borrowed("Invalid token"),
+            _ => Cow::Borrowed(generic_message(status)),
         };
-        error_response(
+        let mut response = error_response(
             status,
             ErrorReport {
                 message,
                 decision,
                 cause,
             },
-        )
+        );
+        if let Some(headers) = self.headers {
+            response.headers_mut().extend(*headers);
+        }
+        response
     }
 }
 

@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use http::StatusCode;
 use http::request::Parts;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, is_error_header};
 
 /// Runs the extractor `T` and turns its rejection into a generic [`ApiError`] of the same class:
 /// `400` for unreadable input, `413`, `415`, a bad path parameter as `404` (as if the resource
@@ -49,7 +49,8 @@ where
     }
 }
 
-/// Maps any rejection to the generic error of its class.
+/// Maps any rejection to the generic error of its status, keeping the headers an error may
+/// carry (a `Retry-After`, say) and nothing of its text.
 fn generic_rejection<R: IntoResponse + 'static>(rejection: R) -> ApiError {
     let mut slot = Some(rejection);
     if let Some(error) = (&mut slot as &mut dyn Any)
@@ -67,20 +68,31 @@ fn generic_rejection<R: IntoResponse + 'static>(rejection: R) -> ApiError {
         detail(&rejection)
     );
     // A path parameter that does not parse names no resource: answer as for a missing one, so
-    // ids cannot be probed by their format.
-    if (&rejection as &dyn Any).is::<PathRejection>() {
+    // ids cannot be probed by their format. (A route whose path lacks the parameters is a
+    // server bug, and stays a 500.)
+    if let Some(PathRejection::FailedToDeserializePathParams(_)) =
+        (&rejection as &dyn Any).downcast_ref::<PathRejection>()
+    {
         return ApiError::not_found().with_reason(reason);
     }
-    let error = match rejection.into_response().status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::unsupported_media_type(),
-        StatusCode::UNAUTHORIZED => ApiError::unauthenticated(),
-        StatusCode::FORBIDDEN => ApiError::forbidden(),
-        StatusCode::NOT_FOUND => ApiError::not_found(),
-        status if status.is_server_error() => return ApiError::internal(reason),
-        _ => ApiError::bad_request(),
+    let response = rejection.into_response();
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return ApiError::internal(format!("{reason} with non-error status {status}"));
+    }
+    // 422 is axum's answer for JSON of the wrong shape; clients get 400 for every unreadable input.
+    let status = if status == StatusCode::UNPROCESSABLE_ENTITY {
+        StatusCode::BAD_REQUEST
+    } else {
+        status
     };
-    error.with_reason(reason)
+    let mut error = ApiError::status(status).with_reason(reason);
+    for (name, value) in response.headers() {
+        if is_error_header(name) {
+            error = error.with_header(name.clone(), value.clone());
+        }
+    }
+    error
 }
 
 /// What went wrong, for the log. Never the rejection's own text: serde's messages quote the

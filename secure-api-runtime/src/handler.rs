@@ -13,6 +13,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::handler::Handler;
 use axum::response::{IntoResponse, Response};
 
+use crate::pipeline::Guard;
 use crate::policy::RoutePolicy;
 
 /// What a `#[secure]` handler returns: its response, tagged with its policy type `P`.
@@ -75,15 +76,6 @@ pub struct SecureRoute<F>(F);
 
 macro_rules! impl_secure_handler {
     ([$($part:ident),*], $last:ident) => {
-        impl<F, Fut, R, P, S, M, $($part,)* $last> SecureHandler<(M, $($part,)* $last,), S> for F
-        where
-            F: FnOnce($($part,)* $last) -> Fut + Clone + Send + Sync + 'static,
-            Fut: Future<Output = Secured<R, P>> + Send,
-            P: RoutePolicy,
-        {
-            type Policy = P;
-        }
-
         impl<F, Fut, S, M, $($part,)* $last> ExtractableHandler<(M, $($part,)* $last,), S> for F
         where
             F: FnOnce($($part,)* $last) -> Fut + Clone + Send + Sync + 'static,
@@ -132,6 +124,23 @@ macro_rules! impl_secure_handler {
                 })
             }
         }
+    };
+}
+
+/// `SecureHandler` holds for functions whose first argument is the guard of the same policy `P`
+/// that their output is tagged with: a route listed with a policy is a route that enforces it,
+/// since a `Guard<P>` only exists once the pipeline has run `P`.
+macro_rules! impl_secure_handler_policy {
+    ($($arg:ident),*) => {
+        impl<F, Fut, R, P, S, M, $($arg,)*> SecureHandler<(M, Guard<P>, $($arg,)*), S> for F
+        where
+            F: FnOnce(Guard<P>, $($arg,)*) -> Fut + Clone + Send + Sync + 'static,
+            Fut: Future<Output = Secured<R, P>> + Send,
+            P: RoutePolicy,
+        {
+            type Policy = P;
+        }
+
     };
 }
 
@@ -191,4 +200,23 @@ impl_secure_handler!(
         T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15
     ],
     T16
+);
+
+impl_secure_handler_policy!();
+impl_secure_handler_policy!(T2);
+impl_secure_handler_policy!(T2, T3);
+impl_secure_handler_policy!(T2, T3, T4);
+impl_secure_handler_policy!(T2, T3, T4, T5);
+impl_secure_handler_policy!(T2, T3, T4, T5, T6);
+impl_secure_handler_policy!(T2, T3, T4, T5, T6, T7);
+impl_secure_handler_policy!(T2, T3, T4, T5, T6, T7, T8);
+impl_secure_handler_policy!(T2, T3, T4, T5, T6, T7, T8, T9);
+impl_secure_handler_policy!(T2, T3, T4, T5, T6, T7, T8, T9, T10);
+impl_secure_handler_policy!(T2, T3, T4, T5, T6, T7, T8, T9, T10, T11);
+impl_secure_handler_policy!(T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
+impl_secure_handler_policy!(T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13);
+impl_secure_handler_policy!(T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14);
+impl_secure_handler_policy!(T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15);
+impl_secure_handler_policy!(
+    T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16
 );

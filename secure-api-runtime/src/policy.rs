@@ -30,6 +30,7 @@ impl Access {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policy {
     handler: &'static str,
+    module: &'static str,
     access: Access,
     roles: Requirement,
     scopes: Requirement,
@@ -43,6 +44,7 @@ impl Policy {
     pub const fn public(handler: &'static str) -> Self {
         Self {
             handler,
+            module: "",
             access: Access::Public,
             roles: Requirement::None,
             scopes: Requirement::None,
@@ -58,6 +60,12 @@ impl Policy {
             access: Access::Authenticated,
             ..Self::public(handler)
         }
+    }
+
+    /// Records the module of the handler (`module_path!()`), for the inventory.
+    #[must_use]
+    pub const fn in_module(self, module: &'static str) -> Self {
+        Self { module, ..self }
     }
 
     /// Requires roles of the verified token (`role = ...`).
@@ -102,6 +110,12 @@ impl Policy {
     /// The name of the handler function that declared the policy.
     pub const fn handler(&self) -> &'static str {
         self.handler
+    }
+
+    /// The module path of the handler function (`my_app::posts`), which tells apart handlers
+    /// of the same name.
+    pub const fn module(&self) -> &'static str {
+        self.module
     }
 
     /// Who may call the route.

@@ -9,7 +9,7 @@
 //! #[doc(hidden)] #[allow(non_camel_case_types)]
 //! pub struct __secure_api_policy_update;
 //! impl RoutePolicy for __secure_api_policy_update {
-//!     const POLICY: Policy = Policy::authenticated("update").owner("author_id");
+//!     const POLICY: Policy = Policy::authenticated("update").in_module(module_path!()).owner("author_id");
 //! }
 //! impl OwnershipRule<Post> for __secure_api_policy_update {
 //!     fn grants(resource: &Post, user_id: &str) -> bool {
@@ -22,8 +22,8 @@
 //!     __secure_api_arg0: Extract<AuthUser>,                  // rejections made generic
 //!     __secure_api_arg2: Extract<Json<Edit>>,
 //! ) -> Secured<R, __secure_api_policy_update> {
-//!     async fn __secure_api_handler(user: AuthUser, post: Owned<Post>, Json(input): Json<Edit>) -> R { body }
-//!     Secured::__new(__secure_api_handler(__secure_api_arg0.0, __secure_api_resource.into_owned(), __secure_api_arg2.0).await)
+//!     async fn update(user: AuthUser, post: Owned<Post>, Json(input): Json<Edit>) -> R { body }
+//!     Secured::__new(update(__secure_api_arg0.0, __secure_api_resource.into_owned(), __secure_api_arg2.0).await)
 //! }
 //! ```
 //!
@@ -34,6 +34,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, GenericParam, ReturnType};
 
@@ -45,8 +46,10 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
     let vis = &function.vis;
     let name = &signature.ident;
     let policy_type = format_ident!("__secure_api_policy_{}", name);
-    let inner_name = format_ident!("__secure_api_handler");
-    let policy = policy_constant(&handler.policy, &name.to_string());
+    // The inner function keeps the handler's name, so tracing spans and backtraces name it; inside
+    // the outer body the inner item shadows the outer function.
+    let inner_name = name.clone();
+    let policy = policy_constant(&handler.policy, &name.unraw().to_string());
 
     let (outer_attrs, inner_attrs) = split_attributes(&function.attrs);
     let cfg_attrs: Vec<&Attribute> = outer_attrs
@@ -139,6 +142,7 @@ fn policy_constant(policy: &Policy, name: &str) -> TokenStream {
         Access::Public => quote!(::secure_api::__private::Policy::public(#name)),
         Access::Authenticated => quote!(::secure_api::__private::Policy::authenticated(#name)),
     };
+    tokens = quote!(#tokens.in_module(::core::module_path!()));
     if let Some(roles) = &policy.roles {
         let roles = requirement(roles);
         tokens = quote!(#tokens.roles(#roles));
@@ -196,12 +200,24 @@ fn ownership_check(policy: &Policy) -> TokenStream {
     check
 }
 
-/// Documentation and `cfg` stay on the routed function; every other attribute (lint levels,
-/// `tracing::instrument`, ...) goes with the body onto the inner one.
+/// Attributes about the routed function itself (docs, `cfg`, lint levels, which nested items
+/// inherit, `deprecated`, `must_use`) stay on it; every other attribute (`tracing::instrument`,
+/// ...) goes with the body onto the inner function.
 fn split_attributes(attrs: &[Attribute]) -> (Vec<&Attribute>, Vec<&Attribute>) {
+    const OUTER: [&str; 9] = [
+        "doc",
+        "cfg",
+        "allow",
+        "warn",
+        "deny",
+        "forbid",
+        "expect",
+        "deprecated",
+        "must_use",
+    ];
     attrs
         .iter()
-        .partition(|a| a.path().is_ident("doc") || a.path().is_ident("cfg"))
+        .partition(|a| OUTER.iter().any(|name| a.path().is_ident(name)))
 }
 
 /// `::<T, N>` for the type and const parameters, so the inner call names the outer's generics.

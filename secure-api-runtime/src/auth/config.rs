@@ -100,6 +100,21 @@ impl AuthConfig {
     }
 }
 
+/// The router's own config, for handlers that mint or revoke tokens (a login, a logout): the
+/// same keys that verify the requests.
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AuthConfig {
+    type Rejection = crate::error::ApiError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Self>().cloned().ok_or_else(|| {
+            crate::error::ApiError::internal("AuthConfig extracted outside secure_api::Router")
+        })
+    }
+}
+
 impl fmt::Debug for AuthConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthConfig")
@@ -210,7 +225,7 @@ impl AuthConfigBuilder {
             }
         }
         let leeway = self.leeway.unwrap_or(DEFAULT_LEEWAY);
-        if leeway > Duration::from_secs(300) {
+        if leeway > Duration::from_secs(super::revocation::MAX_LEEWAY_SECS) {
             return Err(ConfigError::InvalidSetting(
                 "a leeway over five minutes accepts expired tokens for too long".into(),
             ));
@@ -245,7 +260,8 @@ impl AuthConfigBuilder {
 }
 
 /// The rules jsonwebtoken applies for one key: its algorithm only, `exp` and `sub` required,
-/// `nbf` checked, and `iss`/`aud` required exactly when configured.
+/// `nbf` checked, `iss`/`aud` required exactly when configured, and a token with an `aud` refused
+/// when no audience is configured.
 fn validation_for(
     key: &JwtKey,
     issuer: Option<&str>,
@@ -270,7 +286,10 @@ fn validation_for(
             validation.set_audience(&[audience]);
             required.push("aud");
         }
-        None => validation.validate_aud = false,
+        // Still validated: jsonwebtoken then refuses a token that names any audience, as
+        // RFC 7519 §4.1.3 requires of a service that is not one. A token minted for another
+        // API of the same identity provider must not open this one.
+        None => validation.aud = None,
     }
     validation.set_required_spec_claims(&required);
     validation

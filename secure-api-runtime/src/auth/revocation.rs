@@ -7,6 +7,9 @@ use std::pin::Pin;
 use std::sync::RwLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The largest leeway a config accepts: a revoked id is kept this long past its token's `exp`.
+pub(crate) const MAX_LEEWAY_SECS: u64 = 300;
+
 /// A boxed future, as the revocation store returns it (the store is used as a trait object).
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -50,9 +53,10 @@ impl MemoryRevocations {
             .revoked
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Sweep expired entries whenever the map doubles, so the cost is amortised O(1).
+        // Sweep entries whose token can no longer pass, even within the largest leeway a config
+        // allows, whenever the map doubles, so the cost is amortised O(1).
         if revoked.len() >= 1024 && revoked.len().is_power_of_two() {
-            revoked.retain(|_, exp| *exp >= now);
+            revoked.retain(|_, exp| exp.saturating_add(MAX_LEEWAY_SECS) >= now);
         }
         revoked.insert(jti.into(), expires_at);
     }
@@ -104,14 +108,16 @@ mod tests {
     fn expired_entries_are_swept_as_the_map_grows() {
         let store = MemoryRevocations::default();
         let now = 1_000_000;
-        for i in 0..1023 {
-            store.revoke_now(&format!("old-{i}"), now - 1, now);
+        for i in 0..1022 {
+            store.revoke_now(&format!("old-{i}"), now - MAX_LEEWAY_SECS - 1, now);
         }
+        // Expired, but still within the leeway a token may be accepted in: kept.
+        store.revoke_now("recent", now - 10, now);
         store.revoke_now("live", now + 60, now);
-        // The 1025th insert sees 1024 entries and sweeps the 1023 expired ones.
+        // The 1025th insert sees 1024 entries and sweeps the 1022 long-expired ones.
         store.revoke_now("next", now + 60, now);
         let len = store.revoked.read().unwrap().len();
-        assert_eq!(len, 2);
-        assert!(store.contains("live") && store.contains("next"));
+        assert_eq!(len, 3);
+        assert!(store.contains("live") && store.contains("next") && store.contains("recent"));
     }
 }

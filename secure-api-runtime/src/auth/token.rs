@@ -45,13 +45,14 @@ impl AuthConfig {
 
     /// Everything but the revocation check, which may need I/O.
     fn verify_signed(&self, token: &str) -> Result<Identity, ApiError> {
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|e| ApiError::invalid_token(format!("unreadable token header: {e}")))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|e| {
+            ApiError::invalid_token(format!("unreadable token header: {}", reason(&e)))
+        })?;
         refuse_foreign_key_headers(&header)?;
         let key = self.key_for(&header)?;
         let TokenData { claims, .. } =
             jsonwebtoken::decode::<Map<String, Value>>(token, &key.key.decoding, &key.validation)
-                .map_err(|e| ApiError::invalid_token(format!("token rejected: {e}")))?;
+                .map_err(|e| ApiError::invalid_token(format!("token rejected: {}", reason(&e))))?;
         self.identity_from(claims)
     }
 
@@ -118,6 +119,18 @@ impl AuthConfig {
             expires_at,
             claims: Value::Object(claims),
         })
+    }
+}
+
+/// Why jsonwebtoken refused a token, for the log. Never serde's text: it quotes claim values,
+/// which may be personal data.
+fn reason(error: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind;
+    match error.kind() {
+        ErrorKind::Json(_) => String::from("JSON of an unexpected shape"),
+        ErrorKind::Base64(_) => String::from("not base64url"),
+        ErrorKind::Utf8(_) => String::from("not UTF-8"),
+        _ => error.to_string(),
     }
 }
 
@@ -192,7 +205,8 @@ impl TokenRequest {
     }
 
     /// Adds a claim of the application's own. The registered claims (`sub`, `exp`, `iat`,
-    /// `nbf`, `jti`, `iss`, `aud`) and the role and scope claims are the config's and win.
+    /// `nbf`, `jti`, `iss`, `aud`) and the role and scope claims are the config's: a claim of
+    /// one of those names is ignored, so no extra claim can grant a role.
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.extra.insert(name.into(), value.into());
         self
@@ -253,6 +267,19 @@ impl AuthConfig {
         let token_id = uuid::Uuid::new_v4().to_string();
 
         let mut claims = request.extra.clone();
+        for reserved in [
+            "sub",
+            "iat",
+            "nbf",
+            "exp",
+            "jti",
+            "iss",
+            "aud",
+            self.inner.claims.roles.as_str(),
+            self.inner.claims.scope.as_str(),
+        ] {
+            claims.remove(reserved);
+        }
         if !request.roles.is_empty() {
             claims.insert(
                 self.inner.claims.roles.clone(),

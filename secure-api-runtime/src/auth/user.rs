@@ -33,8 +33,9 @@ use crate::error::ApiError;
 /// ```
 ///
 /// On an `auth` route the policy has already verified the token, so extracting `AuthUser` costs
-/// no second verification. `Option<AuthUser>` serves routes where login is optional: no
-/// `Authorization` header gives `None`, and a present but bad one still answers `401`.
+/// no second verification. `Option<AuthUser>` serves routes where login is optional: no bearer
+/// token (no `Authorization` header, or another scheme) gives `None`, and a present but bad
+/// token still answers `401`.
 pub struct AuthUser<C = NoClaims> {
     identity: Arc<Identity>,
     claims: C,
@@ -146,7 +147,8 @@ where
         if let Some(identity) = parts.extensions.get::<Arc<Identity>>() {
             return Self::with_claims(Arc::clone(identity)).map(Some);
         }
-        if !parts.headers.contains_key(header::AUTHORIZATION) {
+        // No bearer credentials (no header, or another scheme such as `Basic`): no login.
+        if matches!(bearer_token(&parts.headers), Err(e) if e.is_missing_credentials()) {
             return Ok(None);
         }
         Self::with_claims(authenticate(parts).await?).map(Some)
@@ -155,8 +157,12 @@ where
 
 impl<C: DeserializeOwned> AuthUser<C> {
     fn with_claims(identity: Arc<Identity>) -> Result<Self, ApiError> {
-        let claims = C::deserialize(&identity.claims).map_err(|e| {
-            ApiError::invalid_token(format!("token claims do not fit the expected type: {e}"))
+        // Not serde's text, which quotes claim values.
+        let claims = C::deserialize(&identity.claims).map_err(|_| {
+            ApiError::invalid_token(format!(
+                "token claims do not fit {}",
+                std::any::type_name::<C>()
+            ))
         })?;
         Ok(Self { identity, claims })
     }

@@ -11,6 +11,7 @@ use crate::policy::{Policy, RoutePolicy};
 
 /// The handlers of one path, by method, with the policy each declared.
 #[must_use]
+#[derive(Clone)]
 pub struct MethodRouter<S = ()> {
     pub(crate) inner: axum::routing::MethodRouter<S>,
     pub(crate) policies: Vec<(Method, Policy)>,
@@ -86,6 +87,48 @@ where
     )
 }
 
+/// Routes `HEAD` requests to a `#[secure]` handler.
+pub fn head<H, T, S>(handler: H) -> MethodRouter<S>
+where
+    H: SecureHandler<T, S> + ExtractableHandler<T, S>,
+    T: 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    MethodRouter::new(
+        Method::HEAD,
+        policy_of::<H, T, S>(),
+        axum::routing::head(handler.into_route()),
+    )
+}
+
+/// Routes `OPTIONS` requests to a `#[secure]` handler.
+pub fn options<H, T, S>(handler: H) -> MethodRouter<S>
+where
+    H: SecureHandler<T, S> + ExtractableHandler<T, S>,
+    T: 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    MethodRouter::new(
+        Method::OPTIONS,
+        policy_of::<H, T, S>(),
+        axum::routing::options(handler.into_route()),
+    )
+}
+
+/// Routes `TRACE` requests to a `#[secure]` handler.
+pub fn trace<H, T, S>(handler: H) -> MethodRouter<S>
+where
+    H: SecureHandler<T, S> + ExtractableHandler<T, S>,
+    T: 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    MethodRouter::new(
+        Method::TRACE,
+        policy_of::<H, T, S>(),
+        axum::routing::trace(handler.into_route()),
+    )
+}
+
 impl<S: Clone + Send + Sync + 'static> MethodRouter<S> {
     fn new(method: Method, policy: Policy, inner: axum::routing::MethodRouter<S>) -> Self {
         Self {
@@ -158,6 +201,42 @@ impl<S: Clone + Send + Sync + 'static> MethodRouter<S> {
         let policy = policy_of::<H, T, S>();
         self.add(Method::DELETE, policy, |inner| {
             inner.delete(handler.into_route())
+        })
+    }
+
+    /// Adds a `#[secure]` handler for `HEAD` requests.
+    pub fn head<H, T>(self, handler: H) -> Self
+    where
+        H: SecureHandler<T, S> + ExtractableHandler<T, S>,
+        T: 'static,
+    {
+        let policy = policy_of::<H, T, S>();
+        self.add(Method::HEAD, policy, |inner| {
+            inner.head(handler.into_route())
+        })
+    }
+
+    /// Adds a `#[secure]` handler for `OPTIONS` requests.
+    pub fn options<H, T>(self, handler: H) -> Self
+    where
+        H: SecureHandler<T, S> + ExtractableHandler<T, S>,
+        T: 'static,
+    {
+        let policy = policy_of::<H, T, S>();
+        self.add(Method::OPTIONS, policy, |inner| {
+            inner.options(handler.into_route())
+        })
+    }
+
+    /// Adds a `#[secure]` handler for `TRACE` requests.
+    pub fn trace<H, T>(self, handler: H) -> Self
+    where
+        H: SecureHandler<T, S> + ExtractableHandler<T, S>,
+        T: 'static,
+    {
+        let policy = policy_of::<H, T, S>();
+        self.add(Method::TRACE, policy, |inner| {
+            inner.trace(handler.into_route())
         })
     }
 }

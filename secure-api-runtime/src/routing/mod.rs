@@ -16,7 +16,7 @@ use axum::routing::Route;
 use http::Method;
 use tower::{Layer, Service};
 
-pub use method::{MethodRouter, delete, get, patch, post, put};
+pub use method::{MethodRouter, delete, get, head, options, patch, post, put, trace};
 
 use crate::config::SecurityConfig;
 use crate::error::ApiError;
@@ -58,10 +58,20 @@ pub struct RouteInfo {
 /// //                                                       ^^^^^^ `fn() -> ... {health}` has no security policy
 /// ```
 #[must_use]
+#[derive(Clone)]
 pub struct Router<S = ()> {
     inner: axum::Router<S>,
     routes: Vec<RouteInfo>,
     config: Option<SecurityConfig>,
+}
+
+impl<S> std::fmt::Debug for Router<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router")
+            .field("routes", &self.routes)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S> Default for Router<S>
@@ -111,33 +121,54 @@ where
     ///
     /// # Panics
     ///
-    /// Like axum, on an invalid prefix.
+    /// Like axum, on an invalid prefix; and when `router` has a config of its own: an app has
+    /// one security config, given to the outermost router, so that a nested router never
+    /// silently trusts another's tokens.
     pub fn nest(mut self, path: &str, router: Router<S>) -> Self {
+        assert!(
+            router.config.is_none(),
+            "secure-api: a nested router has its own SecurityConfig; give the config to the \
+             outermost router only"
+        );
         let prefix = path.trim_end_matches('/');
         self.routes
             .extend(router.routes.into_iter().map(|route| RouteInfo {
-                path: format!("{prefix}{}", route.path),
+                // As axum serves them: a nested `/` is the prefix itself.
+                path: if route.path == "/" {
+                    prefix.to_owned()
+                } else {
+                    format!("{prefix}{}", route.path)
+                },
                 ..route
             }));
-        if self.config.is_none() {
-            self.config = router.config;
-        }
         self.inner = self.inner.nest(path, router.inner);
         self
     }
 
     /// Adds `other`'s routes to this router.
+    ///
+    /// # Panics
+    ///
+    /// Like axum, when the two routers serve the same path and method; and when `other` has a
+    /// config of its own (see [`nest`](Self::nest)).
     pub fn merge(mut self, other: Router<S>) -> Self {
+        assert!(
+            other.config.is_none(),
+            "secure-api: a merged router has its own SecurityConfig; give the config to the \
+             outermost router only"
+        );
         self.routes.extend(other.routes);
-        if self.config.is_none() {
-            self.config = other.config;
-        }
         self.inner = self.inner.merge(other.inner);
         self
     }
 
     /// Wraps the routes added so far in a tower layer, as axum's `Router::layer` does. The
     /// security envelope (request id, error shape, headers, audit) always stays outermost.
+    ///
+    /// A layer runs before the route's policy guard, so it sees requests that the policy will
+    /// refuse: a layer that answers by itself (a cache) answers around the policy. Prefer
+    /// [`route_layer`](Self::route_layer) for layers that should only see matched routes, and
+    /// keep answering layers out of a secure app.
     pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<Route> + Clone + Send + Sync + 'static,
@@ -147,6 +178,20 @@ where
         <L::Service as Service<Request>>::Future: Send + 'static,
     {
         self.inner = self.inner.layer(layer);
+        self
+    }
+
+    /// Wraps the routes added so far in a tower layer that runs only for matched routes, as
+    /// axum's `Router::route_layer` does.
+    pub fn route_layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<Route> + Clone + Send + Sync + 'static,
+        L::Service: Service<Request> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        self.inner = self.inner.route_layer(layer);
         self
     }
 

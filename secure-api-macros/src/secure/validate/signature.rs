@@ -36,6 +36,15 @@ pub(crate) fn handler(
         rewritable = false;
     }
 
+    // axum routes handlers of up to 16 arguments; the guard takes one of them.
+    if signature.inputs.len() > 15 {
+        errors.at(
+            &signature.inputs,
+            "a `#[secure]` handler takes at most 15 arguments (the policy guard is the 16th axum \
+             allows); group some into a struct that implements `FromRequestParts`",
+        );
+    }
+
     let mut resource: Option<ResourceArg> = None;
     for (index, arg) in signature.inputs.iter().enumerate() {
         let FnArg::Typed(arg) = arg else { continue };
