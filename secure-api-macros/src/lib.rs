@@ -2,6 +2,7 @@
 //! names only `::secure_api::__private` paths.
 
 mod errors;
+mod sanitized;
 mod secure;
 
 use proc_macro::TokenStream;
@@ -112,4 +113,12 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
     secure::expand(args.into(), &item.into()).into()
+}
+
+/// Makes a type sendable in responses by declaring what it publishes; see
+/// `secure_api::Sanitized` for the documentation.
+#[proc_macro_derive(Sanitized, attributes(sensitive, expose, trusted, serde, sanitized))]
+pub fn derive_sanitized(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    sanitized::derive(&input).into()
 }

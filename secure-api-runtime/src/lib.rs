@@ -21,6 +21,7 @@ mod handler;
 mod pipeline;
 pub mod policy;
 pub mod routing;
+pub mod sanitize;
 mod transport;
 
 pub use auth::AuthUser;
@@ -28,6 +29,7 @@ pub use config::{Mode, SecurityConfig};
 pub use error::{ApiError, ApiResult, ConfigError};
 pub use handler::{ExtractableHandler, SecureHandler};
 pub use routing::Router;
+pub use sanitize::Sanitized;
 pub use transport::{REQUEST_ID_HEADER, RequestId};
 
 /// The runtime's part of `secure_api::prelude`.
@@ -54,6 +56,8 @@ pub mod __private {
     pub use crate::handler::Secured;
     pub use crate::pipeline::Guard;
     pub use crate::policy::{Policy, RoutePolicy};
+    pub use crate::sanitize::{Redacted, sanitized};
     pub use axum;
     pub use http;
+    pub use serde;
 }

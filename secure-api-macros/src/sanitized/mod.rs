@@ -1,0 +1,20 @@
+//! `#[derive(Sanitized)]`: parse and check the type's attributes into a [`model::View`], then
+//! expand its `Serialize`, `Debug`, `Sanitized` (and optional `From`) implementations.
+
+mod expand;
+mod model;
+mod rename;
+mod validate;
+
+use proc_macro2::TokenStream;
+
+use crate::errors::Errors;
+
+pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
+    let mut errors = Errors::default();
+    let view = validate::view(input, &mut errors);
+    match view {
+        Some(view) if errors.count() == 0 => expand::view(&view),
+        _ => errors.to_compile_errors(),
+    }
+}

@@ -1,0 +1,278 @@
+//! The type and its attributes -> the checked [`View`] model, every mistake on its own span.
+
+use syn::{Attribute, Data, DeriveInput, Fields, LitStr, Path};
+
+use super::model::{Field, Publish, Shape, Variant, View};
+use super::rename::{RULES, RenameRule};
+use crate::errors::Errors;
+
+const SERDE_HINT: &str = "a `Sanitized` type writes its own serialization, which supports \
+                          `#[serde(rename = \"...\")]` and `#[serde(rename_all = \"...\")]` on \
+                          the type and `#[serde(rename = \"...\")]` and \
+                          `#[serde(skip_serializing_if = \"...\")]` on fields";
+
+pub(crate) fn view<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<View<'a>> {
+    let container = container_attrs(&input.attrs, &input.ident, errors);
+    let shape = match &input.data {
+        Data::Struct(data) => {
+            let Fields::Named(named) = &data.fields else {
+                errors.at(
+                    &input.ident,
+                    "`Sanitized` needs named fields, each published or `#[sensitive]` by name; \
+                     give this struct named fields",
+                );
+                return None;
+            };
+            Shape::Struct(
+                named
+                    .named
+                    .iter()
+                    .filter_map(|field| checked_field(field, container.rename_all, errors))
+                    .collect(),
+            )
+        }
+        Data::Enum(data) => Shape::UnitEnum(unit_variants(data, container.rename_all, errors)),
+        Data::Union(_) => {
+            errors.at(&input.ident, "`Sanitized` cannot be derived for a union");
+            return None;
+        }
+    };
+    if container.from.is_some() && matches!(shape, Shape::UnitEnum(_)) {
+        errors.at(
+            &input.ident,
+            "`#[sanitized(from = ...)]` builds structs, not enums",
+        );
+    }
+    Some(View {
+        ident: &input.ident,
+        generics: &input.generics,
+        wire_name: container.wire_name,
+        shape,
+        from: container.from,
+    })
+}
+
+/// What the type's own attributes say.
+struct Container {
+    wire_name: String,
+    rename_all: Option<RenameRule>,
+    from: Option<Path>,
+}
+
+fn container_attrs(attrs: &[Attribute], ident: &syn::Ident, errors: &mut Errors) -> Container {
+    let mut container = Container {
+        wire_name: ident.to_string(),
+        rename_all: None,
+        from: None,
+    };
+    for attr in attrs {
+        let parsed = if attr.path().is_ident("serde") {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    container.wire_name = meta.value()?.parse::<LitStr>()?.value();
+                } else if meta.path.is_ident("rename_all") {
+                    let rule: LitStr = meta.value()?.parse()?;
+                    container.rename_all =
+                        Some(RenameRule::from_name(&rule.value()).ok_or_else(|| {
+                            let known: Vec<&str> = RULES.iter().map(|(name, _)| *name).collect();
+                            syn::Error::new(
+                                rule.span(),
+                                format!(
+                                    "unknown `rename_all` rule; expected one of {}",
+                                    known.join(", ")
+                                ),
+                            )
+                        })?);
+                } else {
+                    return Err(meta.error(unsupported_serde(&meta.path)));
+                }
+                Ok(())
+            })
+        } else if attr.path().is_ident("sanitized") {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("from") {
+                    container.from = Some(meta.value()?.parse::<LitStr>()?.parse::<Path>()?);
+                    Ok(())
+                } else {
+                    Err(meta.error("unknown `sanitized` option; expected `from = \"Model\"`"))
+                }
+            })
+        } else if is_field_marker(attr) {
+            Err(syn::Error::new_spanned(
+                attr,
+                "`#[sensitive]`, `#[expose]` and `#[trusted]` go on fields",
+            ))
+        } else {
+            Ok(())
+        };
+        if let Err(error) = parsed {
+            errors.push(error);
+        }
+    }
+    container
+}
+
+fn unit_variants<'a>(
+    data: &'a syn::DataEnum,
+    rename_all: Option<RenameRule>,
+    errors: &mut Errors,
+) -> Vec<Variant<'a>> {
+    let mut variants = Vec::new();
+    for variant in &data.variants {
+        if !matches!(variant.fields, Fields::Unit) {
+            errors.at(
+                &variant.ident,
+                "a `Sanitized` enum has unit variants only (serialized as their names); \
+                 make this variant's data a `Sanitized` struct field instead",
+            );
+            continue;
+        }
+        let mut name = rename_all.map_or_else(
+            || variant.ident.to_string(),
+            |rule| rule.apply_to_variant(&variant.ident.to_string()),
+        );
+        for attr in variant.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    name = meta.value()?.parse::<LitStr>()?.value();
+                    Ok(())
+                } else {
+                    Err(meta.error(unsupported_serde(&meta.path)))
+                }
+            });
+            if let Err(error) = parsed {
+                errors.push(error);
+            }
+        }
+        variants.push(Variant {
+            ident: &variant.ident,
+            wire_name: name,
+        });
+    }
+    variants
+}
+
+fn checked_field<'a>(
+    field: &'a syn::Field,
+    rename_all: Option<RenameRule>,
+    errors: &mut Errors,
+) -> Option<Field<'a>> {
+    let ident = field.ident.as_ref()?;
+    let rust_name = ident.to_string();
+    let mut wire_name =
+        rename_all.map_or_else(|| rust_name.clone(), |rule| rule.apply_to_field(&rust_name));
+    let mut skip_if = None;
+    let mut sensitive: Option<&Attribute> = None;
+    let mut expose: Option<&Attribute> = None;
+    let mut trusted: Option<&Attribute> = None;
+    for attr in &field.attrs {
+        let path = attr.path();
+        if path.is_ident("sensitive") {
+            sensitive = Some(attr);
+        } else if path.is_ident("expose") {
+            expose = Some(attr);
+        } else if path.is_ident("trusted") {
+            trusted = Some(attr);
+        } else if path.is_ident("serde") {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    wire_name = meta.value()?.parse::<LitStr>()?.value();
+                } else if meta.path.is_ident("skip_serializing_if") {
+                    skip_if = Some(meta.value()?.parse::<LitStr>()?.parse::<Path>()?);
+                } else {
+                    return Err(meta.error(unsupported_serde(&meta.path)));
+                }
+                Ok(())
+            });
+            if let Err(error) = parsed {
+                errors.push(error);
+            }
+        }
+    }
+    for marker in [sensitive, expose, trusted].into_iter().flatten() {
+        if !matches!(marker.meta, syn::Meta::Path(_)) {
+            errors.at(marker, "this marker takes no arguments");
+        }
+    }
+    if let (Some(_), Some(expose)) = (sensitive, expose) {
+        errors.at(
+            expose,
+            format!("`{rust_name}` is both `#[sensitive]` (never sent) and `#[expose]` (sent on purpose); keep one"),
+        );
+    }
+    if let (Some(_), Some(trusted)) = (sensitive, trusted) {
+        errors.at(
+            trusted,
+            "a `#[sensitive]` field is never sent, so `#[trusted]` has no effect; remove it",
+        );
+    }
+    if sensitive.is_none()
+        && expose.is_none()
+        && let Some(why) = secret_looking(&rust_name).or_else(|| secret_looking(&wire_name))
+    {
+        errors.at(
+            ident,
+            format!(
+                "`{rust_name}` looks like a secret ({why}); mark it `#[sensitive]` to keep it \
+                 out of every response, or `#[expose]` to publish it on purpose"
+            ),
+        );
+    }
+    let publish = match (sensitive, trusted) {
+        (Some(_), _) => Publish::Never,
+        (None, Some(_)) => Publish::Trusted,
+        (None, None) => Publish::Checked,
+    };
+    Some(Field {
+        ident,
+        ty: &field.ty,
+        wire_name,
+        publish,
+        skip_if,
+    })
+}
+
+/// Why a field name looks like it holds a secret, if it does.
+fn secret_looking(name: &str) -> Option<&'static str> {
+    const CONTAINED: &[(&str, &str)] = &[
+        ("password", "a password"),
+        ("passwd", "a password"),
+        ("passphrase", "a password"),
+        ("secret", "a secret"),
+        ("token", "a token"),
+        ("hash", "a hash"),
+        ("apikey", "an API key"),
+        ("privatekey", "a private key"),
+        ("creditcard", "a card number"),
+        ("cardnumber", "a card number"),
+    ];
+    const WORDS: &[(&str, &str)] = &[
+        ("salt", "a salt"),
+        ("ssn", "a social security number"),
+        ("cvv", "a card code"),
+        ("cvc", "a card code"),
+        ("otp", "a one-time password"),
+        ("pin", "a PIN"),
+    ];
+    let name = name.to_ascii_lowercase().replace('-', "_");
+    let compact = name.replace('_', "");
+    let words: Vec<&str> = name.split('_').collect();
+    CONTAINED
+        .iter()
+        .find(|(needle, _)| compact.contains(needle))
+        .or_else(|| WORDS.iter().find(|(word, _)| words.contains(word)))
+        .map(|(_, why)| *why)
+}
+
+fn unsupported_serde(path: &Path) -> String {
+    let name = path
+        .get_ident()
+        .map_or_else(|| String::from("this option"), ToString::to_string);
+    format!("`#[serde({name})]` is not supported here: {SERDE_HINT}")
+}
+
+fn is_field_marker(attr: &Attribute) -> bool {
+    ["sensitive", "expose", "trusted"]
+        .iter()
+        .any(|name| attr.path().is_ident(name))
+}
