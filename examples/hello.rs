@@ -15,9 +15,9 @@ use secure_api::SecurityConfig;
 use secure_api::auth::{AuthConfig, TokenRequest};
 use secure_api::prelude::*;
 use secure_api::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-#[derive(Serialize)]
+#[derive(Sanitized)]
 struct Health {
     status: &'static str,
 }
@@ -32,10 +32,12 @@ struct Login {
     name: String,
 }
 
-#[derive(Serialize)]
+/// The login's answer. A field named `token` must say it is published on purpose.
+#[derive(Sanitized)]
+#[serde(rename_all = "camelCase")]
 struct Token {
+    #[expose]
     token: String,
-    #[serde(rename = "expiresIn")]
     expires_in: u64,
 }
 
@@ -50,7 +52,7 @@ async fn login(auth: AuthConfig, Json(login): Json<Login>) -> ApiResult<Json<Tok
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Sanitized)]
 struct Me {
     id: String,
 }

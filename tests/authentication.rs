@@ -14,14 +14,32 @@ use secure_api::prelude::*;
 use secure_api::routing::get;
 use serde_json::{Value, json};
 
+#[derive(Sanitized)]
+struct Me {
+    id: String,
+    roles: Vec<String>,
+    scopes: Vec<String>,
+}
+
 #[secure(auth)]
-async fn me(user: AuthUser) -> Json<Value> {
-    Json(json!({ "id": user.id(), "roles": user.roles(), "scopes": user.scopes() }))
+async fn me(user: AuthUser) -> Json<Me> {
+    Json(Me {
+        id: user.id().to_owned(),
+        roles: user.roles().to_vec(),
+        scopes: user.scopes().to_vec(),
+    })
+}
+
+#[derive(Sanitized)]
+struct Maybe {
+    user: Option<String>,
 }
 
 #[secure(public)]
-async fn maybe(user: Option<AuthUser>) -> Json<Value> {
-    Json(json!({ "user": user.map(|u| u.id().to_owned()) }))
+async fn maybe(user: Option<AuthUser>) -> Json<Maybe> {
+    Json(Maybe {
+        user: user.map(|u| u.id().to_owned()),
+    })
 }
 
 #[derive(serde::Deserialize)]

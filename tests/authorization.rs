@@ -13,10 +13,10 @@ use secure_api::auth::TokenRequest;
 use secure_api::authz::{DenyAs, Resource};
 use secure_api::prelude::*;
 use secure_api::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Sanitized)]
 struct Post {
     id: u64,
     author_id: String,

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::pipeline::Guard;
 use crate::policy::RoutePolicy;
+use crate::sanitize::SecureResponse;
 
 /// What a `#[secure]` handler returns: its response, tagged with its policy type `P`.
 pub struct Secured<R, P> {
@@ -22,8 +23,10 @@ pub struct Secured<R, P> {
     policy: PhantomData<fn() -> P>,
 }
 
-impl<R, P> Secured<R, P> {
+impl<R: SecureResponse, P> Secured<R, P> {
     /// Only generated code calls this; a hand-made `Secured` would be a route without checks.
+    /// The bound is where a handler's response type is checked: the macro spans this call at
+    /// the handler's return type.
     #[doc(hidden)]
     pub fn __new(response: R) -> Self {
         Self {

@@ -29,7 +29,7 @@ pub use config::{Mode, SecurityConfig};
 pub use error::{ApiError, ApiResult, ConfigError};
 pub use handler::{ExtractableHandler, SecureHandler};
 pub use routing::Router;
-pub use sanitize::Sanitized;
+pub use sanitize::{Sanitized, SecureResponse};
 pub use transport::{REQUEST_ID_HEADER, RequestId};
 
 /// The runtime's part of `secure_api::prelude`.
@@ -56,7 +56,7 @@ pub mod __private {
     pub use crate::handler::Secured;
     pub use crate::pipeline::Guard;
     pub use crate::policy::{Policy, RoutePolicy};
-    pub use crate::sanitize::{Redacted, sanitized};
+    pub use crate::sanitize::{RawResponse, Redacted, sanitized};
     pub use axum;
     pub use http;
     pub use serde;

@@ -37,6 +37,7 @@ pub struct Policy {
     owner: Option<&'static str>,
     read_rule: Option<&'static str>,
     deny: Option<DenyAs>,
+    raw_response: bool,
 }
 
 impl Policy {
@@ -51,6 +52,7 @@ impl Policy {
             owner: None,
             read_rule: None,
             deny: None,
+            raw_response: false,
         }
     }
 
@@ -105,6 +107,21 @@ impl Policy {
             deny: Some(deny),
             ..self
         }
+    }
+
+    /// Marks a route whose response is not checked to be built from `Sanitized` data
+    /// (`raw_response`).
+    #[must_use]
+    pub const fn raw_response(self) -> Self {
+        Self {
+            raw_response: true,
+            ..self
+        }
+    }
+
+    /// Whether the route opted out of response checking (`raw_response`).
+    pub const fn has_raw_response(&self) -> bool {
+        self.raw_response
     }
 
     /// The name of the handler function that declared the policy.

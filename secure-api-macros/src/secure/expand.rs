@@ -93,9 +93,9 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
         call_args.push(quote!(#ident.0));
     }
 
-    let output = match &signature.output {
-        ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) => quote!(#ty),
+    let (output, output_span) = match &signature.output {
+        ReturnType::Default => (quote!(()), name.span()),
+        ReturnType::Type(_, ty) => (quote!(#ty), ty.span()),
     };
     let generics = &signature.generics;
     let (_, _, where_clause) = generics.split_for_impl();
@@ -111,6 +111,21 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
         .push(syn::parse_quote!(#[allow(clippy::unused_async)]));
     inner.vis = syn::Visibility::Inherited;
     inner.sig.ident = inner_name.clone();
+
+    // The response check is the bound of `Secured::__new`, spanned at the return type so that
+    // an unsanitized response is reported there. `raw_response` routes skip it, on the record.
+    let call = quote!(#inner_name #turbofish(#(#call_args),*) #await_inner);
+    let (output, response) = if handler.policy.raw_response {
+        (
+            quote!(::secure_api::__private::RawResponse<#output>),
+            quote!(::secure_api::__private::RawResponse(#call)),
+        )
+    } else {
+        (output, call)
+    };
+    let construct = quote_spanned! {output_span=>
+        ::secure_api::__private::Secured::__new(__secure_api_response)
+    };
 
     quote! {
         #(#cfg_attrs)*
@@ -131,7 +146,8 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
             #(#outer_args),*
         ) -> ::secure_api::__private::Secured<#output, #policy_type> #where_clause {
             #inner
-            ::secure_api::__private::Secured::__new(#inner_name #turbofish(#(#call_args),*) #await_inner)
+            let __secure_api_response = #response;
+            #construct
         }
     }
 }
@@ -165,6 +181,9 @@ fn policy_constant(policy: &Policy, name: &str) -> TokenStream {
             Deny::Forbidden => quote!(Forbidden),
         };
         tokens = quote!(#tokens.deny_as(::secure_api::__private::DenyAs::#deny));
+    }
+    if policy.raw_response {
+        tokens = quote!(#tokens.raw_response());
     }
     tokens
 }

@@ -37,6 +37,8 @@ pub(crate) struct Policy {
     pub(crate) owner: Option<Field>,
     pub(crate) read_rule: Option<Field>,
     pub(crate) deny: Option<Deny>,
+    /// `raw_response`: the response is sent unchecked, and the inventory says so.
+    pub(crate) raw_response: bool,
     /// Whether the options were valid. When not, the policy is a stand-in that lets the handler
     /// expand (so the router adds no error of its own) and checks that depend on it are skipped.
     pub(crate) settled: bool,
@@ -52,6 +54,7 @@ impl Policy {
             owner: None,
             read_rule: None,
             deny: None,
+            raw_response: false,
             settled: false,
         }
     }

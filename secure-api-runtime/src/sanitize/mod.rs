@@ -9,6 +9,9 @@
 //! (The compiler quotes [`Sanitized`]'s message; keep this file small and stable.)
 
 mod impls;
+mod response;
+
+pub use response::{RawResponse, SecureResponse};
 
 use std::fmt;
 

@@ -10,7 +10,16 @@ use super::super::parse::RawOption;
 use crate::errors::Errors;
 
 /// The options `#[secure]` knows, as the error for an unknown one lists them.
-const OPTIONS: &[&str] = &["public", "auth", "role", "scope", "owner", "or", "deny"];
+const OPTIONS: &[&str] = &[
+    "public",
+    "auth",
+    "role",
+    "scope",
+    "owner",
+    "or",
+    "deny",
+    "raw_response",
+];
 
 const POLICY_HINT: &str = "write `#[secure(public)]` for a route anyone may call, or \
                            `#[secure(auth)]` for one that needs a verified bearer token";
@@ -78,6 +87,12 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
             }
             "or" => policy.read_rule = field(option, "or", "is_published", errors),
             "deny" => policy.deny = deny(option, errors),
+            "raw_response" => {
+                if let Some(value) = &option.value {
+                    errors.at(value, "`raw_response` takes no value: write `raw_response`");
+                }
+                policy.raw_response = true;
+            }
             _ => errors.at(&option.name, unknown_option(&name)),
         }
     }

@@ -5,14 +5,14 @@ use std::net::SocketAddr;
 
 use secure_api::prelude::*;
 use secure_api::routing::{delete, get, patch, post, put};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 #[derive(Clone)]
 struct AppState {
     greeting: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Sanitized)]
 struct Post {
     id: u64,
     title: String,
