@@ -16,6 +16,7 @@ use secure_api::auth::{AuthConfig, TokenRequest};
 use secure_api::prelude::*;
 use secure_api::routing::{get, post};
 use serde::Deserialize;
+use validator::Validate;
 
 #[derive(Sanitized)]
 struct Health {
@@ -27,8 +28,9 @@ async fn health() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Validate, Input)]
 struct Login {
+    #[validate(length(min = 1, max = 100))]
     name: String,
 }
 

@@ -2,16 +2,16 @@
 // The crate docs are the README, prose written for people, not code identifiers.
 #![allow(clippy::doc_markdown)]
 
-pub use secure_api_macros::{Sanitized, secure};
+pub use secure_api_macros::{Input, Sanitized, secure};
 pub use secure_api_runtime::{
-    ApiError, ApiResult, AuthUser, ConfigError, Mode, REQUEST_ID_HEADER, RequestId, Router,
+    ApiError, ApiResult, AuthUser, ConfigError, Input, Mode, REQUEST_ID_HEADER, RequestId, Router,
     Sanitized, SecureHandler, SecurityConfig, audit, auth, authz, config, error, policy, routing,
 };
 
 /// One import for a handler module: the attribute, the caller, errors, and the axum items
 /// handlers commonly need.
 pub mod prelude {
-    pub use crate::{Sanitized, secure};
+    pub use crate::{Input, Sanitized, secure};
     pub use secure_api_runtime::prelude::*;
 }
 

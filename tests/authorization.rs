@@ -15,6 +15,7 @@ use secure_api::prelude::*;
 use secure_api::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use validator::Validate;
 
 #[derive(Clone, Sanitized)]
 struct Post {
@@ -45,8 +46,7 @@ async fn read_post(post: Owned<Post>) -> Json<Post> {
     Json(post.into_inner())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Deserialize, Validate, Input)]
 struct EditPost {
     title: String,
 }
@@ -70,8 +70,7 @@ async fn delete_post(State(state): State<AppState>, post: Owned<Post>) -> Status
     StatusCode::NO_CONTENT
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Deserialize, Validate, Input)]
 struct NewPost {
     title: String,
 }

@@ -11,7 +11,7 @@ use secure_api::routing::{get, post};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, validator::Validate, Input)]
 #[allow(dead_code)]
 struct NewPost {
     title: String,
@@ -180,15 +180,41 @@ async fn malformed_json_is_a_generic_400() {
 }
 
 #[tokio::test]
-async fn a_wrong_field_type_is_a_generic_400() {
+async fn a_wrong_field_type_or_a_missing_field_names_the_field_not_the_type() {
     let reply = send(
         app(),
         post_json("/posts", r#"{"title": "x", "views": "many"}"#),
     )
     .await;
-    assert_generic(&reply, StatusCode::BAD_REQUEST, "Invalid request");
+    assert_invalid_input(
+        &reply,
+        &json!([{ "field": "views", "message": "must be an integer" }]),
+    );
+    assert!(
+        !reply.text.contains("many"),
+        "the submitted value is echoed"
+    );
     let reply = send(app(), post_json("/posts", r#"{"title": "x"}"#)).await;
-    assert_generic(&reply, StatusCode::BAD_REQUEST, "Invalid request");
+    assert_invalid_input(
+        &reply,
+        &json!([{ "field": "views", "message": "is required" }]),
+    );
+}
+
+/// A 400 with field details, and nothing a client should not see.
+fn assert_invalid_input(reply: &Reply, details: &Value) {
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{reply:?}");
+    assert_eq!(
+        reply.body_without_request_id(),
+        json!({ "error": "Invalid input", "details": details })
+    );
+    for leak in LEAKS {
+        assert!(
+            !reply.text.contains(leak),
+            "{leak:?} leaked in {}",
+            reply.text
+        );
+    }
 }
 
 #[tokio::test]

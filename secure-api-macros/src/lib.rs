@@ -2,6 +2,7 @@
 //! names only `::secure_api::__private` paths.
 
 mod errors;
+mod input;
 mod sanitized;
 mod secure;
 
@@ -115,10 +116,89 @@ pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
     secure::expand(args.into(), &item.into()).into()
 }
 
-/// Makes a type sendable in responses by declaring what it publishes; see
-/// `secure_api::Sanitized` for the documentation.
+/// Makes a type sendable in responses by declaring what it publishes.
+///
+/// The derive writes the type's `Serialize` and `Debug`: `#[sensitive]` fields appear in
+/// neither (`Debug` prints `[redacted]`), every other field's type must be `Sanitized` too, and
+/// `#[trusted]` publishes a field of a foreign type as it is. serde's `rename`, `rename_all` and
+/// `skip_serializing_if` are honoured; other serde attributes are refused. A field named like a
+/// secret (`password`, `*token*`, `*hash*`, `api_key`, `salt`, `otp`, ...) must be marked
+/// `#[sensitive]` or `#[expose]`. `#[sanitized(from = "Model")]` adds `From<Model>`.
+///
+/// ```
+/// use secure_api::Sanitized;
+///
+/// struct UserRow { id: i64, email: String, password_hash: String }
+///
+/// #[derive(Sanitized)]
+/// #[serde(rename_all = "camelCase")]
+/// #[sanitized(from = "UserRow")]
+/// struct UserView {
+///     id: i64,
+///     email: String,
+///     #[sensitive]
+///     password_hash: String,
+/// }
+///
+/// let view = UserView::from(UserRow { id: 1, email: "a@b.example".into(), password_hash: "$argon2id$...".into() });
+/// assert_eq!(serde_json::to_string(&view).unwrap(), r#"{"id":1,"email":"a@b.example"}"#);
+/// assert!(format!("{view:?}").contains("password_hash: [redacted]"));
+/// ```
+///
+/// A field that looks secret must say what it is:
+///
+/// ```compile_fail
+/// #[derive(secure_api::Sanitized)]
+/// struct Session {
+///     refresh_token: String, // error: `refresh_token` looks like a secret (a token)
+/// }
+/// ```
 #[proc_macro_derive(Sanitized, attributes(sensitive, expose, trusted, serde, sanitized))]
 pub fn derive_sanitized(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     sanitized::derive(&input).into()
+}
+
+/// Makes a type usable as a validated `Json`, `Query` or `Form` argument of a `#[secure]`
+/// handler: it records each field's wire name (after serde's renames) for error details.
+/// Unknown fields are refused unless the type says `#[input(allow_unknown_fields)]`.
+///
+/// ```
+/// use secure_api::prelude::*;
+/// use serde::Deserialize;
+/// use validator::Validate;
+///
+/// #[derive(Deserialize, Validate, Input)]
+/// #[serde(rename_all = "camelCase")]
+/// struct CreatePost {
+///     #[validate(length(min = 3, max = 200))]
+///     title: String,
+///     #[validate(length(max = 10))]
+///     tags: Option<Vec<String>>,
+/// }
+///
+/// #[secure(auth)]
+/// async fn create(user: AuthUser, Json(post): Json<CreatePost>) -> StatusCode {
+///     let _ = (user, post); // INSERT ..., author_id = user.id()
+///     StatusCode::CREATED
+/// }
+/// ```
+///
+/// A body type without it is refused at the argument:
+///
+/// ```compile_fail,E0277
+/// use secure_api::prelude::*;
+///
+/// #[derive(serde::Deserialize)]
+/// struct CreatePost { title: String }
+///
+/// #[secure(auth)]
+/// async fn create(Json(post): Json<CreatePost>) -> StatusCode { // error: not a validated input
+///     StatusCode::CREATED
+/// }
+/// ```
+#[proc_macro_derive(Input, attributes(input, serde))]
+pub fn derive_input(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    input::derive(&input).into()
 }

@@ -39,6 +39,16 @@ pub struct ApiError {
     kind: Kind,
     cause: Option<Cause>,
     headers: Option<Box<HeaderMap>>,
+    details: Option<Arc<[FieldError]>>,
+}
+
+/// One problem with one input field, as the client receives it in `details`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// The field as the client named it: `title`, `author.name`, `tags[3]`.
+    pub field: String,
+    /// What is wrong, for a person; never the submitted value.
+    pub message: String,
 }
 
 type Cause = Box<dyn StdError + Send + Sync + 'static>;
@@ -51,6 +61,8 @@ enum Kind {
     InvalidToken,
     /// Any other framework error: the status, with its generic message.
     Status(StatusCode),
+    /// 400 with field details.
+    InvalidInput,
     /// A message the application chose for the client.
     Client {
         status: StatusCode,
@@ -134,12 +146,21 @@ impl ApiError {
         })
     }
 
+    /// `400 {"error":"Invalid input","details":[{"field","message"}]}`: the request was read, and
+    /// these fields are wrong.
+    pub fn invalid_input(details: impl Into<Vec<FieldError>>) -> Self {
+        let mut error = Self::of(Kind::InvalidInput);
+        error.details = Some(details.into().into());
+        error
+    }
+
     /// `500 {"error":"An unexpected error occurred"}`; `error` is logged with the request id.
     pub fn internal(error: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
         Self {
             kind: Kind::Internal,
             cause: Some(error.into()),
             headers: None,
+            details: None,
         }
     }
 
@@ -164,7 +185,7 @@ impl ApiError {
             Kind::MissingCredentials | Kind::InvalidToken => StatusCode::UNAUTHORIZED,
             Kind::Status(status) => *status,
             Kind::Client { status, .. } if status.is_client_error() => *status,
-            Kind::Client { .. } => StatusCode::BAD_REQUEST,
+            Kind::InvalidInput | Kind::Client { .. } => StatusCode::BAD_REQUEST,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -174,6 +195,7 @@ impl ApiError {
         match &self.kind {
             Kind::MissingCredentials => "Authentication required",
             Kind::InvalidToken => "Invalid token",
+            Kind::InvalidInput => "Invalid input",
             Kind::Client { status, message } if status.is_client_error() => message,
             _ => generic_message(self.status_code()),
         }
@@ -194,6 +216,7 @@ impl ApiError {
             kind,
             cause: None,
             headers: None,
+            details: None,
         }
     }
 
@@ -295,6 +318,7 @@ pub(crate) struct ErrorReport {
     pub(crate) message: Cow<'static, str>,
     pub(crate) decision: Decision,
     pub(crate) cause: Option<Arc<str>>,
+    pub(crate) details: Option<Arc<[FieldError]>>,
 }
 
 impl IntoResponse for ApiError {
@@ -306,6 +330,7 @@ impl IntoResponse for ApiError {
             Kind::Client { status, message } if status.is_client_error() => message,
             Kind::MissingCredentials => Cow::Borrowed("Authentication required"),
             Kind::InvalidToken => Cow::Borrowed("Invalid token"),
+            Kind::InvalidInput => Cow::Borrowed("Invalid input"),
             _ => Cow::Borrowed(generic_message(status)),
         };
         let mut response = error_response(
@@ -314,6 +339,7 @@ impl IntoResponse for ApiError {
                 message,
                 decision,
                 cause,
+                details: self.details,
             },
         );
         if let Some(headers) = self.headers {
@@ -325,7 +351,7 @@ impl IntoResponse for ApiError {
 
 /// Builds the JSON error response (without a request id, which the security layer adds).
 pub(crate) fn error_response(status: StatusCode, report: ErrorReport) -> Response {
-    let body = error_body(&report.message, None);
+    let body = error_body(&report.message, report.details.as_deref(), None);
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -340,15 +366,22 @@ pub(crate) fn error_response(status: StatusCode, report: ErrorReport) -> Respons
 }
 
 /// `{"error": message, "requestId": id}`, with the message JSON-escaped.
-pub(crate) fn error_body(message: &str, request_id: Option<&str>) -> String {
+pub(crate) fn error_body(
+    message: &str,
+    details: Option<&[FieldError]>,
+    request_id: Option<&str>,
+) -> String {
     #[derive(serde::Serialize)]
     struct Body<'a> {
         error: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        details: Option<&'a [FieldError]>,
         #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
         request_id: Option<&'a str>,
     }
     serde_json::to_string(&Body {
         error: message,
+        details,
         request_id,
     })
     // Serializing two strings cannot fail; the fallback keeps this path free of panics anyway.

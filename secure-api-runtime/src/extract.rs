@@ -51,7 +51,7 @@ where
 
 /// Maps any rejection to the generic error of its status, keeping the headers an error may
 /// carry (a `Retry-After`, say) and nothing of its text.
-fn generic_rejection<R: IntoResponse + 'static>(rejection: R) -> ApiError {
+pub(crate) fn generic_rejection<R: IntoResponse + 'static>(rejection: R) -> ApiError {
     let mut slot = Some(rejection);
     if let Some(error) = (&mut slot as &mut dyn Any)
         .downcast_mut::<Option<ApiError>>()

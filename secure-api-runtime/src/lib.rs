@@ -23,6 +23,7 @@ pub mod policy;
 pub mod routing;
 pub mod sanitize;
 mod transport;
+pub mod validate;
 
 pub use auth::AuthUser;
 pub use config::{Mode, SecurityConfig};
@@ -31,6 +32,7 @@ pub use handler::{ExtractableHandler, SecureHandler};
 pub use routing::Router;
 pub use sanitize::{Sanitized, SecureResponse};
 pub use transport::{REQUEST_ID_HEADER, RequestId};
+pub use validate::Input;
 
 /// The runtime's part of `secure_api::prelude`.
 pub mod prelude {
@@ -57,6 +59,9 @@ pub mod __private {
     pub use crate::pipeline::Guard;
     pub use crate::policy::{Policy, RoutePolicy};
     pub use crate::sanitize::{RawResponse, Redacted, sanitized};
+    pub use crate::validate::{
+        Checked, ValidForm, ValidJson, ValidQuery, check_form, check_json, check_query,
+    };
     pub use axum;
     pub use http;
     pub use serde;

@@ -292,17 +292,17 @@ fn finish(response: Response, exchange: &Exchange) -> Response {
 fn error_response_for_client(mut original: Response, request_id: &str) -> (Response, Decision) {
     let status = original.status();
     let report = original.extensions_mut().remove::<ErrorReport>();
-    let (message, decision) = if let Some(report) = &report {
+    let (message, details, decision) = if let Some(report) = &report {
         log_error(status, request_id, report.cause.as_deref());
-        (&*report.message, report.decision)
+        (&*report.message, report.details.as_deref(), report.decision)
     } else {
         if status.is_server_error() {
             let cause = "a handler or layer answered with a server error";
             log_error(status, request_id, Some(cause));
         }
-        (generic_message(status), Decision::from_status(status))
+        (generic_message(status), None, Decision::from_status(status))
     };
-    let mut response = Response::new(Body::from(error_body(message, Some(request_id))));
+    let mut response = Response::new(Body::from(error_body(message, details, Some(request_id))));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(

@@ -3,7 +3,7 @@
 
 mod expand;
 mod model;
-mod rename;
+pub(crate) mod rename;
 mod validate;
 
 use proc_macro2::TokenStream;

@@ -38,7 +38,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, GenericParam, ReturnType};
 
-use super::model::{Access, Deny, Handler, Policy, Requirement};
+use super::model::{Access, Deny, Handler, InputKind, Policy, Requirement};
 
 pub(crate) fn handler(handler: &Handler) -> TokenStream {
     let function = &handler.function;
@@ -71,27 +71,7 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
         }
     });
 
-    let mut outer_args = Vec::new();
-    let mut call_args = Vec::new();
-    if let Some(resource) = &handler.resource {
-        let resource_type = &resource.ty;
-        outer_args.push(quote! {
-            __secure_api_resource: ::secure_api::__private::OwnedLoader<#resource_type, #policy_type>
-        });
-    }
-    for (index, arg) in signature.inputs.iter().enumerate() {
-        let FnArg::Typed(arg) = arg else { continue };
-        if handler.resource.as_ref().is_some_and(|r| r.index == index) {
-            call_args.push(quote!(__secure_api_resource.into_owned()));
-            continue;
-        }
-        let ident = format_ident!("__secure_api_arg{}", index);
-        let ty = &arg.ty;
-        outer_args.push(quote_spanned! {ty.span()=>
-            #ident: ::secure_api::__private::Extract<#ty>
-        });
-        call_args.push(quote!(#ident.0));
-    }
+    let (outer_args, call_args) = arguments(handler, &policy_type);
 
     let (output, output_span) = match &signature.output {
         ReturnType::Default => (quote!(()), name.span()),
@@ -126,6 +106,15 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
     let construct = quote_spanned! {output_span=>
         ::secure_api::__private::Secured::__new(__secure_api_response)
     };
+    let input_checks = input_checks(handler, &construct);
+    let (output, response) = if input_checks.is_empty() {
+        (output, response)
+    } else {
+        (
+            quote!(::secure_api::__private::Checked<#output>),
+            quote!(::secure_api::__private::Checked::Handled(#response)),
+        )
+    };
 
     quote! {
         #(#cfg_attrs)*
@@ -146,10 +135,80 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
             #(#outer_args),*
         ) -> ::secure_api::__private::Secured<#output, #policy_type> #where_clause {
             #inner
+            #(#input_checks)*
             let __secure_api_response = #response;
             #construct
         }
     }
+}
+
+/// The outer function's arguments after the guard, and the inner call's arguments: the resource
+/// loader first (step 6 of the pipeline, before anything else is read), validating extractors
+/// for inputs, and `Extract` (generic rejections) for every other argument.
+fn arguments(handler: &Handler, policy_type: &syn::Ident) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut outer_args = Vec::new();
+    let mut call_args = Vec::new();
+    if let Some(resource) = &handler.resource {
+        let resource_type = &resource.ty;
+        outer_args.push(quote! {
+            __secure_api_resource: ::secure_api::__private::OwnedLoader<#resource_type, #policy_type>
+        });
+    }
+    for (index, arg) in handler.function.sig.inputs.iter().enumerate() {
+        let FnArg::Typed(arg) = arg else { continue };
+        if handler.resource.as_ref().is_some_and(|r| r.index == index) {
+            call_args.push(quote!(__secure_api_resource.into_owned()));
+            continue;
+        }
+        let ident = format_ident!("__secure_api_arg{}", index);
+        if let Some(input) = handler.inputs.iter().find(|input| input.index == index) {
+            // Read and checked for unknown fields here, validated in the body, then handed over
+            // as declared.
+            let ty = &input.ty;
+            let (extractor, into) = match input.kind {
+                InputKind::Json => (quote!(ValidJson), quote!(into_json)),
+                InputKind::Query => (quote!(ValidQuery), quote!(into_query)),
+                InputKind::Form => (quote!(ValidForm), quote!(into_form)),
+            };
+            outer_args.push(quote_spanned! {ty.span()=>
+                #ident: ::secure_api::__private::#extractor<#ty>
+            });
+            call_args.push(quote!(#ident.#into()));
+            continue;
+        }
+        let ty = &arg.ty;
+        outer_args.push(quote_spanned! {ty.span()=>
+            #ident: ::secure_api::__private::Extract<#ty>
+        });
+        call_args.push(quote!(#ident.0));
+    }
+    (outer_args, call_args)
+}
+
+/// Step 7 of the pipeline: every input is validated before the handler runs. The check needs
+/// `T: Input` and is spanned at the argument's type, so a type that is not one is reported
+/// there; a refusal returns at once, as the outer function's `Checked::Refused`.
+fn input_checks(handler: &Handler, construct: &TokenStream) -> Vec<TokenStream> {
+    handler
+        .inputs
+        .iter()
+        .map(|input| {
+            let ident = format_ident!("__secure_api_arg{}", input.index);
+            let ty = &input.ty;
+            let checker = match input.kind {
+                InputKind::Json => quote!(check_json),
+                InputKind::Query => quote!(check_query),
+                InputKind::Form => quote!(check_form),
+            };
+            let check = quote_spanned!(ty.span()=> ::secure_api::__private::#checker::<#ty>(&#ident));
+            quote! {
+                if let ::core::result::Result::Err(__secure_api_refusal) = #check {
+                    let __secure_api_response = ::secure_api::__private::Checked::Refused(__secure_api_refusal);
+                    return #construct;
+                }
+            }
+        })
+        .collect()
 }
 
 /// `Policy::authenticated("name").roles(...)...`, a constant expression.

@@ -68,9 +68,26 @@ pub(crate) struct ResourceArg {
     pub(crate) ty: Type,
 }
 
+/// Which validating extractor reads an input argument.
+#[derive(Clone, Copy)]
+pub(crate) enum InputKind {
+    Json,
+    Query,
+    Form,
+}
+
+/// A `Json<T>`, `Query<T>` or `Form<T>` argument, validated before the handler runs.
+pub(crate) struct InputArg {
+    pub(crate) index: usize,
+    pub(crate) kind: InputKind,
+    /// `T`.
+    pub(crate) ty: Type,
+}
+
 /// A handler that can be rewritten: an `async fn` without receiver, with its checked policy.
 pub(crate) struct Handler {
     pub(crate) function: ItemFn,
     pub(crate) policy: Policy,
     pub(crate) resource: Option<ResourceArg>,
+    pub(crate) inputs: Vec<InputArg>,
 }

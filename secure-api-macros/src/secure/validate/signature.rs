@@ -2,7 +2,7 @@
 
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, Type};
 
-use super::super::model::{Access, Handler, Policy, ResourceArg};
+use super::super::model::{Access, Handler, InputArg, InputKind, Policy, ResourceArg};
 use crate::errors::Errors;
 
 /// Checks the handler's signature against the policy. `Err` returns the function untouched
@@ -46,8 +46,16 @@ pub(crate) fn handler(
     }
 
     let mut resource: Option<ResourceArg> = None;
+    let mut inputs = Vec::new();
     for (index, arg) in signature.inputs.iter().enumerate() {
         let FnArg::Typed(arg) = arg else { continue };
+        if let Some((kind, ty)) = validated_input(&arg.ty) {
+            inputs.push(InputArg {
+                index,
+                kind,
+                ty: ty.clone(),
+            });
+        }
         if policy.settled && policy.access == Access::Public && names_type(&arg.ty, "AuthUser") {
             errors.at(
                 &arg.ty,
@@ -94,6 +102,7 @@ pub(crate) fn handler(
             function,
             policy,
             resource,
+            inputs,
         })
     } else {
         Err(Box::new(function))
@@ -108,7 +117,23 @@ fn names_type(ty: &Type, name: &str) -> bool {
 
 /// `T` of an `Owned<T>` argument (by name, as for `AuthUser`).
 fn owned_resource(ty: &Type) -> Option<&Type> {
-    let segment = last_segment(ty).filter(|segment| segment.ident == "Owned")?;
+    single_type_argument(ty, "Owned")
+}
+
+/// The kind and `T` of a `Json<T>`, `Query<T>` or `Form<T>` argument, by the type's name.
+fn validated_input(ty: &Type) -> Option<(InputKind, &Type)> {
+    [
+        ("Json", InputKind::Json),
+        ("Query", InputKind::Query),
+        ("Form", InputKind::Form),
+    ]
+    .into_iter()
+    .find_map(|(name, kind)| single_type_argument(ty, name).map(|inner| (kind, inner)))
+}
+
+/// `T` of `Name<T>`.
+fn single_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let segment = last_segment(ty).filter(|segment| segment.ident == name)?;
     let PathArguments::AngleBracketed(args) = &segment.arguments else {
         return None;
     };

@@ -18,12 +18,12 @@ struct Post {
     title: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, validator::Validate, Input)]
 struct NewPost {
     title: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, validator::Validate, Input)]
 struct Page {
     offset: Option<u64>,
 }

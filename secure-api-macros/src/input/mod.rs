@@ -1,0 +1,114 @@
+//! `#[derive(Input)]`: what the validating extractors need to know of a body or query type:
+//! the wire name of each field (after serde's renames), and whether unknown fields are allowed.
+//!
+//! ```text
+//! // Input:
+//! #[derive(Deserialize, Validate, Input)]
+//! #[serde(rename_all = "camelCase")]
+//! struct ListPosts { per_page: u32 }
+//!
+//! // Output:
+//! impl ::secure_api::Input for ListPosts {
+//!     const ALLOW_UNKNOWN_FIELDS: bool = false;
+//!     fn wire_name(field: &str) -> Option<&'static str> {
+//!         match field { "per_page" => Some("perPage"), _ => None }
+//!     }
+//! }
+//! ```
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Data, DeriveInput, Fields, LitStr};
+
+use crate::errors::Errors;
+use crate::sanitized::rename::RenameRule;
+
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
+    let mut errors = Errors::default();
+    let mut rename_all = None;
+    let mut allow_unknown = false;
+    for attr in &input.attrs {
+        if attr.path().is_ident("serde") {
+            // Only the renames matter here; serde's own derive checks everything else.
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename_all")
+                    && let Ok(value) = meta.value()
+                    && let Ok(rule) = value.parse::<LitStr>()
+                {
+                    rename_all = RenameRule::from_name(&rule.value());
+                } else if meta.input.peek(syn::Token![=]) {
+                    let _ = meta.value()?.parse::<syn::Expr>()?;
+                } else if meta.input.peek(syn::token::Paren) {
+                    let _ = meta.parse_nested_meta(|_| Ok(()));
+                }
+                Ok(())
+            });
+        } else if attr.path().is_ident("input") {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("allow_unknown_fields") {
+                    allow_unknown = true;
+                    Ok(())
+                } else {
+                    Err(meta.error("unknown `input` option; expected `allow_unknown_fields`"))
+                }
+            });
+            if let Err(error) = parsed {
+                errors.push(error);
+            }
+        }
+    }
+    if !input.generics.params.is_empty() {
+        errors.at(
+            &input.generics,
+            "`Input` types cannot be generic; name a concrete type",
+        );
+    }
+    let fields = if let Data::Struct(data) = &input.data
+        && let Fields::Named(named) = &data.fields
+    {
+        named.named.iter().collect::<Vec<_>>()
+    } else {
+        errors.at(
+            &input.ident,
+            "`Input` is derived for structs with named fields",
+        );
+        Vec::new()
+    };
+    if errors.count() > 0 {
+        return errors.to_compile_errors();
+    }
+    let arms = fields.iter().filter_map(|field| {
+        let ident = field.ident.as_ref()?;
+        let rust = ident.to_string();
+        let mut wire = rename_all.map_or_else(|| rust.clone(), |rule| rule.apply_to_field(&rust));
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename")
+                    && let Ok(value) = meta.value()
+                    && let Ok(name) = value.parse::<LitStr>()
+                {
+                    wire = name.value();
+                } else if meta.input.peek(syn::Token![=]) {
+                    let _ = meta.value()?.parse::<syn::Expr>()?;
+                } else if meta.input.peek(syn::token::Paren) {
+                    let _ = meta.parse_nested_meta(|_| Ok(()));
+                }
+                Ok(())
+            });
+        }
+        Some(quote!(#rust => ::core::option::Option::Some(#wire),))
+    });
+    let ident = &input.ident;
+    quote! {
+        impl ::secure_api::Input for #ident {
+            const ALLOW_UNKNOWN_FIELDS: bool = #allow_unknown;
+
+            fn wire_name(field: &str) -> ::core::option::Option<&'static str> {
+                match field {
+                    #(#arms)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Turning serde's and validator's errors into `details` a client can read: wire names, plain
+//! messages, and never the submitted value (validator keeps it in `params["value"]`, serde
+//! quotes it in its messages; both are dropped).
+
+use std::fmt::Write as _;
+
+use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
+
+pub use crate::error::FieldError;
+
+/// The details of a deserialization error at `path` (as `serde_path_to_error` gives it, in wire names).
+pub(crate) fn from_serde(path: &str, error: &str) -> FieldError {
+    // serde names a missing field in its message; the path is the struct that lacks it.
+    if let Some(missing) = between_backticks(error, "missing field `") {
+        return FieldError {
+            field: join(path, missing),
+            message: String::from("is required"),
+        };
+    }
+    let message = if let Some(expected) = error.split(", expected ").nth(1) {
+        format!("must be {}", describe_expected(expected))
+    } else if error.starts_with("unknown variant") {
+        String::from("is not one of the allowed values")
+    } else {
+        String::from("is invalid")
+    };
+    FieldError {
+        field: if path == "." {
+            String::new()
+        } else {
+            path.to_owned()
+        },
+        message,
+    }
+}
+
+/// serde's "expected ..." in words for people. Type names are not shown.
+fn describe_expected(expected: &str) -> &'static str {
+    let expected = expected.trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == ':');
+    match expected {
+        e if e.contains("string") || e.contains("char") => "a string",
+        e if e.contains("boolean") || e == "bool" => "true or false",
+        e if e.starts_with('u') || e.starts_with('i') && e.len() <= 5 => "an integer",
+        e if e.contains("integer") => "an integer",
+        e if e.starts_with('f') && e.len() <= 3 || e.contains("float") || e.contains("number") => {
+            "a number"
+        }
+        e if e.contains("sequence") || e.contains("tuple") || e.contains("array") => "a list",
+        e if e.contains("map") || e.starts_with("struct") => "an object",
+        e if e.contains("UUID") || e.contains("uuid") => "a UUID",
+        _ => "of another type",
+    }
+}
+
+fn between_backticks<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = text.split(prefix).nth(1)?;
+    rest.split('`').next()
+}
+
+fn join(path: &str, field: &str) -> String {
+    if path.is_empty() || path == "." {
+        field.to_owned()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+/// Every failed rule, depth first, with top-level fields under their wire names.
+pub(crate) fn from_validator(
+    errors: &ValidationErrors,
+    wire_name: fn(&str) -> Option<&'static str>,
+) -> Vec<FieldError> {
+    let mut details = Vec::new();
+    collect(errors, "", Some(wire_name), &mut details);
+    details.sort_by(|a, b| a.field.cmp(&b.field));
+    details
+}
+
+fn collect(
+    errors: &ValidationErrors,
+    prefix: &str,
+    wire_name: Option<fn(&str) -> Option<&'static str>>,
+    details: &mut Vec<FieldError>,
+) {
+    for (field, kind) in &errors.0 {
+        let name = wire_name.and_then(|wire| wire(field)).unwrap_or(field);
+        let path = if prefix.is_empty() {
+            name.to_owned()
+        } else if name == "__all__" {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(rules) => {
+                details.extend(rules.iter().map(|rule| FieldError {
+                    field: path.clone(),
+                    message: message(rule),
+                }));
+            }
+            // Nested types are named as in Rust: their own renames are not known here.
+            ValidationErrorsKind::Struct(inner) => collect(inner, &path, None, details),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    let mut item = path.clone();
+                    let _ = write!(item, "[{index}]");
+                    collect(inner, &item, None, details);
+                }
+            }
+        }
+    }
+}
+
+/// The rule's message for a person: the application's own (`message = "..."`) if it set one,
+/// else one made from the rule and its limits. The submitted value is never used.
+fn message(rule: &ValidationError) -> String {
+    if let Some(message) = &rule.message {
+        return message.to_string();
+    }
+    let param = |name: &str| rule.params.get(name).map(ToString::to_string);
+    // validator keeps the checked value in `value`; only its kind is used, to say "items" for a
+    // list and "characters" for text.
+    let unit = match rule.params.get("value") {
+        Some(serde_json::Value::Array(_)) => "items",
+        _ => "characters",
+    };
+    match &*rule.code {
+        "length" => match (param("min"), param("max"), param("equal")) {
+            (_, _, Some(equal)) => format!("must have exactly {equal} {unit}"),
+            (Some(min), Some(max), _) => format!("must have {min} to {max} {unit}"),
+            (Some(min), None, _) => format!("must have at least {min} {unit}"),
+            (None, Some(max), _) => format!("must have at most {max} {unit}"),
+            (None, None, _) => String::from("has the wrong length"),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            (None, None) => String::from("is out of range"),
+        },
+        "email" => String::from("must be an email address"),
+        "url" => String::from("must be a URL"),
+        "required" => String::from("is required"),
+        "regex" => String::from("has an invalid format"),
+        "contains" => String::from("lacks a required part"),
+        "does_not_contain" => String::from("contains a forbidden part"),
+        "must_match" => match param("other") {
+            Some(other) => format!("must match {}", other.trim_matches('"')),
+            None => String::from("must match another field"),
+        },
+        "credit_card" => String::from("must be a card number"),
+        "ip" | "ipv4" | "ipv6" => String::from("must be an IP address"),
+        "non_control_character" => String::from("must not contain control characters"),
+        _ => String::from("is invalid"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_become_plain_words_without_values() {
+        let missing = from_serde(".", "missing field `title` at line 1 column 2");
+        assert_eq!(
+            missing,
+            FieldError {
+                field: "title".into(),
+                message: "is required".into()
+            }
+        );
+        let wrong = from_serde(
+            "views",
+            "invalid type: string \"hunter2\", expected u32 at line 1 column 9",
+        );
+        assert_eq!(wrong.message, "must be an integer");
+        assert!(!wrong.message.contains("hunter2"));
+        let string = from_serde("title", "invalid type: integer `5`, expected a string");
+        assert_eq!(string.message, "must be a string");
+        let nested = from_serde("author", "missing field `name`");
+        assert_eq!(nested.field, "author.name");
+    }
+
+    #[test]
+    fn validator_messages_come_from_rules_not_values() {
+        let mut rule = ValidationError::new("length");
+        rule.add_param("min".into(), &3);
+        rule.add_param("max".into(), &200);
+        rule.add_param("value".into(), &"hi");
+        assert_eq!(message(&rule), "must have 3 to 200 characters");
+        let mut list = ValidationError::new("length");
+        list.add_param("max".into(), &10);
+        list.add_param("value".into(), &vec!["a"; 11]);
+        assert_eq!(message(&list), "must have at most 10 items");
+        let mut custom = ValidationError::new("custom");
+        custom.message = Some("must not be a reserved name".into());
+        assert_eq!(message(&custom), "must not be a reserved name");
+    }
+}

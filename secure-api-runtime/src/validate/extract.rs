@@ -1,0 +1,238 @@
+//! The validating extractors the macro puts in place of `Json<T>`, `Query<T>` and `Form<T>`.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use http::request::Parts;
+use http::{HeaderMap, header};
+use serde::Deserializer;
+use serde::de::DeserializeOwned;
+
+use super::Input;
+use super::details::{FieldError, from_serde, from_validator};
+use crate::error::ApiError;
+use crate::extract::generic_rejection;
+
+/// A JSON body, read and checked for unknown fields; the handler gets `Json<T>` once
+/// [`check`](Self::check) has validated it.
+///
+/// Extraction needs only `Deserialize`; the `Input` bound is on `check`, which the macro calls
+/// at the argument's own span, so a type that is not an `Input` is reported there, once.
+pub struct ValidJson<T>(Read<T>);
+
+/// A query string, read (unknown parameters are ignored) and, through `check`, validated; the
+/// handler gets `Query<T>`.
+pub struct ValidQuery<T>(Read<T>);
+
+/// A URL-encoded form body, read and, through `check`, checked for unknown fields and
+/// validated; the handler gets `Form<T>`.
+pub struct ValidForm<T>(Read<T>);
+
+/// A value as read, with the fields it had that its type does not know.
+struct Read<T> {
+    value: T,
+    unknown: Vec<String>,
+}
+
+impl<T: Input> Read<T> {
+    fn check(&self) -> Result<(), ApiError> {
+        if !T::ALLOW_UNKNOWN_FIELDS && !self.unknown.is_empty() {
+            return Err(ApiError::invalid_input(
+                self.unknown
+                    .iter()
+                    .map(|field| FieldError {
+                        field: field.clone(),
+                        message: String::from("is not an accepted field"),
+                    })
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        self.value
+            .validate()
+            .map_err(|errors| ApiError::invalid_input(from_validator(&errors, T::wire_name)))
+    }
+}
+
+/// Refuses unknown fields (unless the type allows them) and validates the value. A free
+/// function with `T` named by the caller, so that a type that is not an `Input` gets the
+/// trait's own message.
+pub fn check_json<T: Input>(input: &ValidJson<T>) -> Result<(), ApiError> {
+    input.0.check()
+}
+
+/// Validates the value (unknown query parameters were ignored).
+pub fn check_query<T: Input>(input: &ValidQuery<T>) -> Result<(), ApiError> {
+    input.0.check()
+}
+
+/// Refuses unknown fields (unless the type allows them) and validates the value.
+pub fn check_form<T: Input>(input: &ValidForm<T>) -> Result<(), ApiError> {
+    input.0.check()
+}
+
+impl<T> ValidJson<T> {
+    /// The value, as the handler declared it.
+    pub fn into_json(self) -> axum::Json<T> {
+        axum::Json(self.0.value)
+    }
+}
+
+impl<T> ValidQuery<T> {
+    /// The value, as the handler declared it.
+    pub fn into_query(self) -> axum::extract::Query<T> {
+        axum::extract::Query(self.0.value)
+    }
+}
+
+impl<T> ValidForm<T> {
+    /// The value, as the handler declared it.
+    pub fn into_form(self) -> axum::Form<T> {
+        axum::Form(self.0.value)
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for ValidJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !has_content_type(request.headers(), is_json) {
+            return Err(ApiError::unsupported_media_type()
+                .with_reason("a JSON body needs Content-Type: application/json"));
+        }
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(generic_rejection)?;
+        let mut json = serde_json::Deserializer::from_slice(&body);
+        let read = read::<T, _>(&mut json).map_err(ReadError::into_api_error)?;
+        json.end().map_err(|_| {
+            ApiError::bad_request().with_reason("trailing characters after the JSON body")
+        })?;
+        Ok(ValidJson(read))
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ValidQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let form = form_urlencoded::parse(query.as_bytes());
+        let mut read = read::<T, _>(serde_urlencoded::Deserializer::new(form))
+            .map_err(ReadError::into_api_error)?;
+        // Unknown query parameters are ignored: links carry tracking and cache-busting noise.
+        read.unknown.clear();
+        Ok(ValidQuery(read))
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for ValidForm<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !has_content_type(request.headers(), |mime| {
+            mime == "application/x-www-form-urlencoded"
+        }) {
+            return Err(ApiError::unsupported_media_type()
+                .with_reason("a form body needs Content-Type: application/x-www-form-urlencoded"));
+        }
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(generic_rejection)?;
+        let form = form_urlencoded::parse(&body);
+        let read = read::<T, _>(serde_urlencoded::Deserializer::new(form))
+            .map_err(ReadError::into_api_error)?;
+        Ok(ValidForm(read))
+    }
+}
+
+enum ReadError {
+    /// Not JSON at all: no field to name.
+    Syntax(String),
+    /// Read, but not of the expected shape: missing or unknown fields, wrong types.
+    Invalid(Vec<FieldError>),
+}
+
+impl ReadError {
+    fn into_api_error(self) -> ApiError {
+        match self {
+            Self::Syntax(reason) => ApiError::bad_request().with_reason(reason),
+            Self::Invalid(details) => ApiError::invalid_input(details),
+        }
+    }
+}
+
+/// Deserializes `T`, with the path of a failure in wire names, noting every field `T` does not
+/// know.
+fn read<'de, T: DeserializeOwned, D>(deserializer: D) -> Result<Read<T>, ReadError>
+where
+    D: Deserializer<'de>,
+    D::Error: ClassifiedError,
+{
+    let mut unknown = Vec::new();
+    let mut record = |path: serde_ignored::Path<'_>| unknown.push(wire_path(&path));
+    let tracked = serde_ignored::Deserializer::new(deserializer, &mut record);
+    let value: T = serde_path_to_error::deserialize(tracked).map_err(|error| {
+        if error.inner().is_syntax() {
+            return ReadError::Syntax(String::from("the body is not valid JSON"));
+        }
+        // serde's message may quote the value; `from_serde` keeps only its shape.
+        ReadError::Invalid(vec![from_serde(
+            &error.path().to_string(),
+            &error.inner().to_string(),
+        )])
+    })?;
+    Ok(Read { value, unknown })
+}
+
+/// `tags[3]`, `author.name`: a `serde_ignored` path as a client would write it. A client-chosen
+/// key is cut short, since it is sent back.
+fn wire_path(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", wire_path(parent)),
+        Path::Map { parent, key } => {
+            let parent = wire_path(parent);
+            let key: String = key.chars().take(64).collect();
+            if parent.is_empty() {
+                key
+            } else {
+                format!("{parent}.{key}")
+            }
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => wire_path(parent),
+    }
+}
+
+/// Whether a deserializer's error means the input was not even well-formed.
+trait ClassifiedError: serde::de::Error {
+    fn is_syntax(&self) -> bool;
+}
+
+impl ClassifiedError for serde_json::Error {
+    fn is_syntax(&self) -> bool {
+        matches!(
+            self.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        )
+    }
+}
+
+impl ClassifiedError for serde::de::value::Error {
+    fn is_syntax(&self) -> bool {
+        false
+    }
+}
+
+fn has_content_type(headers: &HeaderMap, accept: impl Fn(&str) -> bool) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| accept(&mime.trim().to_ascii_lowercase()))
+}
+
+fn is_json(mime: &str) -> bool {
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}

@@ -1,0 +1,10 @@
+// `Input` without `Validate`: there are no rules to check.
+
+use secure_api::Input;
+
+#[derive(serde::Deserialize, Input)]
+struct NewPost {
+    title: String,
+}
+
+fn main() {}

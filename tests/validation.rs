@@ -1,0 +1,264 @@
+//! Validated input: the article's `createPostSchema` as a `validator` type, with the exact
+//! `details` each invalid body gets; wire names, unknown fields, queries and forms.
+
+mod common;
+
+use axum::body::Body;
+use common::*;
+use secure_api::prelude::*;
+use secure_api::routing::post;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use validator::Validate;
+
+/// The article's `createPostSchema`: title 3..200, content up to 50000, up to 10 tags.
+#[derive(Deserialize, Validate, Input)]
+#[serde(rename_all = "camelCase")]
+struct CreatePost {
+    #[validate(length(min = 3, max = 200))]
+    title: String,
+    #[validate(length(max = 50000))]
+    content: String,
+    #[validate(length(max = 10))]
+    tags: Option<Vec<String>>,
+    #[validate(nested)]
+    co_authors: Option<Vec<CoAuthor>>,
+}
+
+#[derive(Deserialize, Validate)]
+struct CoAuthor {
+    #[validate(email)]
+    email: String,
+}
+
+#[derive(Sanitized)]
+struct Created {
+    title: String,
+    tags: Vec<String>,
+}
+
+#[secure(public)]
+async fn create(Json(post): Json<CreatePost>) -> (StatusCode, Json<Created>) {
+    (
+        StatusCode::CREATED,
+        Json(Created {
+            title: post.title,
+            tags: post.tags.unwrap_or_default(),
+        }),
+    )
+}
+
+#[derive(Deserialize, Validate, Input)]
+struct ListPosts {
+    #[validate(range(min = 1))]
+    page: Option<u32>,
+    #[serde(rename = "perPage")]
+    #[validate(range(min = 1, max = 100))]
+    per_page: Option<u32>,
+}
+
+#[secure(public)]
+async fn list(Query(query): Query<ListPosts>) -> String {
+    format!("{:?}/{:?}", query.page, query.per_page)
+}
+
+#[derive(Deserialize, Validate, Input)]
+#[input(allow_unknown_fields)]
+struct Tolerant {
+    #[validate(length(min = 1))]
+    name: String,
+}
+
+#[secure(public)]
+async fn tolerant(Json(body): Json<Tolerant>) -> String {
+    body.name
+}
+
+#[derive(Deserialize, Validate, Input)]
+struct Subscribe {
+    #[validate(email)]
+    email: String,
+}
+
+#[secure(public)]
+async fn subscribe(axum::Form(form): axum::Form<Subscribe>) -> String {
+    form.email
+}
+
+fn app() -> secure_api::Router {
+    let config = secure_api::SecurityConfig::builder()
+        .auth(hs256_config().auth().clone())
+        .body_limit(64 * 1024)
+        .build()
+        .unwrap();
+    secure_api::Router::new()
+        .route("/posts", post(create).get(list))
+        .route("/tolerant", post(tolerant))
+        .route("/subscribe", post(subscribe))
+        .with_config(config)
+}
+
+async fn create_with(body: &Value) -> Reply {
+    send(app(), post_json("/posts", &body.to_string())).await
+}
+
+fn invalid(details: &Value) -> Value {
+    json!({ "error": "Invalid input", "details": details })
+}
+
+#[tokio::test]
+async fn the_articles_schema_accepts_valid_posts() {
+    for body in [
+        json!({ "title": "abc", "content": "" }),
+        json!({ "title": "x".repeat(200), "content": "y".repeat(50_000), "tags": vec!["t"; 10] }),
+        json!({ "title": "hello", "content": "world", "tags": null, "coAuthors": [{ "email": "a@b.example" }] }),
+    ] {
+        let reply = create_with(&body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{body}: {reply:?}");
+    }
+}
+
+#[tokio::test]
+async fn each_invalid_body_gets_its_exact_details() {
+    let cases = [
+        (
+            json!({ "title": "ab", "content": "" }),
+            json!([{ "field": "title", "message": "must have 3 to 200 characters" }]),
+        ),
+        (
+            json!({ "title": "x".repeat(201), "content": "y".repeat(50_001) }),
+            json!([
+                { "field": "content", "message": "must have at most 50000 characters" },
+                { "field": "title", "message": "must have 3 to 200 characters" },
+            ]),
+        ),
+        (
+            json!({ "title": "abc", "content": "", "tags": vec!["t"; 11] }),
+            json!([{ "field": "tags", "message": "must have at most 10 items" }]),
+        ),
+        (
+            // A renamed field is named as the client sent it, and nested items by index.
+            json!({ "title": "abc", "content": "", "coAuthors": [{ "email": "a@b.example" }, { "email": "nope" }] }),
+            json!([{ "field": "coAuthors[1].email", "message": "must be an email address" }]),
+        ),
+        (
+            json!({ "content": "" }),
+            json!([{ "field": "title", "message": "is required" }]),
+        ),
+        (
+            json!({ "title": 42, "content": "" }),
+            json!([{ "field": "title", "message": "must be a string" }]),
+        ),
+        (
+            json!({ "title": "abc", "content": "", "tags": "one" }),
+            json!([{ "field": "tags", "message": "must be a list" }]),
+        ),
+    ];
+    for (body, details) in cases {
+        let reply = create_with(&body).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(reply.body_without_request_id(), invalid(&details), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn fields_the_type_does_not_know_are_refused_by_name() {
+    let body =
+        json!({ "title": "abc", "content": "", "authorId": "someone-else", "isAdmin": true });
+    let reply = create_with(&body).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.body_without_request_id(),
+        invalid(&json!([
+            { "field": "authorId", "message": "is not an accepted field" },
+            { "field": "isAdmin", "message": "is not an accepted field" },
+        ]))
+    );
+
+    // A type that opts out accepts them.
+    let reply = send(app(), post_json("/tolerant", r#"{"name":"ada","extra":1}"#)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.text, "ada");
+}
+
+#[tokio::test]
+async fn no_error_body_contains_the_submitted_value() {
+    let secret = "hunter2-super-secret";
+    for body in [
+        json!({ "title": secret, "content": 5 }),
+        json!({ "title": [secret], "content": "" }),
+        json!({ "title": "ab", "content": "", "coAuthors": [{ "email": secret }] }),
+        json!({ "title": "abc", "content": "", secret: secret }),
+    ] {
+        let reply = create_with(&body).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        let text = reply.text.replace(&format!("\"field\":\"{secret}\""), "");
+        assert!(!text.contains(secret), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn queries_are_validated_with_wire_names_and_unknown_parameters_ignored() {
+    let reply = send(app(), get_request("/posts?page=2&perPage=20&utm_source=x")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.text, "Some(2)/Some(20)");
+
+    let reply = send(app(), get_request("/posts?perPage=500")).await;
+    assert_eq!(
+        reply.body_without_request_id(),
+        invalid(&json!([{ "field": "perPage", "message": "must be between 1 and 100" }]))
+    );
+    let reply = send(app(), get_request("/posts?page=zero")).await;
+    assert_eq!(
+        reply.body_without_request_id(),
+        invalid(&json!([{ "field": "page", "message": "is invalid" }]))
+    );
+}
+
+#[tokio::test]
+async fn forms_are_validated_too() {
+    let form = |body: &str| {
+        http::Request::post("/subscribe")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let reply = send(app(), form("email=a%40b.example")).await;
+    assert_eq!(reply.text, "a@b.example");
+    let reply = send(app(), form("email=nope")).await;
+    assert_eq!(
+        reply.body_without_request_id(),
+        invalid(&json!([{ "field": "email", "message": "must be an email address" }]))
+    );
+    let reply = send(app(), form("email=a%40b.example&admin=1")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn unreadable_bodies_get_generic_answers() {
+    let reply = send(app(), post_json("/posts", r#"{"title": "abc", "#)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.body_without_request_id(),
+        json!({ "error": "Invalid request" })
+    );
+
+    let request = http::Request::post("/posts")
+        .header("content-type", "text/plain")
+        .body(Body::from(r#"{"title":"abc","content":""}"#))
+        .unwrap();
+    let reply = send(app(), request).await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        reply.body_without_request_id(),
+        json!({ "error": "Unsupported media type" })
+    );
+
+    let big = json!({ "title": "abc", "content": "y".repeat(70_000) }).to_string();
+    let reply = send(app(), post_json("/posts", &big)).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        reply.body_without_request_id(),
+        json!({ "error": "Payload too large" })
+    );
+}
