@@ -141,6 +141,24 @@ fn skip_serializing_if_and_renames_match_serde() {
 }
 
 #[test]
+fn times_compose_with_the_chrono_feature() {
+    #[derive(Sanitized)]
+    #[serde(rename_all = "camelCase")]
+    struct Stamped {
+        created_at: chrono::DateTime<chrono::Utc>,
+        day: chrono::NaiveDate,
+    }
+    let stamped = Stamped {
+        created_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+        day: chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
+    };
+    assert_eq!(
+        serde_json::to_value(&stamped).unwrap(),
+        json!({ "createdAt": "1970-01-01T00:00:00Z", "day": "2026-11-29" })
+    );
+}
+
+#[test]
 fn a_trusted_field_of_a_foreign_type_is_published_as_it_is() {
     #[derive(Sanitized)]
     struct Report {

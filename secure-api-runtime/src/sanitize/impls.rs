@@ -59,3 +59,13 @@ macro_rules! sanitized_tuples {
 }
 
 sanitized_tuples!((A), (A, B), (A, B, C), (A, B, C, D));
+
+#[cfg(feature = "chrono")]
+mod chrono_types {
+    use super::Sanitized;
+
+    impl<Tz: chrono::TimeZone> Sanitized for chrono::DateTime<Tz> where Self: serde::Serialize {}
+    impl Sanitized for chrono::NaiveDate {}
+    impl Sanitized for chrono::NaiveDateTime {}
+    impl Sanitized for chrono::NaiveTime {}
+}

@@ -3,8 +3,9 @@
 //! `#[derive(Sanitized)]` writes a type's serialization: `#[sensitive]` fields never appear in
 //! it and print as `[redacted]` in `Debug`, and every other field's type must itself be
 //! [`Sanitized`], so a secret cannot ride along inside a nested type. Standard types (numbers,
-//! strings, `Option`, `Vec`, maps, ids, times) are `Sanitized` here; a field of any other
-//! foreign type can be published as it is with `#[trusted]`.
+//! strings, `Option`, `Vec`, maps, UUIDs, `SystemTime`, and chrono's types with the `chrono`
+//! feature) are `Sanitized` here; a field of any other foreign type can be published as it is
+//! with `#[trusted]`.
 //!
 //! (The compiler quotes [`Sanitized`]'s message; keep this file small and stable.)
 
