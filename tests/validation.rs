@@ -25,10 +25,11 @@ struct CreatePost {
     co_authors: Option<Vec<CoAuthor>>,
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, Input)]
+#[serde(rename_all = "camelCase")]
 struct CoAuthor {
     #[validate(email)]
-    email: String,
+    email_address: String,
 }
 
 #[derive(Sanitized)]
@@ -111,7 +112,7 @@ async fn the_articles_schema_accepts_valid_posts() {
     for body in [
         json!({ "title": "abc", "content": "" }),
         json!({ "title": "x".repeat(200), "content": "y".repeat(50_000), "tags": vec!["t"; 10] }),
-        json!({ "title": "hello", "content": "world", "tags": null, "coAuthors": [{ "email": "a@b.example" }] }),
+        json!({ "title": "hello", "content": "world", "tags": null, "coAuthors": [{ "emailAddress": "a@b.example" }] }),
     ] {
         let reply = create_with(&body).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{body}: {reply:?}");
@@ -137,9 +138,9 @@ async fn each_invalid_body_gets_its_exact_details() {
             json!([{ "field": "tags", "message": "must have at most 10 items" }]),
         ),
         (
-            // A renamed field is named as the client sent it, and nested items by index.
-            json!({ "title": "abc", "content": "", "coAuthors": [{ "email": "a@b.example" }, { "email": "nope" }] }),
-            json!([{ "field": "coAuthors[1].email", "message": "must be an email address" }]),
+            // Renamed fields are named as the client sent them, nested ones and items too.
+            json!({ "title": "abc", "content": "", "coAuthors": [{ "emailAddress": "a@b.example" }, { "emailAddress": "nope" }] }),
+            json!([{ "field": "coAuthors[1].emailAddress", "message": "must be an email address" }]),
         ),
         (
             json!({ "content": "" }),
@@ -187,7 +188,7 @@ async fn no_error_body_contains_the_submitted_value() {
     for body in [
         json!({ "title": secret, "content": 5 }),
         json!({ "title": [secret], "content": "" }),
-        json!({ "title": "ab", "content": "", "coAuthors": [{ "email": secret }] }),
+        json!({ "title": "ab", "content": "", "coAuthors": [{ "emailAddress": secret }] }),
         json!({ "title": "abc", "content": "", secret: secret }),
     ] {
         let reply = create_with(&body).await;

@@ -60,7 +60,8 @@ pub mod __private {
     pub use crate::policy::{Policy, RoutePolicy};
     pub use crate::sanitize::{RawResponse, Redacted, sanitized};
     pub use crate::validate::{
-        Checked, ValidForm, ValidJson, ValidQuery, check_form, check_json, check_query,
+        Checked, NamesOfInput, NestedNames, NoNames, ValidForm, ValidJson, ValidQuery, WireNames,
+        check_form, check_json, check_query,
     };
     pub use axum;
     pub use http;

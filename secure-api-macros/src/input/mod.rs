@@ -98,6 +98,15 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         }
         Some(quote!(#rust => ::core::option::Option::Some(#wire),))
     });
+    // Each field's type, or the item type of its list or option, may be an input type with
+    // names of its own; the probe finds out without requiring it.
+    let nested_arms = fields.iter().filter_map(|field| {
+        let rust = field.ident.as_ref()?.to_string();
+        let inner = item_type(&field.ty);
+        Some(quote! {
+            #rust => (&&::secure_api::__private::NestedNames::<#inner>::new()).names(),
+        })
+    });
     let ident = &input.ident;
     quote! {
         impl ::secure_api::Input for #ident {
@@ -109,6 +118,31 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
                     _ => ::core::option::Option::None,
                 }
             }
+
+            fn nested(field: &str) -> ::core::option::Option<::secure_api::__private::WireNames> {
+                #[allow(unused_imports)]
+                use ::secure_api::__private::{NamesOfInput as _, NoNames as _};
+                match field {
+                    #(#nested_arms)*
+                    _ => ::core::option::Option::None,
+                }
+            }
         }
     }
+}
+
+/// `T` of `Option<T>`, `Vec<T>`, `Box<T>` and `VecDeque<T>`, peeled repeatedly: the type whose
+/// fields validator reports inside a field.
+fn item_type(ty: &syn::Type) -> &syn::Type {
+    if let syn::Type::Path(path) = ty
+        && let Some(segment) = path.path.segments.last()
+        && ["Option", "Vec", "Box", "VecDeque"]
+            .iter()
+            .any(|name| segment.ident == name)
+        && let syn::PathArguments::AngleBracketed(args) = &segment.arguments
+        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+    {
+        return item_type(inner);
+    }
+    ty
 }

@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
 
+use super::WireNames;
+
 pub use crate::error::FieldError;
 
 /// The details of a deserialization error at `path` (as `serde_path_to_error` gives it, in wire names).
@@ -65,13 +67,11 @@ fn join(path: &str, field: &str) -> String {
     }
 }
 
-/// Every failed rule, depth first, with top-level fields under their wire names.
-pub(crate) fn from_validator(
-    errors: &ValidationErrors,
-    wire_name: fn(&str) -> Option<&'static str>,
-) -> Vec<FieldError> {
+/// Every failed rule, depth first, with fields under their wire names (nested ones too, when
+/// their types derive `Input`).
+pub(crate) fn from_validator(errors: &ValidationErrors, names: WireNames) -> Vec<FieldError> {
     let mut details = Vec::new();
-    collect(errors, "", Some(wire_name), &mut details);
+    collect(errors, "", Some(names), &mut details);
     details.sort_by(|a, b| a.field.cmp(&b.field));
     details
 }
@@ -79,11 +79,12 @@ pub(crate) fn from_validator(
 fn collect(
     errors: &ValidationErrors,
     prefix: &str,
-    wire_name: Option<fn(&str) -> Option<&'static str>>,
+    names: Option<WireNames>,
     details: &mut Vec<FieldError>,
 ) {
     for (field, kind) in &errors.0 {
-        let name = wire_name.and_then(|wire| wire(field)).unwrap_or(field);
+        let name = names.and_then(|n| (n.wire_name)(field)).unwrap_or(field);
+        let inner_names = names.and_then(|n| (n.nested)(field));
         let path = if prefix.is_empty() {
             name.to_owned()
         } else if name == "__all__" {
@@ -98,13 +99,12 @@ fn collect(
                     message: message(rule),
                 }));
             }
-            // Nested types are named as in Rust: their own renames are not known here.
-            ValidationErrorsKind::Struct(inner) => collect(inner, &path, None, details),
+            ValidationErrorsKind::Struct(inner) => collect(inner, &path, inner_names, details),
             ValidationErrorsKind::List(items) => {
                 for (index, inner) in items {
                     let mut item = path.clone();
                     let _ = write!(item, "[{index}]");
-                    collect(inner, &item, None, details);
+                    collect(inner, &item, inner_names, details);
                 }
             }
         }

@@ -7,8 +7,8 @@ use http::{HeaderMap, header};
 use serde::Deserializer;
 use serde::de::DeserializeOwned;
 
-use super::Input;
 use super::details::{FieldError, from_serde, from_validator};
+use super::{Input, WireNames};
 use crate::error::ApiError;
 use crate::extract::generic_rejection;
 
@@ -46,9 +46,9 @@ impl<T: Input> Read<T> {
                     .collect::<Vec<_>>(),
             ));
         }
-        self.value
-            .validate()
-            .map_err(|errors| ApiError::invalid_input(from_validator(&errors, T::wire_name)))
+        self.value.validate().map_err(|errors| {
+            ApiError::invalid_input(from_validator(&errors, WireNames::of::<T>()))
+        })
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! - A body or query that does not fit the type (a missing field, a wrong type) and a failed
 //!   rule both answer `400 {"error":"Invalid input","details":[{"field","message"}]}`, one entry
-//!   per problem, fields named as the client sent them (`perPage`, `author.name`, `tags[3]`),
+//!   per problem, fields named as the client sent them (`perPage`, `author.name`, `tags[3]`;
+//!   inside a nested type, wire names when that type derives `Input` too, Rust names otherwise),
 //!   messages for a person, and never the submitted value.
 //! - Unknown body fields are refused (mass assignment: a forged `authorId` or `isAdmin`); a type
 //!   can allow them with `#[input(allow_unknown_fields)]`. Unknown query parameters are ignored.
@@ -34,6 +35,79 @@ pub trait Input: serde::de::DeserializeOwned + validator::Validate + Send + 'sta
     /// The name a client uses for the Rust field `field` (after serde's renames).
     #[doc(hidden)]
     fn wire_name(field: &str) -> Option<&'static str>;
+
+    /// The names inside field `field`, when its type (or the item type of its list or option)
+    /// is an `Input` too.
+    #[doc(hidden)]
+    fn nested(field: &str) -> Option<WireNames> {
+        let _ = field;
+        None
+    }
+}
+
+/// The wire names of one input type, and of the input types inside it, for error details.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct WireNames {
+    /// [`Input::wire_name`] of the type.
+    pub wire_name: fn(&str) -> Option<&'static str>,
+    /// [`Input::nested`] of the type.
+    pub nested: fn(&str) -> Option<WireNames>,
+}
+
+impl WireNames {
+    /// The names of input type `T`.
+    pub fn of<T: Input>() -> Self {
+        Self {
+            wire_name: T::wire_name,
+            nested: T::nested,
+        }
+    }
+}
+
+/// Finds the wire names of a field's type if it is an `Input`, and none otherwise, without
+/// requiring it to be one: the derive calls `(&&NestedNames::<T>::new()).names()`, and method
+/// resolution picks [`NamesOfInput`] when `T: Input` and [`NoNames`] otherwise.
+#[doc(hidden)]
+pub struct NestedNames<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> NestedNames<T> {
+    /// A probe for `T`.
+    pub const fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<T> Default for NestedNames<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The probe's answer when the type is an `Input`.
+#[doc(hidden)]
+pub trait NamesOfInput {
+    /// The type's names.
+    fn names(&self) -> Option<WireNames>;
+}
+
+impl<T: Input> NamesOfInput for &NestedNames<T> {
+    fn names(&self) -> Option<WireNames> {
+        Some(WireNames::of::<T>())
+    }
+}
+
+/// The probe's answer for any other type.
+#[doc(hidden)]
+pub trait NoNames {
+    /// No names: the field's own name is used as written.
+    fn names(&self) -> Option<WireNames>;
+}
+
+impl<T> NoNames for NestedNames<T> {
+    fn names(&self) -> Option<WireNames> {
+        None
+    }
 }
 
 /// The response of a handler with validated inputs: its own, or the refusal of an input that
