@@ -19,6 +19,12 @@ use proc_macro::TokenStream;
 /// | `owner = "author_id"` | the handler's `Owned<T>` argument is loaded by its path id and its `author_id` field must be the verified user id, else `404` (needs `auth`) |
 /// | `or = "is_published"` | a `bool` field of the resource that grants access too (needs `owner`) |
 /// | `deny = 403` | answer `403` rather than `404` for a resource that exists but is not the caller's (needs `owner`) |
+/// | `raw_response` | the handler may return `impl IntoResponse` or a raw `Response`, unchecked; the route's policy records it |
+///
+/// Arguments of type `Json<T>`, `Query<T>` and `Form<T>` are read and validated before the
+/// handler runs (`T` derives `Deserialize`, `validator::Validate` and `secure_api::Input`), and the
+/// handler's return type must be a `SecureResponse`: `Json<T>` with `T: Sanitized`, a status,
+/// text, a redirect, an `ApiError`, or a `Result`/status tuple of these.
 ///
 /// Checks run in a fixed order, whatever the order of the handler's arguments: authentication,
 /// roles and scopes, the resource and its owner, and only then the handler's other arguments
