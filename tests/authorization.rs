@@ -482,7 +482,8 @@ async fn the_audit_record_names_the_decision_and_user_but_not_the_resource() {
     assert_eq!(
         records,
         vec![
-            ("/posts/{id}".into(), "not_found".into(), "alice".into()),
+            // Answered as a missing post, recorded as what it was.
+            ("/posts/{id}".into(), "forbidden".into(), "alice".into()),
             ("/admin/posts".into(), "forbidden".into(), "alice".into()),
             ("/posts/{id}".into(), "allowed".into(), "alice".into()),
         ]

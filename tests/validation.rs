@@ -198,6 +198,71 @@ async fn no_error_body_contains_the_submitted_value() {
     }
 }
 
+#[derive(Deserialize, Validate, Input)]
+struct Counts {
+    counts: std::collections::HashMap<String, u32>,
+}
+
+#[secure(public)]
+async fn counts(Json(body): Json<Counts>) -> String {
+    body.counts.len().to_string()
+}
+
+#[derive(Deserialize, Validate, Input)]
+#[serde(deny_unknown_fields)]
+struct Strict {
+    name: String,
+}
+
+#[secure(public)]
+async fn strict(Json(body): Json<Strict>) -> String {
+    body.name
+}
+
+#[tokio::test]
+async fn client_chosen_keys_are_sent_back_only_when_plain_and_details_are_capped() {
+    let app = || {
+        secure_api::Router::new()
+            .route("/counts", post(counts))
+            .route("/strict", post(strict))
+            .route("/posts", post(create))
+            .with_config(hs256_config())
+    };
+    let key = "<script>hunter2</script>";
+    let body = json!({ "counts": { key: "many" } }).to_string();
+    let reply = send(app(), post_json("/counts", &body)).await;
+    assert_eq!(
+        reply.body_without_request_id(),
+        invalid(&json!([{ "field": "counts.[…]", "message": "must be an integer" }]))
+    );
+
+    // A type with serde's own deny_unknown_fields names the field, not a type mismatch.
+    let reply = send(
+        app(),
+        post_json("/strict", r#"{"name":"a","isAdmin":true}"#),
+    )
+    .await;
+    assert_eq!(
+        reply.body_without_request_id(),
+        invalid(&json!([{ "field": "isAdmin", "message": "is not an accepted field" }]))
+    );
+
+    // A flood of unknown fields gets a bounded answer.
+    let mut flood = serde_json::Map::new();
+    flood.insert("title".into(), "abc".into());
+    flood.insert("content".into(), "".into());
+    for i in 0..500 {
+        flood.insert(format!("extra{i}"), i.into());
+    }
+    let reply = send(
+        app(),
+        post_json("/posts", &Value::Object(flood).to_string()),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.body["details"].as_array().unwrap().len(), 20);
+}
+
 #[tokio::test]
 async fn queries_are_validated_with_wire_names_and_unknown_parameters_ignored() {
     let reply = send(app(), get_request("/posts?page=2&perPage=20&utm_source=x")).await;

@@ -40,6 +40,7 @@ pub struct ApiError {
     cause: Option<Cause>,
     headers: Option<Box<HeaderMap>>,
     details: Option<Arc<[FieldError]>>,
+    decision: Option<Decision>,
 }
 
 /// One problem with one input field, as the client receives it in `details`.
@@ -149,8 +150,12 @@ impl ApiError {
     /// `400 {"error":"Invalid input","details":[{"field","message"}]}`: the request was read, and
     /// these fields are wrong.
     pub fn invalid_input(details: impl Into<Vec<FieldError>>) -> Self {
+        /// A request cannot make its answer grow without bound: the first problems are enough.
+        const MAX_DETAILS: usize = 20;
+        let mut details = details.into();
+        details.truncate(MAX_DETAILS);
         let mut error = Self::of(Kind::InvalidInput);
-        error.details = Some(details.into().into());
+        error.details = Some(details.into());
         error
     }
 
@@ -161,6 +166,7 @@ impl ApiError {
             cause: Some(error.into()),
             headers: None,
             details: None,
+            decision: None,
         }
     }
 
@@ -208,7 +214,16 @@ impl ApiError {
 
     /// What the audit log records for this error.
     pub fn decision(&self) -> Decision {
-        Decision::from_status(self.status_code())
+        self.decision
+            .unwrap_or_else(|| Decision::from_status(self.status_code()))
+    }
+
+    /// Records a decision other than the status implies: a resource hidden as `404` because it
+    /// is not the caller's is `forbidden` in the audit log, so probing shows there.
+    #[must_use]
+    pub(crate) fn with_decision(mut self, decision: Decision) -> Self {
+        self.decision = Some(decision);
+        self
     }
 
     fn of(kind: Kind) -> Self {
@@ -217,6 +232,7 @@ impl ApiError {
             cause: None,
             headers: None,
             details: None,
+            decision: None,
         }
     }
 

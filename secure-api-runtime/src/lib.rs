@@ -58,7 +58,7 @@ pub mod __private {
     pub use crate::handler::Secured;
     pub use crate::pipeline::Guard;
     pub use crate::policy::{Policy, RoutePolicy};
-    pub use crate::sanitize::{RawResponse, Redacted, sanitized};
+    pub use crate::sanitize::{RawResponse, Redacted, SanitizedToken, sanitized};
     pub use crate::validate::{
         Checked, NamesOfInput, NestedNames, NoNames, ValidForm, ValidJson, ValidQuery, WireNames,
         check_form, check_json, check_query,

@@ -25,38 +25,7 @@ use crate::sanitized::rename::RenameRule;
 
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
-    let mut rename_all = None;
-    let mut allow_unknown = false;
-    for attr in &input.attrs {
-        if attr.path().is_ident("serde") {
-            // Only the renames matter here; serde's own derive checks everything else.
-            let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename_all")
-                    && let Ok(value) = meta.value()
-                    && let Ok(rule) = value.parse::<LitStr>()
-                {
-                    rename_all = RenameRule::from_name(&rule.value());
-                } else if meta.input.peek(syn::Token![=]) {
-                    let _ = meta.value()?.parse::<syn::Expr>()?;
-                } else if meta.input.peek(syn::token::Paren) {
-                    let _ = meta.parse_nested_meta(|_| Ok(()));
-                }
-                Ok(())
-            });
-        } else if attr.path().is_ident("input") {
-            let parsed = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("allow_unknown_fields") {
-                    allow_unknown = true;
-                    Ok(())
-                } else {
-                    Err(meta.error("unknown `input` option; expected `allow_unknown_fields`"))
-                }
-            });
-            if let Err(error) = parsed {
-                errors.push(error);
-            }
-        }
-    }
+    let (rename_all, allow_unknown) = container_attrs(input, &mut errors);
     if !input.generics.params.is_empty() {
         errors.at(
             &input.generics,
@@ -77,31 +46,47 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     if errors.count() > 0 {
         return errors.to_compile_errors();
     }
-    let arms = fields.iter().filter_map(|field| {
-        let ident = field.ident.as_ref()?;
-        let rust = ident.to_string();
-        let mut wire = rename_all.map_or_else(|| rust.clone(), |rule| rule.apply_to_field(&rust));
-        for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-            let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename")
-                    && let Ok(value) = meta.value()
-                    && let Ok(name) = value.parse::<LitStr>()
-                {
-                    wire = name.value();
-                } else if meta.input.peek(syn::Token![=]) {
-                    let _ = meta.value()?.parse::<syn::Expr>()?;
-                } else if meta.input.peek(syn::token::Paren) {
-                    let _ = meta.parse_nested_meta(|_| Ok(()));
-                }
-                Ok(())
-            });
-        }
-        Some(quote!(#rust => ::core::option::Option::Some(#wire),))
-    });
+    let mut flattened = false;
+    let arms: Vec<TokenStream> = fields
+        .iter()
+        .filter_map(|field| {
+            let ident = field.ident.as_ref()?;
+            let rust = syn::ext::IdentExt::unraw(ident).to_string();
+            let mut wire =
+                rename_all.map_or_else(|| rust.clone(), |rule| rule.apply_to_field(&rust));
+            for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+                let _ = attr.parse_nested_meta(|meta| {
+                    if meta.path.is_ident("flatten") {
+                        flattened = true;
+                    } else if meta.path.is_ident("rename")
+                        && let Ok(value) = meta.value()
+                        && let Ok(name) = value.parse::<LitStr>()
+                    {
+                        wire = name.value();
+                    } else if meta.input.peek(syn::Token![=]) {
+                        let _ = meta.value()?.parse::<syn::Expr>()?;
+                    } else if meta.input.peek(syn::token::Paren) {
+                        let _ = meta.parse_nested_meta(|_| Ok(()));
+                    }
+                    Ok(())
+                });
+            }
+            Some(quote!(#rust => ::core::option::Option::Some(#wire),))
+        })
+        .collect();
+    if flattened && !allow_unknown {
+        // serde buffers a flattened type's input, and fields it does not know then go unseen.
+        return syn::Error::new_spanned(
+            &input.ident,
+            "`#[serde(flatten)]` hides unknown fields from the check against mass assignment; \
+             list the fields instead, or opt out with `#[input(allow_unknown_fields)]`",
+        )
+        .to_compile_error();
+    }
     // Each field's type, or the item type of its list or option, may be an input type with
     // names of its own; the probe finds out without requiring it.
     let nested_arms = fields.iter().filter_map(|field| {
-        let rust = field.ident.as_ref()?.to_string();
+        let rust = syn::ext::IdentExt::unraw(field.ident.as_ref()?).to_string();
         let inner = item_type(&field.ty);
         Some(quote! {
             #rust => (&&::secure_api::__private::NestedNames::<#inner>::new()).names(),
@@ -145,4 +130,41 @@ fn item_type(ty: &syn::Type) -> &syn::Type {
         return item_type(inner);
     }
     ty
+}
+
+/// `#[serde(rename_all)]` and `#[input(allow_unknown_fields)]` of the type.
+fn container_attrs(input: &DeriveInput, errors: &mut Errors) -> (Option<RenameRule>, bool) {
+    let mut rename_all = None;
+    let mut allow_unknown = false;
+    for attr in &input.attrs {
+        if attr.path().is_ident("serde") {
+            // Only the renames matter here; serde's own derive checks everything else.
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename_all")
+                    && let Ok(value) = meta.value()
+                    && let Ok(rule) = value.parse::<LitStr>()
+                {
+                    rename_all = RenameRule::from_name(&rule.value());
+                } else if meta.input.peek(syn::Token![=]) {
+                    let _ = meta.value()?.parse::<syn::Expr>()?;
+                } else if meta.input.peek(syn::token::Paren) {
+                    let _ = meta.parse_nested_meta(|_| Ok(()));
+                }
+                Ok(())
+            });
+        } else if attr.path().is_ident("input") {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("allow_unknown_fields") {
+                    allow_unknown = true;
+                    Ok(())
+                } else {
+                    Err(meta.error("unknown `input` option; expected `allow_unknown_fields`"))
+                }
+            });
+            if let Err(error) = parsed {
+                errors.push(error);
+            }
+        }
+    }
+    (rename_all, allow_unknown)
 }

@@ -35,7 +35,9 @@ pub(crate) fn view(view: &View<'_>) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = sanitized_generics.split_for_impl();
     quote! {
         #serialize
-        impl #impl_generics ::secure_api::Sanitized for #ident #ty_generics #where_clause {}
+        impl #impl_generics ::secure_api::Sanitized for #ident #ty_generics #where_clause {
+            fn __sanitized_by_derive(_: ::secure_api::__private::SanitizedToken) {}
+        }
         #debug
         #from
     }

@@ -158,7 +158,8 @@ fn checked_field<'a>(
     errors: &mut Errors,
 ) -> Option<Field<'a>> {
     let ident = field.ident.as_ref()?;
-    let rust_name = ident.to_string();
+    // `r#type` is `type` on the wire, as serde names it.
+    let rust_name = syn::ext::IdentExt::unraw(ident).to_string();
     let mut wire_name =
         rename_all.map_or_else(|| rust_name.clone(), |rule| rule.apply_to_field(&rust_name));
     let mut skip_if = None;
@@ -245,6 +246,15 @@ fn secret_looking(name: &str) -> Option<&'static str> {
         ("privatekey", "a private key"),
         ("creditcard", "a card number"),
         ("cardnumber", "a card number"),
+        ("credential", "a credential"),
+        ("jwt", "a token"),
+        ("totp", "a one-time password"),
+        ("mfa", "a second factor"),
+        ("recoverycode", "a recovery code"),
+        ("sessionid", "a session id"),
+        ("cookie", "a cookie"),
+        ("signingkey", "a key"),
+        ("encryptionkey", "a key"),
     ];
     const WORDS: &[(&str, &str)] = &[
         ("salt", "a salt"),
@@ -253,6 +263,10 @@ fn secret_looking(name: &str) -> Option<&'static str> {
         ("cvc", "a card code"),
         ("otp", "a one-time password"),
         ("pin", "a PIN"),
+        ("pwd", "a password"),
+        ("key", "a key"),
+        ("seed", "a seed"),
+        ("bearer", "a token"),
     ];
     let name = name.to_ascii_lowercase().replace('-', "_");
     let compact = name.replace('_', "");

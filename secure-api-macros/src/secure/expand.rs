@@ -148,6 +148,7 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
 fn arguments(handler: &Handler, policy_type: &syn::Ident) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut outer_args = Vec::new();
     let mut call_args = Vec::new();
+    let mut body_arg = None;
     if let Some(resource) = &handler.resource {
         let resource_type = &resource.ty;
         outer_args.push(quote! {
@@ -170,9 +171,15 @@ fn arguments(handler: &Handler, policy_type: &syn::Ident) -> (Vec<TokenStream>, 
                 InputKind::Query => (quote!(ValidQuery), quote!(into_query)),
                 InputKind::Form => (quote!(ValidForm), quote!(into_form)),
             };
-            outer_args.push(quote_spanned! {ty.span()=>
+            let arg = quote_spanned! {ty.span()=>
                 #ident: ::secure_api::__private::#extractor<#ty>
-            });
+            };
+            // A body is read last, whatever the order written: axum reads it from the last
+            // argument only.
+            match input.kind {
+                InputKind::Query => outer_args.push(arg),
+                InputKind::Json | InputKind::Form => body_arg = Some(arg),
+            }
             call_args.push(quote!(#ident.#into()));
             continue;
         }
@@ -182,6 +189,7 @@ fn arguments(handler: &Handler, policy_type: &syn::Ident) -> (Vec<TokenStream>, 
         });
         call_args.push(quote!(#ident.0));
     }
+    outer_args.extend(body_arg);
     (outer_args, call_args)
 }
 

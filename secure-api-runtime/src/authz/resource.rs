@@ -146,6 +146,8 @@ where
             DenyAs::NotFound => ApiError::not_found(),
             DenyAs::Forbidden => ApiError::forbidden(),
         };
-        Err(error.with_reason("the resource is not the caller's"))
+        Err(error
+            .with_reason("the resource is not the caller's")
+            .with_decision(crate::audit::Decision::Forbidden))
     }
 }

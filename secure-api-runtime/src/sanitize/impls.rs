@@ -2,12 +2,19 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash};
 
-use super::Sanitized;
+use super::{Sanitized, SanitizedToken};
+
+/// The body of every implementation here.
+macro_rules! by_derive {
+    () => {
+        fn __sanitized_by_derive(_: SanitizedToken) {}
+    };
+}
 
 macro_rules! sanitized {
-    ($($ty:ty),+ $(,)?) => { $(impl Sanitized for $ty {})+ };
+    ($($ty:ty),+ $(,)?) => { $(impl Sanitized for $ty { by_derive!(); })+ };
 }
 
 sanitized!(
@@ -38,34 +45,67 @@ sanitized!(
     uuid::Uuid,
 );
 
-impl<T: Sanitized + ?Sized> Sanitized for &T {}
-impl<T: Sanitized + ?Sized> Sanitized for &mut T {}
-impl<T: Sanitized + ?Sized> Sanitized for Box<T> {}
-impl<T: Sanitized + ToOwned + ?Sized> Sanitized for Cow<'_, T> where T::Owned: std::fmt::Debug {}
-impl<T: Sanitized> Sanitized for Option<T> {}
-impl<T: Sanitized> Sanitized for [T] {}
-impl<T: Sanitized> Sanitized for Vec<T> {}
-impl<T: Sanitized> Sanitized for VecDeque<T> {}
-impl<T: Sanitized + Ord> Sanitized for BTreeSet<T> {}
-impl<T: Sanitized + Eq + std::hash::Hash, H: BuildHasher> Sanitized for HashSet<T, H> {}
-impl<K: Sanitized + Ord, V: Sanitized> Sanitized for BTreeMap<K, V> {}
-impl<K: Sanitized + Eq + std::hash::Hash, V: Sanitized, H: BuildHasher> Sanitized
-    for HashMap<K, V, H>
+macro_rules! sanitized_containers {
+    ($(impl<$($param:ident $(: $bound:path)?),+> for $ty:ty $(where $($where:tt)+)?;)+) => {
+        $(
+            impl<$($param: Sanitized $(+ $bound)?),+> Sanitized for $ty $(where $($where)+)? {
+                by_derive!();
+            }
+        )+
+    };
+}
+
+sanitized_containers! {
+    impl<T> for Option<T>;
+    impl<T> for Vec<T>;
+    impl<T> for VecDeque<T>;
+    impl<T: Ord> for BTreeSet<T>;
+    impl<K: Ord, V> for BTreeMap<K, V>;
+}
+
+impl<T: Sanitized + ?Sized> Sanitized for &T {
+    by_derive!();
+}
+impl<T: Sanitized + ?Sized> Sanitized for &mut T {
+    by_derive!();
+}
+impl<T: Sanitized + ?Sized> Sanitized for Box<T> {
+    by_derive!();
+}
+impl<T: Sanitized> Sanitized for [T] {
+    by_derive!();
+}
+impl<T: Sanitized + ToOwned + ?Sized> Sanitized for Cow<'_, T>
+where
+    T::Owned: std::fmt::Debug,
 {
+    by_derive!();
+}
+impl<T: Sanitized + Eq + Hash, H: BuildHasher> Sanitized for HashSet<T, H> {
+    by_derive!();
+}
+impl<K: Sanitized + Eq + Hash, V: Sanitized, H: BuildHasher> Sanitized for HashMap<K, V, H> {
+    by_derive!();
 }
 
 macro_rules! sanitized_tuples {
-    ($(($($name:ident),+)),+) => { $(impl<$($name: Sanitized),+> Sanitized for ($($name,)+) {})+ };
+    ($(($($name:ident),+)),+) => {
+        $(impl<$($name: Sanitized),+> Sanitized for ($($name,)+) { by_derive!(); })+
+    };
 }
 
 sanitized_tuples!((A), (A, B), (A, B, C), (A, B, C, D));
 
 #[cfg(feature = "chrono")]
 mod chrono_types {
-    use super::Sanitized;
+    use super::{Sanitized, SanitizedToken};
 
-    impl<Tz: chrono::TimeZone> Sanitized for chrono::DateTime<Tz> where Self: serde::Serialize {}
-    impl Sanitized for chrono::NaiveDate {}
-    impl Sanitized for chrono::NaiveDateTime {}
-    impl Sanitized for chrono::NaiveTime {}
+    impl<Tz: chrono::TimeZone> Sanitized for chrono::DateTime<Tz>
+    where
+        Self: serde::Serialize,
+    {
+        by_derive!();
+    }
+
+    sanitized!(chrono::NaiveDate, chrono::NaiveDateTime, chrono::NaiveTime);
 }

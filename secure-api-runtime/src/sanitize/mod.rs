@@ -23,9 +23,18 @@ use std::fmt;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not `Sanitized`, so it cannot be sent in a response",
     label = "not `Sanitized`",
-    note = "derive `secure_api::Sanitized` for it (mark secret fields `#[sensitive]`), or, for a field of a foreign type that is safe to publish as it is, mark the field `#[trusted]`"
+    note = "derive `secure_api::Sanitized` for it, marking secret fields `#[sensitive]`; inside a `Sanitized` type, a field of a foreign type that is safe to publish as it is can be marked `#[trusted]`"
 )]
-pub trait Sanitized: serde::Serialize + fmt::Debug {}
+pub trait Sanitized: serde::Serialize + fmt::Debug {
+    /// Implemented by the derive only: a hand-written `impl Sanitized for Row {}` would publish
+    /// a type whose serialization nobody checked.
+    #[doc(hidden)]
+    fn __sanitized_by_derive(token: SanitizedToken);
+}
+
+/// Names the derive's implementations of [`Sanitized`]; not for hand-written ones.
+#[doc(hidden)]
+pub struct SanitizedToken(());
 
 /// Prints `[redacted]` in place of a `#[sensitive]` field in `Debug` output.
 pub struct Redacted;

@@ -19,6 +19,13 @@ pub(crate) fn from_serde(path: &str, error: &str) -> FieldError {
             message: String::from("is required"),
         };
     }
+    // `#[serde(deny_unknown_fields)]` types refuse the field at its own path.
+    if error.starts_with("unknown field `") {
+        return FieldError {
+            field: path.to_owned(),
+            message: String::from("is not an accepted field"),
+        };
+    }
     let message = if let Some(expected) = error.split(", expected ").nth(1) {
         format!("must be {}", describe_expected(expected))
     } else if error.starts_with("unknown variant") {
@@ -33,6 +40,21 @@ pub(crate) fn from_serde(path: &str, error: &str) -> FieldError {
             path.to_owned()
         },
         message,
+    }
+}
+
+/// A name the client chose (an unknown field, a map key), as it may be sent back: short and
+/// plain, or replaced. The client's text is never reflected as it came.
+pub(crate) fn client_key(key: &str) -> String {
+    let plain = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '$' | '@'));
+    if plain {
+        key.to_owned()
+    } else {
+        String::from("[…]")
     }
 }
 

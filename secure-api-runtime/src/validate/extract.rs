@@ -4,10 +4,12 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use http::request::Parts;
 use http::{HeaderMap, header};
+use std::fmt::Write as _;
+
 use serde::Deserializer;
 use serde::de::DeserializeOwned;
 
-use super::details::{FieldError, from_serde, from_validator};
+use super::details::{FieldError, client_key, from_serde, from_validator};
 use super::{Input, WireNames};
 use crate::error::ApiError;
 use crate::extract::generic_rejection;
@@ -176,7 +178,7 @@ where
         }
         // serde's message may quote the value; `from_serde` keeps only its shape.
         ReadError::Invalid(vec![from_serde(
-            &error.path().to_string(),
+            &serde_path(error.path()),
             &error.inner().to_string(),
         )])
     })?;
@@ -192,7 +194,7 @@ fn wire_path(path: &serde_ignored::Path<'_>) -> String {
         Path::Seq { parent, index } => format!("{}[{index}]", wire_path(parent)),
         Path::Map { parent, key } => {
             let parent = wire_path(parent);
-            let key: String = key.chars().take(64).collect();
+            let key = client_key(key);
             if parent.is_empty() {
                 key
             } else {
@@ -202,6 +204,37 @@ fn wire_path(path: &serde_ignored::Path<'_>) -> String {
         Path::Some { parent }
         | Path::NewtypeStruct { parent }
         | Path::NewtypeVariant { parent } => wire_path(parent),
+    }
+}
+
+/// `tags[3]`, `author.name`: a `serde_path_to_error` path, with client-chosen keys made safe.
+fn serde_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut text = String::new();
+    for segment in path {
+        match segment {
+            Segment::Seq { index } => {
+                let _ = write!(text, "[{index}]");
+            }
+            Segment::Map { key } => {
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push_str(&client_key(key));
+            }
+            Segment::Enum { variant } => {
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push_str(&client_key(variant));
+            }
+            Segment::Unknown => text.push_str(".?"),
+        }
+    }
+    if text.is_empty() {
+        String::from(".")
+    } else {
+        text
     }
 }
 

@@ -55,6 +55,8 @@ pub(crate) fn handler(
                 kind,
                 ty: ty.clone(),
             });
+        } else {
+            refuse_wrapped_input(&arg.ty, errors);
         }
         if policy.settled && policy.access == Access::Public && names_type(&arg.ty, "AuthUser") {
             errors.at(
@@ -109,6 +111,27 @@ pub(crate) fn handler(
     }
 }
 
+/// An `Option` or `Result` around `Json`, `Query` or `Form` would hand the handler its input
+/// unvalidated, or its rejection: both bypass step 7 of the pipeline.
+fn refuse_wrapped_input(ty: &Type, errors: &mut Errors) {
+    let wrapped = [("an", "Option"), ("a", "Result")]
+        .into_iter()
+        .find(|(_, wrapper)| {
+            single_type_argument_any(ty, wrapper)
+                .is_some_and(|inner| validated_input(inner).is_some())
+        });
+    if let Some((article, wrapper)) = wrapped {
+        errors.at(
+            ty,
+            format!(
+                "{article} `{wrapper}` around `Json`, `Query` or `Form` would reach the handler \
+                 unvalidated; take `Json<T>` (or `Query<T>`, `Form<T>`) itself: invalid input is \
+                 answered with a 400 before the handler runs"
+            ),
+        );
+    }
+}
+
 /// Whether `ty` is a path whose last segment is `name` (`AuthUser`, `secure_api::AuthUser<C>`).
 /// A type alias hides the name; the runtime then still authenticates when it is extracted.
 fn names_type(ty: &Type, name: &str) -> bool {
@@ -148,6 +171,18 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
         Type::Path(path) => path.path.segments.last(),
         Type::Paren(inner) => last_segment(&inner.elem),
         Type::Group(inner) => last_segment(&inner.elem),
+        _ => None,
+    }
+}
+
+/// The first type argument of `Name<T, ...>`.
+fn single_type_argument_any<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let segment = last_segment(ty).filter(|segment| segment.ident == name)?;
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(GenericArgument::Type(inner)) => Some(inner),
         _ => None,
     }
 }
