@@ -13,6 +13,11 @@
 //!
 //! The macro recognises the arguments by their type's name (`Json`, `Query`, `Form`); behind a
 //! type alias it cannot see them, and such an argument is only read, not validated.
+//!
+//! As in `validator`, a nested struct's rules run only when the field says
+//! `#[validate(nested)]`; whether unknown fields are allowed is the top-level type's choice, for
+//! the whole body; and wire names follow `rename` / `rename_all`, not their
+//! `deserialize = "..."` forms.
 
 mod details;
 mod extract;
