@@ -199,10 +199,17 @@ impl ApiError {
     /// The message the client receives.
     pub fn message(&self) -> &str {
         match &self.kind {
+            Kind::Client { status, message } if status.is_client_error() => message,
+            _ => self.fixed_message(),
+        }
+    }
+
+    /// The framework's own message for every kind but a well-formed client message.
+    fn fixed_message(&self) -> &'static str {
+        match self.kind {
             Kind::MissingCredentials => "Authentication required",
             Kind::InvalidToken => "Invalid token",
             Kind::InvalidInput => "Invalid input",
-            Kind::Client { status, message } if status.is_client_error() => message,
             _ => generic_message(self.status_code()),
         }
     }
@@ -342,12 +349,10 @@ impl IntoResponse for ApiError {
         let status = self.status_code();
         let decision = self.decision();
         let cause = self.log_text().map(Arc::from);
+        let fixed = self.fixed_message();
         let message = match self.kind {
             Kind::Client { status, message } if status.is_client_error() => message,
-            Kind::MissingCredentials => Cow::Borrowed("Authentication required"),
-            Kind::InvalidToken => Cow::Borrowed("Invalid token"),
-            Kind::InvalidInput => Cow::Borrowed("Invalid input"),
-            _ => Cow::Borrowed(generic_message(status)),
+            _ => Cow::Borrowed(fixed),
         };
         let mut response = error_response(
             status,
