@@ -20,6 +20,9 @@ use proc_macro::TokenStream;
 /// | `or = "is_published"` | a `bool` field of the resource that grants access too (needs `owner`) |
 /// | `deny = 403` | answer `403` rather than `404` for a resource that exists but is not the caller's (needs `owner`) |
 /// | `raw_response` | the handler may return `impl IntoResponse` or a raw `Response`, unchecked; the route's policy records it |
+/// | `rate = "5/15m"` | at most 5 requests per 15 minutes per client (GCRA: the budget refills one request per 3 minutes), else `429` with `Retry-After`; units `s`, `m`, `h`, `d`, checked at compile time |
+/// | `key = "ip"`, `key = "user"` | what `rate` counts by: the client address (the default on `public` routes, checked before any token work) or the verified user (the default on `auth` routes, checked right after authentication) |
+/// | `rate_message = "Too many login attempts"` | the text a client refused by `rate` reads, instead of `Too many requests` |
 ///
 /// Arguments of type `Json<T>`, `Query<T>` and `Form<T>` are read and validated before the
 /// handler runs (`T` derives `Deserialize`, `validator::Validate` and `secure_api::Input`), and the
@@ -49,9 +52,16 @@ use proc_macro::TokenStream;
 ///     Ok(user.id().to_owned())
 /// }
 ///
+/// #[secure(public, rate = "5/15m", rate_message = "Too many login attempts")]
+/// async fn login() -> StatusCode {
+///     StatusCode::NO_CONTENT
+/// }
+///
 /// let app: secure_api::Router = secure_api::Router::new()
 ///     .route("/health", get(health))
-///     .route("/api/v1/me", get(me));
+///     .route("/api/v1/me", get(me))
+///     .route("/api/v1/auth/login", secure_api::routing::post(login))
+///     .rate_limit("/api", "100/15m");
 /// ```
 ///
 /// Ownership, with a read rule: the author, or anyone once the post is published.
@@ -102,6 +112,17 @@ use proc_macro::TokenStream;
 /// #[secure(public, auth)] // error: `auth` contradicts `public`
 /// async fn health() -> &'static str {
 ///     "ok"
+/// }
+/// ```
+///
+/// A rate limit is read at compile time:
+///
+/// ```compile_fail
+/// use secure_api::prelude::*;
+///
+/// #[secure(public, rate = "5/15x")] // error: invalid quota `5/15x`: unknown time unit; ...
+/// async fn login() -> StatusCode {
+///     StatusCode::NO_CONTENT
 /// }
 /// ```
 ///

@@ -6,10 +6,12 @@
 //! reaches the record, so none can forge a line.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use http::{Method, StatusCode};
+
+use crate::rate::RateItem;
 
 /// The target of audit events, for filtering: `RUST_LOG=secure_api::audit=info`.
 pub const AUDIT_TARGET: &str = "secure_api::audit";
@@ -73,17 +75,44 @@ impl fmt::Display for Decision {
 /// It travels in the request's extensions; the security layer keeps a second handle.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct AuditContext {
-    user_id: Arc<OnceLock<Arc<str>>>,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    user_id: OnceLock<Arc<str>>,
+    /// What each rate limit that applied decided, for the response headers.
+    rate: Mutex<Vec<RateItem>>,
 }
 
 impl AuditContext {
     /// Records the verified user id (the first verification wins; later ones are the same token).
     pub(crate) fn set_user(&self, id: &Arc<str>) {
-        let _ = self.user_id.set(Arc::clone(id));
+        let _ = self.shared.user_id.set(Arc::clone(id));
     }
 
     pub(crate) fn user_id(&self) -> Option<&str> {
-        self.user_id.get().map(|id| &**id)
+        self.shared.user_id.get().map(|id| &**id)
+    }
+
+    /// Records a rate limit's decision.
+    pub(crate) fn add_rate_item(&self, item: RateItem) {
+        self.shared
+            .rate
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(item);
+    }
+
+    /// The rate limits' decisions so far.
+    pub(crate) fn take_rate_items(&self) -> Vec<RateItem> {
+        std::mem::take(
+            &mut *self
+                .shared
+                .rate
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 }
 

@@ -10,6 +10,10 @@
 //! | `JWT_LEEWAY_SECS` | clock leeway for `exp`, `nbf`, `iat` | 30 |
 //! | `JWT_TTL_SECS` | lifetime of minted tokens | 900 |
 //! | `BODY_LIMIT_BYTES` | largest accepted request body | 1048576 (1 MiB) |
+//! | `TRUSTED_PROXIES` | comma-separated addresses and CIDR blocks whose `X-Forwarded-For` is believed | none |
+//! | `RATE_LIMIT_MAX_KEYS` | most clients one in-memory limiter remembers at once | 1000000 |
+//! | `REDIS_URL` | keep rate limits and revoked tokens on this Redis (feature `redis`) | in memory |
+//! | `RATE_LIMIT_REDIS_FAILURE` | `closed` (answer `503`) or `open` (let through) while Redis is unreachable | `closed` |
 
 use std::fmt;
 use std::str::FromStr;
@@ -19,6 +23,7 @@ use std::time::Duration;
 use crate::auth::{Algorithm, AuthConfig, JwtKey};
 use crate::authz::DenyAs;
 use crate::error::ConfigError;
+use crate::rate::{DEFAULT_MAX_KEYS, FailureMode, TrustedProxies};
 
 /// The default largest request body: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -55,6 +60,10 @@ struct Settings {
     auth: AuthConfig,
     body_limit: usize,
     deny_as: DenyAs,
+    trusted_proxies: TrustedProxies,
+    rate_max_keys: usize,
+    #[cfg(feature = "redis")]
+    redis: Option<crate::rate::RedisStore>,
 }
 
 impl SecurityConfig {
@@ -88,6 +97,7 @@ impl SecurityConfig {
         if let Some(limit) = var("BODY_LIMIT_BYTES") {
             builder = builder.body_limit(parse_env("BODY_LIMIT_BYTES", &limit)?);
         }
+        builder = rate_env(&var, builder)?;
         let algorithm = var("JWT_ALGORITHM")
             .map(|alg| {
                 Algorithm::from_str(&alg).map_err(|_| ConfigError::InvalidEnv {
@@ -133,6 +143,11 @@ impl SecurityConfig {
         if let Some(ttl) = var("JWT_TTL_SECS") {
             auth = auth.token_ttl(Duration::from_secs(parse_env("JWT_TTL_SECS", &ttl)?));
         }
+        #[cfg(feature = "redis")]
+        if let Some(store) = &builder.redis {
+            // Revoked tokens move to Redis with the limits, so every instance refuses them.
+            auth = auth.revocation_store(store.revocations());
+        }
         builder.auth_settings = auth;
         builder.key = key;
         builder.build()
@@ -158,6 +173,22 @@ impl SecurityConfig {
     pub fn deny_as(&self) -> DenyAs {
         self.inner.deny_as
     }
+
+    /// The proxies whose `X-Forwarded-For` is believed (default: none).
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.inner.trusted_proxies
+    }
+
+    /// The most clients one in-memory limiter remembers at once.
+    pub fn rate_max_keys(&self) -> usize {
+        self.inner.rate_max_keys
+    }
+
+    /// The Redis store of rate limits, when one is configured.
+    #[cfg(feature = "redis")]
+    pub fn redis(&self) -> Option<&crate::rate::RedisStore> {
+        self.inner.redis.as_ref()
+    }
 }
 
 impl fmt::Debug for SecurityConfig {
@@ -167,7 +198,9 @@ impl fmt::Debug for SecurityConfig {
             .field("auth", &self.inner.auth)
             .field("body_limit", &self.inner.body_limit)
             .field("deny_as", &self.inner.deny_as)
-            .finish()
+            .field("trusted_proxies", &self.inner.trusted_proxies)
+            .field("rate_max_keys", &self.inner.rate_max_keys)
+            .finish_non_exhaustive()
     }
 }
 
@@ -182,6 +215,10 @@ pub struct SecurityConfigBuilder {
     key: Option<JwtKey>,
     body_limit: Option<usize>,
     deny_as: DenyAs,
+    trusted_proxies: TrustedProxies,
+    rate_max_keys: Option<usize>,
+    #[cfg(feature = "redis")]
+    redis: Option<crate::rate::RedisStore>,
 }
 
 impl SecurityConfigBuilder {
@@ -211,6 +248,30 @@ impl SecurityConfigBuilder {
         self
     }
 
+    /// The proxies whose `X-Forwarded-For` is believed when they are the socket peer. Without
+    /// any, the socket peer is always the client.
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
+    /// The most clients one in-memory limiter remembers at once (default 1,000,000). When a
+    /// limiter is full of clients still inside their window, new clients are refused with
+    /// `429` until entries expire, rather than evicting someone's count.
+    pub fn rate_max_keys(mut self, max_keys: usize) -> Self {
+        self.rate_max_keys = Some(max_keys);
+        self
+    }
+
+    /// Keeps rate limits on Redis, shared by every instance of the app. Give the same store's
+    /// [`revocations`](crate::rate::RedisStore::revocations) to the auth config to share
+    /// revoked tokens too (`from_env` does both from `REDIS_URL`).
+    #[cfg(feature = "redis")]
+    pub fn redis(mut self, store: crate::rate::RedisStore) -> Self {
+        self.redis = Some(store);
+        self
+    }
+
     /// Checks and builds the config.
     pub fn build(self) -> Result<SecurityConfig, ConfigError> {
         let auth = match (self.auth, self.key) {
@@ -221,15 +282,80 @@ impl SecurityConfigBuilder {
             }
             (None, None) => self.auth_settings.key(ephemeral_key()?).build()?,
         };
+        let rate_max_keys = self.rate_max_keys.unwrap_or(DEFAULT_MAX_KEYS);
+        if rate_max_keys == 0 {
+            return Err(ConfigError::InvalidSetting(
+                "rate_max_keys must be at least 1".into(),
+            ));
+        }
         Ok(SecurityConfig {
             inner: Arc::new(Settings {
                 mode: self.mode,
                 auth,
                 body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
                 deny_as: self.deny_as,
+                trusted_proxies: self.trusted_proxies,
+                rate_max_keys,
+                #[cfg(feature = "redis")]
+                redis: self.redis,
             }),
         })
     }
+}
+
+/// The rate-limit variables: `TRUSTED_PROXIES`, `RATE_LIMIT_MAX_KEYS`, `REDIS_URL` and
+/// `RATE_LIMIT_REDIS_FAILURE`.
+fn rate_env(
+    var: &impl Fn(&str) -> Option<String>,
+    mut builder: SecurityConfigBuilder,
+) -> Result<SecurityConfigBuilder, ConfigError> {
+    if let Some(proxies) = var("TRUSTED_PROXIES") {
+        let proxies =
+            proxies
+                .parse()
+                .map_err(|e: crate::rate::InvalidCidr| ConfigError::InvalidEnv {
+                    var: "TRUSTED_PROXIES",
+                    reason: e.to_string(),
+                })?;
+        builder = builder.trusted_proxies(proxies);
+    }
+    if let Some(max) = var("RATE_LIMIT_MAX_KEYS") {
+        builder = builder.rate_max_keys(parse_env("RATE_LIMIT_MAX_KEYS", &max)?);
+    }
+    let redis_failure = match var("RATE_LIMIT_REDIS_FAILURE").map(|m| m.to_ascii_lowercase()) {
+        None => FailureMode::Closed,
+        Some(mode) if mode == "closed" => FailureMode::Closed,
+        Some(mode) if mode == "open" => FailureMode::Open,
+        Some(_) => {
+            return Err(ConfigError::InvalidEnv {
+                var: "RATE_LIMIT_REDIS_FAILURE",
+                reason: "expected `closed` or `open`".into(),
+            });
+        }
+    };
+    let redis_url = var("REDIS_URL");
+    #[cfg(not(feature = "redis"))]
+    if redis_url.is_some() {
+        return Err(ConfigError::InvalidEnv {
+            var: "REDIS_URL",
+            reason: "this build has no Redis support: enable the `redis` feature of \
+                     secure-api, or unset REDIS_URL"
+                .into(),
+        });
+    }
+    #[cfg(feature = "redis")]
+    if let Some(url) = redis_url {
+        let store = crate::rate::RedisStore::open(&url)
+            .map_err(|e| ConfigError::InvalidEnv {
+                var: "REDIS_URL",
+                reason: e.to_string(),
+            })?
+            .failure_mode(redis_failure);
+        builder = builder.redis(store);
+    }
+    #[cfg(not(feature = "redis"))]
+    let _ = redis_failure;
+    Ok(builder)
 }
 
 /// A random HS256 key for development, announced loudly: its tokens die with the process and

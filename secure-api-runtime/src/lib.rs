@@ -7,6 +7,7 @@
 //! routing            the secure router (knows every route's policy, builds the stack)
 //! pipeline           steps 2-6 of the request pipeline for one policy
 //! policy             what a route declared
+//! rate               rate limits: quotas, limiters, client addresses
 //! auth  extract      one concern each
 //! error config audit transport handler   the ground floor
 //! ```
@@ -20,6 +21,7 @@ mod extract;
 mod handler;
 mod pipeline;
 pub mod policy;
+pub mod rate;
 pub mod routing;
 pub mod sanitize;
 mod transport;
@@ -58,6 +60,7 @@ pub mod __private {
     pub use crate::handler::Secured;
     pub use crate::pipeline::Guard;
     pub use crate::policy::{Policy, RoutePolicy};
+    pub use crate::rate::{Quota, RateKey, RateRule};
     pub use crate::sanitize::{RawResponse, Redacted, SanitizedToken, sanitized};
     pub use crate::validate::{
         Checked, NamesOfInput, NestedNames, NoNames, ValidForm, ValidJson, ValidQuery, WireNames,

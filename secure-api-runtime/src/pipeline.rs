@@ -6,6 +6,7 @@
 //! order every `#[secure]` request goes through, stopping at the first refusal.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
@@ -13,6 +14,7 @@ use http::request::Parts;
 use crate::auth::authenticate;
 use crate::error::ApiError;
 use crate::policy::{Access, Policy, RoutePolicy};
+use crate::rate::RateLimits;
 
 /// The first argument `#[secure]` gives every handler: extracting it enforces the policy `P`
 /// before any of the handler's own extractors run.
@@ -33,13 +35,29 @@ where
 
 /// Enforces one policy on one request. Not generic, so every route shares this code.
 async fn enforce(policy: &'static Policy, parts: &mut Parts) -> Result<(), ApiError> {
-    // 2. rate limit by client IP: not yet (rate limiting).
+    // The router puts the app's limiters in every request when it has any.
+    let limits = parts.extensions.get::<Arc<RateLimits>>().cloned();
+    if limits.is_none() && policy.rate_limit().is_some() {
+        return Err(ApiError::internal(
+            "a rate-limited route was served without its limiter",
+        ));
+    }
+    // 2. rate limits by client address: the general ones covering the route, and a public
+    //    route's own, before any token or database work; or 429.
+    if let Some(limits) = &limits {
+        limits.before_authentication(policy, parts).await?;
+    }
     if policy.access() == Access::Public {
         return Ok(());
     }
     // 3. authentication: a verified bearer token, or 401.
     let identity = authenticate(parts).await?;
-    // 4. rate limit by user: not yet (rate limiting).
+    // 4. rate limit by verified user; or 429.
+    if let Some(limits) = &limits {
+        limits
+            .after_authentication(policy, &identity.subject, parts)
+            .await?;
+    }
     // 5. function-level authorization: roles and scopes of the verified token, or 403.
     if !policy.required_roles().is_met_by(&identity.roles) {
         return Err(ApiError::forbidden().with_reason("the token lacks a required role"));

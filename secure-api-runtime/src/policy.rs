@@ -4,6 +4,7 @@
 //! what the pipeline enforces and what the router lists, so the two can never disagree.
 
 use crate::authz::{DenyAs, Requirement};
+use crate::rate::RateRule;
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -38,6 +39,7 @@ pub struct Policy {
     read_rule: Option<&'static str>,
     deny: Option<DenyAs>,
     raw_response: bool,
+    rate: Option<RateRule>,
 }
 
 impl Policy {
@@ -53,6 +55,7 @@ impl Policy {
             read_rule: None,
             deny: None,
             raw_response: false,
+            rate: None,
         }
     }
 
@@ -117,6 +120,20 @@ impl Policy {
             raw_response: true,
             ..self
         }
+    }
+
+    /// Limits how often a client may call the route (`rate = "5/15m"`).
+    #[must_use]
+    pub const fn rate(self, rule: RateRule) -> Self {
+        Self {
+            rate: Some(rule),
+            ..self
+        }
+    }
+
+    /// The route's own rate limit, if it declares one.
+    pub const fn rate_limit(&self) -> Option<RateRule> {
+        self.rate
     }
 
     /// Whether the route opted out of response checking (`raw_response`).

@@ -38,7 +38,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, GenericParam, ReturnType};
 
-use super::model::{Access, Deny, Handler, InputKind, Policy, Requirement};
+use super::model::{Access, Deny, Handler, InputKind, Policy, Rate, RateKey, Requirement};
 
 pub(crate) fn handler(handler: &Handler) -> TokenStream {
     let function = &handler.function;
@@ -251,6 +251,28 @@ fn policy_constant(policy: &Policy, name: &str) -> TokenStream {
     }
     if policy.raw_response {
         tokens = quote!(#tokens.raw_response());
+    }
+    if let Some(rate) = &policy.rate {
+        let Rate {
+            count,
+            period_secs,
+            key,
+            message,
+        } = rate;
+        let quota = quote!(::secure_api::__private::Quota::__checked(#count, #period_secs));
+        // Unless told otherwise: by verified user where there is one, else by address.
+        let key = match key.unwrap_or(match policy.access {
+            Access::Public => RateKey::Ip,
+            Access::Authenticated => RateKey::User,
+        }) {
+            RateKey::Ip => quote!(Ip),
+            RateKey::User => quote!(User),
+        };
+        let mut rule = quote!(::secure_api::__private::RateRule::new(#quota, ::secure_api::__private::RateKey::#key));
+        if let Some(message) = message {
+            rule = quote!(#rule.message(#message));
+        }
+        tokens = quote!(#tokens.rate(#rule));
     }
     tokens
 }

@@ -29,6 +29,22 @@ pub(crate) enum Deny {
     Forbidden,
 }
 
+/// What a route's rate limit is counted by.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RateKey {
+    Ip,
+    User,
+}
+
+/// `rate = "5/15m"`, with `key = ...` and `rate_message = ...`, checked.
+pub(crate) struct Rate {
+    pub(crate) count: u32,
+    pub(crate) period_secs: u64,
+    /// `None`: the default, by user on `auth` routes and by address on `public` ones.
+    pub(crate) key: Option<RateKey>,
+    pub(crate) message: Option<String>,
+}
+
 /// The declared policy, checked.
 pub(crate) struct Policy {
     pub(crate) access: Access,
@@ -39,6 +55,7 @@ pub(crate) struct Policy {
     pub(crate) deny: Option<Deny>,
     /// `raw_response`: the response is sent unchecked, and the inventory says so.
     pub(crate) raw_response: bool,
+    pub(crate) rate: Option<Rate>,
     /// Whether the options were valid. When not, the policy is a stand-in that lets the handler
     /// expand (so the router adds no error of its own) and checks that depend on it are skipped.
     pub(crate) settled: bool,
@@ -55,6 +72,7 @@ impl Policy {
             read_rule: None,
             deny: None,
             raw_response: false,
+            rate: None,
             settled: false,
         }
     }

@@ -20,6 +20,8 @@ mod user;
 pub use config::{AuthConfig, AuthConfigBuilder, ClaimNames, DEFAULT_LEEWAY, DEFAULT_TOKEN_TTL};
 pub use jsonwebtoken::Algorithm;
 pub use key::{JwtKey, MIN_HMAC_SECRET_BYTES};
+#[cfg(feature = "redis")]
+pub(crate) use revocation::MAX_LEEWAY_SECS;
 pub use revocation::{MemoryRevocations, RevocationStore, StoreError, StoreFuture};
 pub use token::{MintError, MintedToken, TokenRequest};
 pub use user::{AuthUser, NoClaims};

@@ -21,6 +21,7 @@ pub use method::{MethodRouter, delete, get, head, options, patch, post, put, tra
 use crate::config::SecurityConfig;
 use crate::error::ApiError;
 use crate::policy::Policy;
+use crate::rate::{GeneralLimit, IntoQuota, RateLimits};
 use crate::transport::SecurityLayer;
 
 /// A route of the secure router, as the inventory lists it.
@@ -62,6 +63,7 @@ pub struct RouteInfo {
 pub struct Router<S = ()> {
     inner: axum::Router<S>,
     routes: Vec<RouteInfo>,
+    general_limits: Vec<GeneralLimit>,
     config: Option<SecurityConfig>,
 }
 
@@ -69,6 +71,7 @@ impl<S> std::fmt::Debug for Router<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Router")
             .field("routes", &self.routes)
+            .field("general_limits", &self.general_limits)
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
@@ -93,6 +96,7 @@ where
         Self {
             inner: axum::Router::new(),
             routes: Vec::new(),
+            general_limits: Vec::new(),
             config: None,
         }
     }
@@ -141,6 +145,11 @@ where
                 },
                 ..route
             }));
+        self.general_limits
+            .extend(router.general_limits.into_iter().map(|limit| GeneralLimit {
+                prefix: format!("{prefix}{}", limit.prefix.trim_end_matches('/')),
+                ..limit
+            }));
         self.inner = self.inner.nest(path, router.inner);
         self
     }
@@ -158,6 +167,7 @@ where
              outermost router only"
         );
         self.routes.extend(other.routes);
+        self.general_limits.extend(other.general_limits);
         self.inner = self.inner.merge(other.inner);
         self
     }
@@ -200,8 +210,34 @@ where
         Router {
             inner: self.inner.with_state(state),
             routes: self.routes,
+            general_limits: self.general_limits,
             config: self.config,
         }
+    }
+
+    /// Limits every route under `prefix` (a path template prefix, by whole segments: `/api`
+    /// covers `/api/v1/posts`, not `/apis`) to `quota` per client address, in one budget that
+    /// all of them share: the article's general API limit, `.rate_limit("/api", "100/15m")`.
+    ///
+    /// It covers the routes under `prefix` whether they were added before or after this call,
+    /// and applies on top of a route's own `rate`. It is checked before authentication, so a
+    /// flood is refused before any token or database work. Responses name it `"api"` in the
+    /// `RateLimit` headers.
+    ///
+    /// # Panics
+    ///
+    /// When `quota` is text that is not a quota (`"5/15x"`), with the reason: a bad quota must
+    /// stop the app at start-up. Parse with [`Quota::from_str`](crate::rate::Quota) first to
+    /// handle the error yourself.
+    pub fn rate_limit(mut self, prefix: &str, quota: impl IntoQuota) -> Self {
+        let quota = quota.into_quota().unwrap_or_else(|error| {
+            panic!("secure-api: invalid rate limit for `{prefix}`: {error}")
+        });
+        self.general_limits.push(GeneralLimit {
+            prefix: prefix.to_owned(),
+            quota,
+        });
+        self
     }
 
     /// Sets the security configuration.
@@ -227,10 +263,11 @@ impl Router<()> {
                 .unwrap_or_else(|error| panic!("secure-api cannot start: {error}"))
         });
         let body_limit = config.body_limit();
+        let rate = RateLimits::build(&self.routes, &self.general_limits, &config);
         self.inner
             .fallback(not_found)
             .layer(DefaultBodyLimit::max(body_limit))
-            .layer(SecurityLayer::new(config))
+            .layer(SecurityLayer::new(config, rate))
     }
 
     /// A `tower` service for the app, for tests (`ServiceExt::oneshot`) and custom servers.

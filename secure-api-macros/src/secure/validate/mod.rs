@@ -2,6 +2,7 @@
 //! model, with every mistake recorded on its own span.
 
 mod options;
+mod rate;
 mod signature;
 
 pub(crate) use options::policy;

@@ -7,6 +7,7 @@ use syn::{Expr, ExprCall, ExprLit, Lit};
 
 use super::super::model::{Access, Deny, Field, Policy, Requirement};
 use super::super::parse::RawOption;
+use super::rate::RateOptions;
 use crate::errors::Errors;
 
 /// The options `#[secure]` knows, as the error for an unknown one lists them.
@@ -19,6 +20,9 @@ const OPTIONS: &[&str] = &[
     "or",
     "deny",
     "raw_response",
+    "rate",
+    "key",
+    "rate_message",
 ];
 
 const POLICY_HINT: &str = "write `#[secure(public)]` for a route anyone may call, or \
@@ -42,6 +46,7 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
     let mut access: Option<(Access, &RawOption)> = None;
     let mut seen: Vec<&RawOption> = Vec::new();
     let mut first_auth_only: Option<&RawOption> = None;
+    let mut rate = RateOptions::default();
 
     for option in options {
         let name = option.name.to_string();
@@ -93,6 +98,9 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
                 }
                 policy.raw_response = true;
             }
+            "rate" => rate.rate = Some(option),
+            "key" => rate.key = Some(option),
+            "rate_message" => rate.message = Some(option),
             _ => errors.at(&option.name, unknown_option(&name)),
         }
     }
@@ -108,6 +116,7 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
         return Policy::unsettled();
     };
     policy.access = access;
+    policy.rate = rate.check(access, errors);
     check_dependencies(&policy, options, first_auth_only, errors);
     policy.settled = errors.count() == errors_before;
     policy

@@ -1,0 +1,471 @@
+//! Rate limits in memory, through the real router: quotas, the exact GCRA timing on tokio's
+//! paused clock, headers, keys (address, trusted proxies, IPv6, user), the general limit, the
+//! pipeline order, and the limiter held against `governor`'s.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::routing::RouterIntoService;
+use common::*;
+use secure_api::authz::Resource;
+use secure_api::prelude::*;
+use secure_api::rate::{MemoryLimiter, Quota, TrustedProxies};
+use secure_api::routing::{get, post};
+use secure_api::{Router, SecurityConfig};
+use serde_json::json;
+use tower::ServiceExt;
+
+#[secure(public, rate = "5/15m", rate_message = "Too many login attempts")]
+async fn login() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+#[secure(public)]
+async fn open_a() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+#[secure(public)]
+async fn open_b() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+#[secure(public, rate = "2/1m")]
+async fn limited() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+#[secure(auth, rate = "2/1m")]
+async fn by_user() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+#[secure(auth, rate = "10/1m")]
+async fn ten_per_minute() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+const CLIENT: [u8; 4] = [203, 0, 113, 9];
+
+/// The app as one service, so that every request meets the same limiters.
+fn service(router: Router) -> RouterIntoService<Body> {
+    router.with_config(hs256_config()).into_service()
+}
+
+fn from(peer: impl Into<std::net::IpAddr>, request: http::Request<Body>) -> http::Request<Body> {
+    let mut request = request;
+    let peer = SocketAddr::new(peer.into(), 40_000);
+    request.extensions_mut().insert(ConnectInfo(peer));
+    request
+}
+
+fn post_from(peer: impl Into<std::net::IpAddr>, uri: &str) -> http::Request<Body> {
+    from(peer, http::Request::post(uri).body(Body::empty()).unwrap())
+}
+
+fn get_from(peer: impl Into<std::net::IpAddr>, uri: &str) -> http::Request<Body> {
+    from(peer, get_request(uri))
+}
+
+async fn call(app: &RouterIntoService<Body>, request: http::Request<Body>) -> Reply {
+    read(app.clone().oneshot(request).await.unwrap()).await
+}
+
+fn token_for(user: &str) -> String {
+    let mut claims = valid_claims();
+    claims["sub"] = json!(user);
+    hs256_token(&claims)
+}
+
+#[tokio::test(start_paused = true)]
+async fn five_attempts_pass_then_the_sixth_waits_exactly_one_interval() {
+    let app = service(Router::new().route("/login", post(login)));
+    for remaining in (0..5).rev() {
+        let reply = call(&app, post_from(CLIENT, "/login")).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            reply.header("ratelimit-policy"),
+            Some("\"login\";q=5;w=900")
+        );
+        let state = format!("\"login\";r={remaining};t=180");
+        assert_eq!(reply.header("ratelimit"), Some(state.as_str()));
+        assert_eq!(reply.header("retry-after"), None);
+    }
+    let refused = call(&app, post_from(CLIENT, "/login")).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        refused.body_without_request_id(),
+        json!({"error": "Too many login attempts"})
+    );
+    assert_eq!(refused.header("retry-after"), Some("180"));
+    assert_eq!(refused.header("ratelimit"), Some("\"login\";r=0;t=180"));
+    assert_eq!(
+        refused.header("ratelimit-policy"),
+        Some("\"login\";q=5;w=900")
+    );
+    assert_eq!(refused.header("x-content-type-options"), Some("nosniff"));
+
+    // 100 s later the first refill is 80 s away; a refused attempt spends nothing.
+    tokio::time::advance(Duration::from_secs(100)).await;
+    let refused = call(&app, post_from(CLIENT, "/login")).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.header("retry-after"), Some("80"));
+    // One interval after the burst: exactly one attempt passes.
+    tokio::time::advance(Duration::from_secs(80)).await;
+    let reply = call(&app, post_from(CLIENT, "/login")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(reply.header("ratelimit"), Some("\"login\";r=0;t=180"));
+    let refused = call(&app, post_from(CLIENT, "/login")).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.header("retry-after"), Some("180"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_long_idle_exactly_the_burst_passes() {
+    let app = service(Router::new().route("/login", post(login)));
+    call(&app, post_from(CLIENT, "/login")).await;
+    tokio::time::advance(Duration::from_secs(10 * 3600)).await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        statuses.push(
+            call(&app, post_from(CLIENT, "/login"))
+                .await
+                .status
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [204, 204, 204, 204, 204, 429, 429]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn clients_have_their_own_budgets_and_cannot_forge_another_address() {
+    let app = service(Router::new().route("/limited", post(limited)));
+    for _ in 0..2 {
+        assert_eq!(call(&app, post_from(CLIENT, "/limited")).await.status, 204);
+    }
+    // Rotating X-Forwarded-For from an untrusted peer changes nothing.
+    for forged in ["1.1.1.1", "2.2.2.2", "198.51.100.1, 3.3.3.3"] {
+        let mut request = post_from(CLIENT, "/limited");
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", forged.parse().unwrap());
+        assert_eq!(call(&app, request).await.status, 429, "{forged}");
+    }
+    assert_eq!(
+        call(&app, post_from([203, 0, 113, 10], "/limited"))
+            .await
+            .status,
+        204
+    );
+    // The IPv4-mapped form of the same client is the same client.
+    let mapped: std::net::Ipv6Addr = "::ffff:203.0.113.9".parse().unwrap();
+    assert_eq!(call(&app, post_from(mapped, "/limited")).await.status, 429);
+}
+
+#[tokio::test(start_paused = true)]
+async fn ipv6_clients_count_by_their_64() {
+    let app = service(Router::new().route("/limited", post(limited)));
+    let one: std::net::Ipv6Addr = "2001:db8:1:2::1".parse().unwrap();
+    let same_64: std::net::Ipv6Addr = "2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap();
+    let other_64: std::net::Ipv6Addr = "2001:db8:1:3::1".parse().unwrap();
+    assert_eq!(call(&app, post_from(one, "/limited")).await.status, 204);
+    assert_eq!(call(&app, post_from(same_64, "/limited")).await.status, 204);
+    assert_eq!(call(&app, post_from(one, "/limited")).await.status, 429);
+    assert_eq!(
+        call(&app, post_from(other_64, "/limited")).await.status,
+        204
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn behind_a_trusted_proxy_the_rightmost_untrusted_hop_is_the_client() {
+    let config = SecurityConfig::builder()
+        .auth(hs256_config().auth().clone())
+        .trusted_proxies("10.0.0.0/8".parse::<TrustedProxies>().unwrap())
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/limited", post(limited))
+        .with_config(config)
+        .into_service();
+    let through_proxy = |forwarded: &str| {
+        let mut request = post_from([10, 0, 0, 2], "/limited");
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", forwarded.parse().unwrap());
+        request
+    };
+    // The client forged the left entry; the proxy appended the real one on the right.
+    for _ in 0..2 {
+        let reply = call(&app, through_proxy("6.6.6.6, 198.51.100.7")).await;
+        assert_eq!(reply.status, 204);
+    }
+    assert_eq!(
+        call(&app, through_proxy("7.7.7.7, 198.51.100.7"))
+            .await
+            .status,
+        429
+    );
+    assert_eq!(call(&app, through_proxy("198.51.100.8")).await.status, 204);
+}
+
+#[tokio::test]
+async fn a_server_without_peer_addresses_fails_closed() {
+    let app = service(Router::new().route("/limited", post(limited)));
+    let request = http::Request::post("/limited").body(Body::empty()).unwrap();
+    let reply = call(&app, request).await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        reply.body_without_request_id(),
+        json!({"error": "An unexpected error occurred"})
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_general_limit_covers_routes_added_before_and_after_it_in_one_budget() {
+    let app = service(
+        Router::new()
+            .route("/api/a", get(open_a))
+            .rate_limit("/api", "3/1m")
+            .route("/api/b", get(open_b))
+            .route("/apis", get(limited))
+            .route("/login", post(login)),
+    );
+    let mut statuses = Vec::new();
+    for path in ["/api/a", "/api/b", "/api/a", "/api/b"] {
+        statuses.push(call(&app, get_from(CLIENT, path)).await.status.as_u16());
+    }
+    assert_eq!(statuses, [204, 204, 204, 429]);
+    let refused = call(&app, get_from(CLIENT, "/api/b")).await;
+    assert_eq!(refused.header("ratelimit"), Some("\"api\";r=0;t=20"));
+    assert_eq!(refused.header("retry-after"), Some("20"));
+    // `/apis` and `/login` are not under `/api`: their own limits only.
+    let reply = call(&app, get_from(CLIENT, "/apis")).await;
+    assert_eq!(reply.status, 204);
+    assert_eq!(
+        reply.header("ratelimit-policy"),
+        Some("\"limited\";q=2;w=60")
+    );
+    assert_eq!(call(&app, post_from(CLIENT, "/login")).await.status, 204);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_general_limit_and_a_route_limit_both_apply_and_routes_never_share() {
+    let app = service(
+        Router::new()
+            .route("/api/limited", post(limited))
+            .route("/api/login", post(login))
+            .rate_limit("/api", "100/15m"),
+    );
+    let reply = call(&app, post_from(CLIENT, "/api/limited")).await;
+    assert_eq!(
+        reply.header("ratelimit-policy"),
+        Some("\"api\";q=100;w=900, \"limited\";q=2;w=60")
+    );
+    assert_eq!(
+        reply.header("ratelimit"),
+        Some("\"api\";r=99;t=9, \"limited\";r=1;t=30")
+    );
+    call(&app, post_from(CLIENT, "/api/limited")).await;
+    let refused = call(&app, post_from(CLIENT, "/api/limited")).await;
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.header("retry-after"), Some("30"));
+    // The login route's budget is untouched by the other route's requests.
+    let reply = call(&app, post_from(CLIENT, "/api/login")).await;
+    assert_eq!(reply.status, 204);
+    assert_eq!(
+        reply.header("ratelimit"),
+        Some("\"api\";r=96;t=9, \"login\";r=4;t=180")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_nested_router_limit_covers_its_prefix() {
+    let api = Router::new()
+        .route("/a", get(open_a))
+        .rate_limit("/", "1/1m");
+    let app = service(Router::new().nest("/api/v1", api).route("/b", get(open_b)));
+    assert_eq!(call(&app, get_from(CLIENT, "/api/v1/a")).await.status, 204);
+    assert_eq!(call(&app, get_from(CLIENT, "/api/v1/a")).await.status, 429);
+    assert_eq!(call(&app, get_from(CLIENT, "/b")).await.status, 204);
+}
+
+#[tokio::test(start_paused = true)]
+async fn authenticated_routes_count_by_verified_user_after_authentication() {
+    let app = service(Router::new().route("/mine", get(by_user)));
+    let alice = token_for("alice");
+    let bob = token_for("bob");
+    for _ in 0..2 {
+        let reply = call(&app, from(CLIENT, get_with_token("/mine", &alice))).await;
+        assert_eq!(reply.status, 204);
+    }
+    let refused = call(&app, from(CLIENT, get_with_token("/mine", &alice))).await;
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.header("retry-after"), Some("30"));
+    // Same address, another user: a budget of its own. No peer address is needed either.
+    let reply = call(&app, get_with_token("/mine", &bob)).await;
+    assert_eq!(reply.status, 204);
+    // Without a valid token the answer is 401, and nobody's budget is spent.
+    let reply = call(&app, from(CLIENT, get_request("/mine"))).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.header("ratelimit"), None);
+    assert_eq!(call(&app, get_with_token("/mine", &bob)).await.status, 204);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_flood_is_refused_before_any_token_work() {
+    let app = service(
+        Router::new()
+            .route("/mine", get(by_user))
+            .rate_limit("/", "1/1m"),
+    );
+    let first = call(&app, from(CLIENT, get_request("/mine"))).await;
+    assert_eq!(first.status, 401);
+    // An exhausted address limit answers 429 even to a forged token: it was never verified.
+    let forged = call(&app, from(CLIENT, get_with_token("/mine", "not.a.token"))).await;
+    assert_eq!(forged.status, 429);
+}
+
+#[derive(Clone, Sanitized)]
+struct Note {
+    owner: String,
+}
+
+#[derive(Clone, Default)]
+struct Loads(Arc<AtomicUsize>);
+
+impl Resource<Loads> for Note {
+    type Id = u64;
+
+    async fn load(_id: u64, loads: &Loads) -> Result<Option<Self>, ApiError> {
+        loads.0.fetch_add(1, Ordering::SeqCst);
+        Ok(Some(Note {
+            owner: "alice".into(),
+        }))
+    }
+}
+
+#[secure(auth, owner = "owner", rate = "1/1m")]
+async fn read_note(note: Owned<Note>) -> Json<Note> {
+    Json(note.into_inner())
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_resource_loader_does_not_run_when_rate_limiting_refuses() {
+    let loads = Loads::default();
+    let app = Router::new()
+        .route("/notes/{id}", get(read_note))
+        .with_state(loads.clone())
+        .with_config(hs256_config())
+        .into_service();
+    let alice = token_for("alice");
+    assert_eq!(
+        call(&app, get_with_token("/notes/1", &alice)).await.status,
+        200
+    );
+    assert_eq!(loads.0.load(Ordering::SeqCst), 1);
+    let refused = call(&app, get_with_token("/notes/1", &alice)).await;
+    assert_eq!(refused.status, 429);
+    assert_eq!(loads.0.load(Ordering::SeqCst), 1, "refused before loading");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_requests_against_ten_admit_exactly_ten() {
+    let app = service(Router::new().route("/ten", get(ten_per_minute)));
+    let token = token_for("alice");
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let app = app.clone();
+            let token = token.clone();
+            tokio::spawn(async move { call(&app, get_with_token("/ten", &token)).await.status })
+        })
+        .collect();
+    let mut admitted = 0;
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.unwrap().as_u16() {
+            204 => admitted += 1,
+            429 => refused += 1,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!((admitted, refused), (10, 40));
+}
+
+#[tokio::test(start_paused = true)]
+async fn refusals_are_audited_as_rate_limited() {
+    let logs = Captured::default();
+    let _guard = logs.install();
+    let app = service(Router::new().route("/limited", post(limited)));
+    for _ in 0..3 {
+        call(&app, post_from(CLIENT, "/limited")).await;
+    }
+    let decisions: Vec<String> = logs
+        .events("secure_api::audit")
+        .iter()
+        .map(|event| event.fields["decision"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(decisions, ["allowed", "allowed", "rate_limited"]);
+    assert!(
+        !logs.all_text().contains("203.0.113.9"),
+        "no client address in the logs"
+    );
+}
+
+#[test]
+#[should_panic(expected = "secure-api: invalid rate limit for `/api`: unknown time unit")]
+fn a_bad_general_quota_stops_start_up() {
+    let _: Router = Router::new().rate_limit("/api", "100/15x");
+}
+
+/// The in-memory limiter decides exactly as `governor` does for the same quota, on a long
+/// irregular sequence of request times.
+#[test]
+fn the_limiter_agrees_with_governor() {
+    use governor::clock::FakeRelativeClock;
+    for (text, count, interval) in [("5/15m", 5, 180), ("3/1h", 3, 1200), ("10/1s", 10, 0)] {
+        let quota: Quota = text.parse().unwrap();
+        let ours = MemoryLimiter::new(quota, 16);
+        let interval = if interval == 0 {
+            Duration::from_millis(100)
+        } else {
+            Duration::from_secs(interval)
+        };
+        let clock = FakeRelativeClock::default();
+        let reference = governor::RateLimiter::direct_with_clock(
+            governor::Quota::with_period(interval)
+                .unwrap()
+                .allow_burst(NonZeroU32::new(count).unwrap()),
+            clock.clone(),
+        );
+        let mut now = Duration::ZERO;
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut allowed = 0;
+        for step in 0..5_000 {
+            // Gaps from nothing to a little over two intervals, in milliseconds.
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let gap_ms = (seed >> 33) % (2 * u64::try_from(interval.as_millis()).unwrap() + 50);
+            let gap = Duration::from_millis(if step % 7 < 4 { 0 } else { gap_ms });
+            now += gap;
+            clock.advance(gap);
+            let mine = ours.check_at(b"client", now).is_allowed();
+            assert_eq!(
+                mine,
+                reference.check().is_ok(),
+                "{text}, request {step} at {now:?}"
+            );
+            allowed += usize::from(mine);
+        }
+        assert!(
+            allowed > 100 && allowed < 5_000,
+            "{text}: the sequence tests both answers"
+        );
+    }
+}
