@@ -454,6 +454,78 @@ mod tests {
     }
 
     #[test]
+    fn rate_settings_are_read_and_checked() {
+        let config = from(&[
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.0.1"),
+            ("RATE_LIMIT_MAX_KEYS", "5000"),
+        ])
+        .unwrap();
+        assert!(
+            config
+                .trusted_proxies()
+                .contains("10.2.3.4".parse().unwrap())
+        );
+        assert!(
+            !config
+                .trusted_proxies()
+                .contains("192.168.0.2".parse().unwrap())
+        );
+        assert_eq!(config.rate_max_keys(), 5000);
+        assert_eq!(from(&[]).unwrap().rate_max_keys(), DEFAULT_MAX_KEYS);
+
+        let err = from(&[("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable TRUSTED_PROXIES: `proxy.internal` is not an IP address or a \
+             CIDR block such as `10.0.0.0/8`"
+        );
+        let err = from(&[("RATE_LIMIT_REDIS_FAILURE", "sometimes")]).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::InvalidEnv {
+                var: "RATE_LIMIT_REDIS_FAILURE",
+                ..
+            }
+        ));
+        assert!(matches!(
+            from(&[("RATE_LIMIT_MAX_KEYS", "0")]).unwrap_err(),
+            ConfigError::InvalidSetting(_)
+        ));
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn a_redis_url_moves_limits_and_revocations_to_redis() {
+        // The store connects lazily: building the config needs no server.
+        let config = from(&[
+            ("REDIS_URL", "redis://127.0.0.1:1/"),
+            ("RATE_LIMIT_REDIS_FAILURE", "open"),
+        ])
+        .unwrap();
+        let redis = config.redis().expect("a Redis store");
+        assert!(format!("{redis:?}").contains("Open"));
+        assert!(matches!(
+            from(&[("REDIS_URL", "not a url")]).unwrap_err(),
+            ConfigError::InvalidEnv {
+                var: "REDIS_URL",
+                ..
+            }
+        ));
+    }
+
+    #[cfg(not(feature = "redis"))]
+    #[test]
+    fn a_redis_url_without_the_feature_stops_start_up() {
+        assert!(matches!(
+            from(&[("REDIS_URL", "redis://127.0.0.1/")]).unwrap_err(),
+            ConfigError::InvalidEnv {
+                var: "REDIS_URL",
+                ..
+            }
+        ));
+    }
+
+    #[test]
     fn bad_values_name_the_variable_but_not_the_value() {
         let err = from(&[("JWT_LEEWAY_SECS", "soon")]).unwrap_err();
         assert_eq!(

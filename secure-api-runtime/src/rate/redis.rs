@@ -7,7 +7,7 @@
 //! cannot be reached, the store answers as its [`FailureMode`] says and the connection is
 //! re-established in the background when Redis returns.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -61,7 +61,10 @@ pub struct RedisStore {
 }
 
 struct Inner {
-    connection: ConnectionManager,
+    client: redis::Client,
+    /// Made on first use, inside the runtime that serves requests: the manager spawns its
+    /// reconnecting task there, and a config may be built before any runtime exists.
+    connection: OnceLock<Result<ConnectionManager, String>>,
     script: redis::Script,
     failure: FailureMode,
     timeout: Duration,
@@ -83,15 +86,10 @@ impl RedisStore {
     /// use, so the app starts even while Redis is down, and reconnects by itself.
     pub fn open(url: &str) -> Result<Self, redis::RedisError> {
         let client = redis::Client::open(url)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(DEFAULT_TIMEOUT))
-            .set_response_timeout(Some(DEFAULT_TIMEOUT))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_secs(1));
-        let connection = ConnectionManager::new_lazy_with_config(client, config)?;
         Ok(Self {
             inner: Arc::new(Inner {
-                connection,
+                client,
+                connection: OnceLock::new(),
                 script: redis::Script::new(GCRA_SCRIPT),
                 failure: FailureMode::Closed,
                 timeout: DEFAULT_TIMEOUT,
@@ -102,7 +100,8 @@ impl RedisStore {
 
     fn with(self, change: impl FnOnce(&mut Inner)) -> Self {
         let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
-            connection: shared.connection.clone(),
+            client: shared.client.clone(),
+            connection: OnceLock::new(),
             script: shared.script.clone(),
             failure: shared.failure,
             timeout: shared.timeout,
@@ -153,6 +152,22 @@ impl RedisStore {
         }
     }
 
+    /// The connection, made on first use. Cloning a manager is cheap; clones share it.
+    fn connection(&self) -> Result<ConnectionManager, String> {
+        self.inner
+            .connection
+            .get_or_init(|| {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(self.inner.timeout))
+                    .set_response_timeout(Some(self.inner.timeout))
+                    .set_number_of_retries(2)
+                    .set_max_delay(Duration::from_secs(1));
+                ConnectionManager::new_lazy_with_config(self.inner.client.clone(), config)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
+
     async fn bounded<T>(
         &self,
         call: impl Future<Output = redis::RedisResult<T>>,
@@ -179,7 +194,11 @@ impl RedisLimiter {
             ClientKey::User(id) => format!("{}user:{id}", self.key_prefix),
         };
         let inner = &self.store.inner;
-        let mut connection = inner.connection.clone();
+        let unavailable = |reason| Unavailable {
+            reason,
+            fail_open: inner.failure == FailureMode::Open,
+        };
+        let mut connection = self.store.connection().map_err(unavailable)?;
         let mut invocation = inner.script.key(key);
         invocation
             .arg(self.gcra.interval())
@@ -190,10 +209,7 @@ impl RedisLimiter {
             .await;
         match reply {
             Ok((allowed, ahead)) => Ok(self.gcra.outcome(allowed == 1, ahead)),
-            Err(reason) => Err(Unavailable {
-                reason,
-                fail_open: inner.failure == FailureMode::Open,
-            }),
+            Err(reason) => Err(unavailable(reason)),
         }
     }
 }
@@ -230,7 +246,7 @@ impl RevocationStore for RedisRevocations {
         expires_at: u64,
     ) -> StoreFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut connection = self.store.inner.connection.clone();
+            let mut connection = self.store.connection().map_err(StoreError)?;
             // Kept until the token could no longer pass even within the largest leeway.
             let until = expires_at.saturating_add(MAX_LEEWAY_SECS);
             let mut command = redis::cmd("SET");
@@ -245,14 +261,17 @@ impl RevocationStore for RedisRevocations {
 
     fn is_revoked<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
-            let mut connection = self.store.inner.connection.clone();
             let mut command = redis::cmd("EXISTS");
             command.arg(self.key(jti));
-            match self
-                .store
-                .bounded(command.query_async::<bool>(&mut connection))
-                .await
-            {
+            let answer = match self.store.connection() {
+                Ok(mut connection) => {
+                    self.store
+                        .bounded(command.query_async::<bool>(&mut connection))
+                        .await
+                }
+                Err(reason) => Err(reason),
+            };
+            match answer {
                 Ok(revoked) => Ok(revoked),
                 Err(reason) => self.failed("revocation check", reason),
             }

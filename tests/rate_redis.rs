@@ -1,0 +1,604 @@
+//! Rate limits and revoked tokens on Redis, through the real router: several instances of one
+//! app share one budget and one revocation list, concurrent requests never pass more than the
+//! quota, and an outage of Redis answers `503` (fail closed) or lets requests through (fail
+//! open), promptly, and recovers on its own when Redis returns.
+//!
+//! Finding Redis: the tests that share a server use `REDIS_URL`, else `redis://127.0.0.1:6379`,
+//! and check it with a raw `PING` first. When none answers they fail if `CI` is set, and
+//! otherwise say `SKIPPED` on stderr (past the test harness's capture) and pass; start one with
+//! `redis-server --daemonize yes`. Each test writes under its own random key prefix, so tests
+//! running in parallel never share a budget. The outage tests never stop the shared server: each
+//! runs its own `redis-server` child on a free port, killed when the test ends, even on panic.
+
+mod common;
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use common::*;
+use secure_api::SecurityConfig;
+use secure_api::auth::{AuthConfig, JwtKey, TokenRequest};
+use secure_api::prelude::*;
+use secure_api::rate::{FailureMode, RedisStore};
+use secure_api::routing::get;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tower::ServiceExt;
+
+const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+/// The address every `oneshot` request comes from.
+const CLIENT: ([u8; 4], u16) = ([203, 0, 113, 9], 4000);
+
+/// The longest an answer may take while Redis is down: the store's timeout is 500 ms.
+const PROMPT: Duration = Duration::from_secs(3);
+
+/// How many clients the concurrency test runs at once, against a quota of 10.
+const CLIENTS: usize = 50;
+
+/// How long Redis may take to come back, and the app to notice it did.
+const RECOVERY: Duration = Duration::from_secs(10);
+
+#[secure(public, rate = "10/1m")]
+async fn h() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+#[secure(auth, rate = "3/1m")]
+async fn feed(user: AuthUser) -> String {
+    user.id().to_owned()
+}
+
+#[secure(auth)]
+async fn me(user: AuthUser) -> String {
+    user.id().to_owned()
+}
+
+fn app(config: SecurityConfig) -> secure_api::Router {
+    secure_api::Router::new()
+        .route("/x", get(h))
+        .route("/api/x", get(h))
+        .route("/feed", get(feed))
+        .route("/me", get(me))
+        .rate_limit("/api", "100/15m")
+        .with_config(config)
+}
+
+type Service = axum::routing::RouterIntoService<Body>;
+
+/// One instance of the app: its own connection to Redis, under the app's key prefix, with
+/// revoked tokens on Redis too.
+fn instance(url: &str, prefix: &str, failure: FailureMode) -> (SecurityConfig, Service) {
+    let store = RedisStore::open(url)
+        .unwrap()
+        .key_prefix(prefix)
+        .failure_mode(failure);
+    let auth = AuthConfig::builder()
+        .key(JwtKey::hs256(SECRET).unwrap())
+        .revocation_store(store.revocations())
+        .build()
+        .unwrap();
+    let config = SecurityConfig::builder()
+        .auth(auth)
+        .redis(store)
+        .build()
+        .unwrap();
+    (config.clone(), app(config).into_service())
+}
+
+fn unique_prefix() -> String {
+    format!("test-{}:", uuid::Uuid::new_v4())
+}
+
+/// Sends `request` from [`CLIENT`].
+async fn call(service: &Service, request: http::Request<Body>) -> Reply {
+    call_from(CLIENT, service, request).await
+}
+
+async fn call_from(
+    client: impl Into<SocketAddr>,
+    service: &Service,
+    mut request: http::Request<Body>,
+) -> Reply {
+    request.extensions_mut().insert(ConnectInfo(client.into()));
+    read(service.clone().oneshot(request).await.unwrap()).await
+}
+
+/// As [`call`], and fails if the answer takes longer than [`PROMPT`].
+async fn call_promptly(service: &Service, request: http::Request<Body>) -> Reply {
+    tokio::time::timeout(PROMPT, call(service, request))
+        .await
+        .expect("the app hung instead of answering while Redis is down")
+}
+
+/// `RateLimit: "api";r=97;t=28, "h";r=7;t=18` as `[("api", 97, 28), ("h", 7, 18)]`.
+fn rate_items(reply: &Reply) -> Vec<(String, u64, u64)> {
+    let header = reply.header("ratelimit").expect("a RateLimit header");
+    header
+        .split(", ")
+        .map(|item| {
+            let mut fields = item.split(';');
+            let name = fields.next().unwrap().trim_matches('"').to_owned();
+            let mut value = |key| fields.next()?.strip_prefix(key)?.parse().ok();
+            (name, value("r=").unwrap(), value("t=").unwrap())
+        })
+        .collect()
+}
+
+/// A refusal, whose `Retry-After` is at most `interval` seconds: one request's share of the window.
+fn assert_too_many(reply: &Reply, interval: u64) {
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{reply:?}");
+    assert_eq!(
+        reply.body_without_request_id(),
+        json!({"error": "Too many requests"})
+    );
+    let retry: u64 = reply.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=interval).contains(&retry), "Retry-After {retry}");
+}
+
+fn assert_unavailable(reply: &Reply) {
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{reply:?}");
+    assert_eq!(
+        reply.body_without_request_id(),
+        json!({"error": "Service unavailable"})
+    );
+    assert!(reply.header("ratelimit").is_none(), "{reply:?}");
+}
+
+// Finding Redis.
+
+/// Fails the test on CI; elsewhere says loudly that it is skipped, past the harness's capture.
+fn skip_or_fail(reason: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{reason} (CI is set, so this fails instead of skipping)"
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** SKIPPED: {reason}; start one with `redis-server --daemonize yes` ***\n"
+    );
+}
+
+/// `host:port` of a `redis://[user:password@]host[:port][/db]` URL.
+fn redis_address(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:6379")
+    }
+}
+
+/// Whether a Redis server answers `PING` at `address` within a second (`-NOAUTH` counts: the
+/// server is there, and the URL carries its password).
+async fn answers_ping(address: &str) -> bool {
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(address).await.ok()?;
+        stream.write_all(b"PING\r\n").await.ok()?;
+        let mut reply = Vec::new();
+        let mut buffer = [0_u8; 64];
+        while !reply.ends_with(b"\r\n") {
+            let read = stream.read(&mut buffer).await.ok()?;
+            if read == 0 {
+                return None;
+            }
+            reply.extend_from_slice(&buffer[..read]);
+        }
+        Some(reply.starts_with(b"+PONG") || reply.starts_with(b"-NOAUTH"))
+    };
+    tokio::time::timeout(Duration::from_secs(1), exchange)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
+/// The shared server's URL, or `None` when the test is to be skipped.
+async fn shared_redis() -> Option<String> {
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned());
+    if answers_ping(&redis_address(&url)).await {
+        Some(url)
+    } else {
+        skip_or_fail(&format!("no Redis answers PING at {url}"));
+        None
+    }
+}
+
+/// A `redis-server` of the test's own, on a free port, to stop and start again. Killed on drop.
+struct OwnRedis {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl OwnRedis {
+    /// A running server, or `None` when the test is to be skipped (no `redis-server`).
+    async fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = Self { port, child: None };
+        match server.spawn() {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                skip_or_fail("no `redis-server` on PATH for the outage tests");
+                return None;
+            }
+            Err(error) => panic!("cannot start redis-server: {error}"),
+        }
+        server.wait_until_ready().await;
+        Some(server)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn spawn(&mut self) -> std::io::Result<()> {
+        let port = self.port.to_string();
+        let child = Command::new("redis-server")
+            .args(["--port", &port, "--bind", "127.0.0.1", "--save", ""])
+            .args(["--appendonly", "no"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        self.child = Some(child);
+        Ok(())
+    }
+
+    async fn wait_until_ready(&mut self) {
+        let deadline = Instant::now() + RECOVERY;
+        let address = format!("127.0.0.1:{}", self.port);
+        while !answers_ping(&address).await {
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("redis-server on port {} exited: {status}", self.port);
+            }
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The outage: the server is killed, as a crash would.
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The server back on the same port, empty.
+    async fn restart(&mut self) {
+        self.stop();
+        self.spawn().unwrap();
+        self.wait_until_ready().await;
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+// Shared budgets.
+
+#[tokio::test]
+async fn two_instances_share_one_budget() {
+    let Some(url) = shared_redis().await else {
+        return;
+    };
+    let prefix = unique_prefix();
+    let (_, first) = instance(&url, &prefix, FailureMode::Closed);
+    let (_, second) = instance(&url, &prefix, FailureMode::Closed);
+
+    let mut allowed = 0;
+    for n in 0..30_u64 {
+        let service = if n % 2 == 0 { &first } else { &second };
+        let reply = call(service, get_request("/api/x")).await;
+        // The general limit counts every request, refused or not: it is checked first.
+        let items = rate_items(&reply);
+        assert_eq!(items[0].0, "api", "{reply:?}");
+        assert_eq!(items[0].1, 99 - n, "{reply:?}");
+        if n < 10 {
+            assert_eq!(
+                reply.status,
+                StatusCode::NO_CONTENT,
+                "request {n}: {reply:?}"
+            );
+            assert_eq!(
+                reply.header("ratelimit-policy"),
+                Some(r#""api";q=100;w=900, "h";q=10;w=60"#)
+            );
+            // One count across both instances: 9, 8, ... whichever instance answers.
+            let (name, remaining, reset) = &items[1];
+            assert_eq!((name.as_str(), *remaining), ("h", 9 - n), "{reply:?}");
+            assert!((1..=60).contains(reset), "{reply:?}");
+            assert!(reply.header("retry-after").is_none());
+            allowed += 1;
+        } else {
+            assert_too_many(&reply, 6);
+            assert_eq!((items[1].0.as_str(), items[1].1), ("h", 0), "{reply:?}");
+        }
+    }
+    assert_eq!(allowed, 10);
+
+    // Another address has its own budget, on both instances.
+    let reply = call_from(([198, 51, 100, 7], 5000), &second, get_request("/x")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{reply:?}");
+    assert_eq!(rate_items(&reply)[0].1, 9);
+}
+
+/// One raw HTTP/1.1 `GET /x` over its own connection, sent when every task is connected.
+async fn raw_get(address: SocketAddr, start: Arc<tokio::sync::Barrier>) -> String {
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    start.wait().await;
+    stream
+        .write_all(b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_requests_pass_exactly_the_quota() {
+    let Some(url) = shared_redis().await else {
+        return;
+    };
+    let (config, _) = instance(&url, &unique_prefix(), FailureMode::Closed);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let app = app(config).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app).await.unwrap();
+    });
+
+    let start = Arc::new(tokio::sync::Barrier::new(CLIENTS));
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|_| tokio::spawn(raw_get(address, start.clone())))
+        .collect();
+    let (mut allowed, mut refused) = (0, 0);
+    for task in tasks {
+        let response = tokio::time::timeout(Duration::from_secs(20), task)
+            .await
+            .expect("a request hung")
+            .unwrap();
+        let status = response.split(' ').nth(1).unwrap_or_default();
+        let lower = response.to_ascii_lowercase();
+        match status {
+            "204" => allowed += 1,
+            "429" => {
+                assert!(lower.contains("\r\nretry-after: "), "{response}");
+                refused += 1;
+            }
+            _ => panic!("unexpected answer: {response}"),
+        }
+        assert!(lower.contains("\r\nratelimit: \"h\";r="), "{response}");
+    }
+    server.abort();
+    assert_eq!((allowed, refused), (10, 40));
+}
+
+#[tokio::test]
+async fn users_are_counted_across_instances_whatever_their_address() {
+    let Some(url) = shared_redis().await else {
+        return;
+    };
+    let prefix = unique_prefix();
+    let (first_config, first) = instance(&url, &prefix, FailureMode::Closed);
+    let (second_config, second) = instance(&url, &prefix, FailureMode::Closed);
+    // Two tokens of user A, one minted by each instance: the limit counts the user, not the token.
+    let alice = [
+        first_config
+            .auth()
+            .mint(&TokenRequest::new("alice"))
+            .unwrap(),
+        second_config
+            .auth()
+            .mint(&TokenRequest::new("alice"))
+            .unwrap(),
+    ];
+    let bob = first_config.auth().mint(&TokenRequest::new("bob")).unwrap();
+
+    for n in 0..3_u64 {
+        let (service, token) = if n % 2 == 0 {
+            (&first, &alice[0])
+        } else {
+            (&second, &alice[1])
+        };
+        let reply = call(service, get_with_token("/feed", &token.token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "request {n}: {reply:?}");
+        assert_eq!(reply.text, "alice");
+        assert_eq!(reply.header("ratelimit-policy"), Some(r#""feed";q=3;w=60"#));
+        let items = rate_items(&reply);
+        assert_eq!((items[0].0.as_str(), items[0].1), ("feed", 2 - n));
+    }
+    for (service, token) in [(&second, &alice[0]), (&first, &alice[1])] {
+        assert_too_many(
+            &call(service, get_with_token("/feed", &token.token)).await,
+            20,
+        );
+    }
+
+    // Bob, from the same address, on either instance, still has his whole budget.
+    for (n, service) in [&second, &first].into_iter().enumerate() {
+        let reply = call(service, get_with_token("/feed", &bob.token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        assert_eq!(reply.text, "bob");
+        assert_eq!(rate_items(&reply)[0].1, 2 - n as u64);
+    }
+}
+
+// Redis going away and coming back.
+
+#[tokio::test]
+async fn an_outage_fails_closed_or_open_promptly_and_recovers() {
+    let Some(mut redis) = OwnRedis::start().await else {
+        return;
+    };
+    let (_, closed) = instance(&redis.url(), &unique_prefix(), FailureMode::Closed);
+    let (_, open) = instance(&redis.url(), &unique_prefix(), FailureMode::Open);
+    for service in [&closed, &open] {
+        let reply = call(service, get_request("/x")).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{reply:?}");
+        assert_eq!(rate_items(&reply)[0].1, 9);
+    }
+
+    redis.stop();
+    // Several times: the broken connection first, then reconnection attempts.
+    for _ in 0..3 {
+        assert_unavailable(&call_promptly(&closed, get_request("/x")).await);
+        let reply = call_promptly(&open, get_request("/x")).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{reply:?}");
+        assert!(reply.header("ratelimit").is_none(), "{reply:?}");
+        assert!(reply.header("ratelimit-policy").is_none(), "{reply:?}");
+    }
+
+    redis.restart().await;
+    // The app notices on its own; until then it keeps answering promptly as its mode says.
+    let deadline = Instant::now() + RECOVERY;
+    let first = loop {
+        let reply = call_promptly(&closed, get_request("/x")).await;
+        if reply.status == StatusCode::NO_CONTENT {
+            break reply;
+        }
+        assert_unavailable(&reply);
+        assert!(Instant::now() < deadline, "no recovery within {RECOVERY:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // The restarted server is empty: a fresh budget, enforced again.
+    assert_eq!(rate_items(&first)[0].1, 9, "{first:?}");
+    for n in 1..10_u64 {
+        let reply = call(&closed, get_request("/x")).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NO_CONTENT,
+            "request {n}: {reply:?}"
+        );
+        assert_eq!(rate_items(&reply)[0].1, 9 - n);
+    }
+    assert_too_many(&call(&closed, get_request("/x")).await, 6);
+
+    let deadline = Instant::now() + RECOVERY;
+    loop {
+        let reply = call_promptly(&open, get_request("/x")).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{reply:?}");
+        if reply.header("ratelimit").is_some() {
+            assert_eq!(rate_items(&reply)[0].1, 9, "{reply:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no recovery within {RECOVERY:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+// Revoked tokens.
+
+#[tokio::test]
+async fn a_token_revoked_on_one_instance_is_refused_by_all() {
+    let Some(url) = shared_redis().await else {
+        return;
+    };
+    let prefix = unique_prefix();
+    let (first_config, first) = instance(&url, &prefix, FailureMode::Closed);
+    let (_, second) = instance(&url, &prefix, FailureMode::Closed);
+    let revoked = first_config
+        .auth()
+        .mint(&TokenRequest::new("user-1"))
+        .unwrap();
+    let kept = first_config
+        .auth()
+        .mint(&TokenRequest::new("user-1"))
+        .unwrap();
+    for service in [&first, &second] {
+        let reply = call(service, get_with_token("/me", &revoked.token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    }
+
+    first_config
+        .auth()
+        .revoke(&revoked.token_id, revoked.expires_at)
+        .await
+        .unwrap();
+
+    for service in [&second, &first] {
+        let reply = call(service, get_with_token("/me", &revoked.token)).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
+        assert_eq!(
+            reply.body_without_request_id(),
+            json!({"error": "Invalid token"})
+        );
+        let reply = call(service, get_with_token("/me", &kept.token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        assert_eq!(reply.text, "user-1");
+    }
+
+    // Another app on the same Redis, under another prefix, has its own list.
+    let (_, other_app) = instance(&url, &unique_prefix(), FailureMode::Closed);
+    let reply = call(&other_app, get_with_token("/me", &revoked.token)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+}
+
+#[tokio::test]
+async fn revocation_checks_fail_closed_or_open_while_redis_is_down() {
+    let Some(mut redis) = OwnRedis::start().await else {
+        return;
+    };
+    let (closed_config, closed) = instance(&redis.url(), &unique_prefix(), FailureMode::Closed);
+    let (open_config, open) = instance(&redis.url(), &unique_prefix(), FailureMode::Open);
+    let token = closed_config
+        .auth()
+        .mint(&TokenRequest::new("user-1"))
+        .unwrap();
+    for service in [&closed, &open] {
+        let reply = call(service, get_with_token("/me", &token.token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    }
+
+    redis.stop();
+    for _ in 0..3 {
+        assert_unavailable(&call_promptly(&closed, get_with_token("/me", &token.token)).await);
+        let reply = call_promptly(&open, get_with_token("/me", &token.token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        assert_eq!(reply.text, "user-1");
+    }
+    // Revoking is never skipped, whatever the mode: the caller learns it did not happen.
+    for config in [&closed_config, &open_config] {
+        let revoking = config.auth().revoke(&token.token_id, token.expires_at);
+        let result = tokio::time::timeout(PROMPT, revoking).await.unwrap();
+        assert!(
+            result.is_err(),
+            "a revocation reported done while Redis is down"
+        );
+    }
+
+    redis.restart().await;
+    let deadline = Instant::now() + RECOVERY;
+    while call_promptly(&closed, get_with_token("/me", &token.token))
+        .await
+        .status
+        != StatusCode::OK
+    {
+        assert!(Instant::now() < deadline, "no recovery within {RECOVERY:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    closed_config
+        .auth()
+        .revoke(&token.token_id, token.expires_at)
+        .await
+        .unwrap();
+    let reply = call(&closed, get_with_token("/me", &token.token)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
+}
