@@ -221,7 +221,7 @@ fn unavailable_store(limiter: &Limiter, unavailable: &Unavailable) -> Result<(),
 
 /// Whether a general limit on `prefix` covers the route template `path`, segment-wise:
 /// `/api` covers `/api` and `/api/v1/posts`, not `/apis`.
-fn covers(prefix: &str, path: &str) -> bool {
+pub(crate) fn covers(prefix: &str, path: &str) -> bool {
     let prefix = prefix.trim_end_matches('/');
     prefix.is_empty()
         || path

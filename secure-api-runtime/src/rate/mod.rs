@@ -46,7 +46,7 @@ use std::fmt;
 
 pub use client::{InvalidCidr, TrustedProxies};
 pub(crate) use headers::{RateItem, write_headers};
-pub(crate) use limits::{GeneralLimit, RateLimits};
+pub(crate) use limits::{GeneralLimit, RateLimits, covers};
 pub use memory::{Check, DEFAULT_MAX_KEYS, MemoryLimiter};
 pub use quota::{MAX_PERIOD_SECS, Quota, QuotaError};
 #[cfg(feature = "redis")]

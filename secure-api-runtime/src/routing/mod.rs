@@ -6,6 +6,7 @@
 //! answer clients around the policy check. Unknown paths answer the framework's JSON `404`, and
 //! a method a path does not serve answers `405` with `Allow`.
 
+mod inventory;
 mod method;
 
 use std::convert::Infallible;
@@ -16,6 +17,7 @@ use axum::routing::Route;
 use http::Method;
 use tower::{Layer, Service};
 
+pub use inventory::Inventory;
 pub use method::{MethodRouter, delete, get, head, options, patch, post, put, trace};
 
 use crate::config::SecurityConfig;
@@ -250,6 +252,12 @@ where
     /// without a policy cannot be added, so the list is complete.
     pub fn routes(&self) -> &[RouteInfo] {
         &self.routes
+    }
+
+    /// The inventory: every route with its policy and the general limits that cover it,
+    /// printable as a table (`{}`) and as JSON ([`Inventory::to_json`]) for a CI job to diff.
+    pub fn inventory(&self) -> Inventory {
+        Inventory::new(&self.routes, &self.general_limits)
     }
 }
 

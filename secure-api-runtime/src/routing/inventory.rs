@@ -1,0 +1,186 @@
+//! The route inventory: every route with its declared policy, as a table for people and as JSON
+//! for a CI job to diff. A route cannot exist without a policy, so the inventory is total.
+
+use std::fmt;
+
+use serde_json::{Value, json};
+
+use super::RouteInfo;
+use crate::authz::{DenyAs, Requirement};
+use crate::policy::Policy;
+use crate::rate::{GeneralLimit, covers};
+
+/// Every route of an app with its policy: [`Router::inventory`](super::Router::inventory).
+///
+/// ```
+/// use secure_api::prelude::*;
+/// use secure_api::routing::{get, post};
+///
+/// #[secure(public)]
+/// async fn health() -> &'static str { "ok" }
+///
+/// #[secure(auth, role = "admin", rate = "100/15m")]
+/// async fn purge() -> StatusCode { StatusCode::NO_CONTENT }
+///
+/// let app: secure_api::Router = secure_api::Router::new()
+///     .route("/health", get(health))
+///     .route("/admin/purge", post(purge))
+///     .rate_limit("/admin", "1000/1h");
+/// let inventory = app.inventory();
+/// assert_eq!(inventory.to_json()[0]["roles"], serde_json::json!({"any": ["admin"]}));
+/// assert!(inventory.to_string().contains("POST    /admin/purge  auth    admin"));
+/// println!("{inventory}");
+/// ```
+///
+/// prints
+///
+/// ```text
+/// METHOD  PATH          ACCESS  ROLES  SCOPES  OWNER  RATE             LIMITS         HANDLER
+/// POST    /admin/purge  auth    admin  -       -      100/15m by user  1000/1h by ip  app::purge
+/// GET     /health       public  -      -       -      -                -              app::health
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inventory {
+    routes: Vec<RouteInfo>,
+    general: Vec<GeneralLimit>,
+}
+
+impl Inventory {
+    pub(crate) fn new(routes: &[RouteInfo], general: &[GeneralLimit]) -> Self {
+        let mut routes = routes.to_vec();
+        routes.sort_by(|a, b| (&a.path, a.method.as_str()).cmp(&(&b.path, b.method.as_str())));
+        Self {
+            routes,
+            general: general.to_vec(),
+        }
+    }
+
+    /// The routes, sorted by path, then method.
+    pub fn routes(&self) -> &[RouteInfo] {
+        &self.routes
+    }
+
+    /// The general limits (`Router::rate_limit`) that cover `path`, as `quota by ip`.
+    fn general_limits_of(&self, path: &str) -> Vec<String> {
+        self.general
+            .iter()
+            .filter(|limit| covers(&limit.prefix, path))
+            .map(|limit| format!("{} by ip", limit.quota))
+            .collect()
+    }
+
+    /// The inventory as a JSON array, one object per route, in a stable order and shape.
+    pub fn to_json(&self) -> Value {
+        Value::Array(
+            self.routes
+                .iter()
+                .map(|route| {
+                    let policy = &route.policy;
+                    let rate = policy.rate_limit().map(|rule| {
+                        json!({"quota": rule.quota().to_string(), "key": rule.key().as_str()})
+                    });
+                    json!({
+                        "method": route.method.as_str(),
+                        "path": route.path,
+                        "access": policy.access().as_str(),
+                        "roles": requirement_json(policy.required_roles()),
+                        "scopes": requirement_json(policy.required_scopes()),
+                        "owner": policy.owner_field(),
+                        "readRule": policy.read_rule_field(),
+                        "deny": policy.owner_field().map(|_| deny_status(policy)),
+                        "rate": rate,
+                        "generalLimits": self.general_limits_of(&route.path),
+                        "rawResponse": policy.has_raw_response(),
+                        "handler": handler_name(policy),
+                    })
+                })
+                .collect(),
+        )
+    }
+}
+
+fn deny_status(policy: &Policy) -> u16 {
+    match policy.deny() {
+        Some(DenyAs::Forbidden) => 403,
+        // The app's default applies otherwise; it is 404 unless configured.
+        _ => 404,
+    }
+}
+
+fn handler_name(policy: &Policy) -> String {
+    if policy.module().is_empty() {
+        policy.handler().to_owned()
+    } else {
+        format!("{}::{}", policy.module(), policy.handler())
+    }
+}
+
+fn requirement_json(requirement: Requirement) -> Value {
+    match requirement {
+        Requirement::None => Value::Null,
+        Requirement::Any(names) => json!({ "any": names }),
+        Requirement::All(names) => json!({ "all": names }),
+    }
+}
+
+fn requirement_text(requirement: Requirement) -> String {
+    match requirement {
+        Requirement::None => "-".to_owned(),
+        Requirement::Any([one]) => (*one).to_owned(),
+        Requirement::Any(names) => format!("any({})", names.join(",")),
+        Requirement::All(names) => format!("all({})", names.join(",")),
+    }
+}
+
+/// A table with one line per route, columns aligned.
+impl fmt::Display for Inventory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = [
+            "METHOD", "PATH", "ACCESS", "ROLES", "SCOPES", "OWNER", "RATE", "LIMITS", "HANDLER",
+        ];
+        let mut rows = vec![header.map(str::to_owned).to_vec()];
+        for route in &self.routes {
+            let policy = &route.policy;
+            let mut owner = policy.owner_field().unwrap_or("-").to_owned();
+            if let Some(rule) = policy.read_rule_field() {
+                owner = format!("{owner} or {rule}");
+            }
+            let mut access = policy.access().as_str().to_owned();
+            if policy.has_raw_response() {
+                access.push_str(" (raw response)");
+            }
+            let rate = policy.rate_limit().map_or_else(
+                || "-".to_owned(),
+                |rule| format!("{} by {}", rule.quota(), rule.key().as_str()),
+            );
+            let general = self.general_limits_of(&route.path);
+            rows.push(vec![
+                route.method.as_str().to_owned(),
+                route.path.clone(),
+                access,
+                requirement_text(policy.required_roles()),
+                requirement_text(policy.required_scopes()),
+                owner,
+                rate,
+                if general.is_empty() {
+                    "-".to_owned()
+                } else {
+                    general.join(", ")
+                },
+                handler_name(policy),
+            ]);
+        }
+        let widths: Vec<usize> = (0..header.len())
+            .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
+            .collect();
+        for row in &rows {
+            let line: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, width)| format!("{cell:<width$}"))
+                .collect();
+            writeln!(f, "{}", line.join("  ").trim_end())?;
+        }
+        Ok(())
+    }
+}
