@@ -6,7 +6,7 @@ pub use secure_api_macros::{Input, Sanitized, secure};
 pub use secure_api_runtime::{
     ApiError, ApiResult, AuthUser, ConfigError, Input, Mode, REQUEST_ID_HEADER, RequestId, Router,
     Sanitized, SecureHandler, SecurityConfig, audit, auth, authz, config, error, policy, rate,
-    routing,
+    routing, serve, transport,
 };
 
 /// One import for a handler module: the attribute, the caller, errors, and the axum items

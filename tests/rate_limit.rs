@@ -469,3 +469,38 @@ fn the_limiter_agrees_with_governor() {
         );
     }
 }
+
+#[test]
+#[should_panic(expected = "the rate limit prefix `api` must start with `/`")]
+fn a_general_limit_prefix_must_be_a_path() {
+    let _: Router = Router::new().rate_limit("api", "1/1h");
+}
+
+fn strict_routes() -> Router {
+    #[secure(public, rate = "1/1h")]
+    async fn login() -> StatusCode {
+        StatusCode::NO_CONTENT
+    }
+    Router::new().route("/strict", post(login))
+}
+
+fn lenient_routes() -> Router {
+    #[secure(public, rate = "100/1m")]
+    async fn login() -> StatusCode {
+        StatusCode::NO_CONTENT
+    }
+    Router::new().route("/lenient", post(login))
+}
+
+#[tokio::test(start_paused = true)]
+async fn handlers_of_one_name_in_one_module_keep_their_own_limits() {
+    let app = service(strict_routes().merge(lenient_routes()));
+    let lenient = call(&app, post_from(CLIENT, "/lenient")).await;
+    assert_eq!(
+        lenient.header("ratelimit-policy"),
+        Some("\"login\";q=100;w=60")
+    );
+    assert_eq!(call(&app, post_from(CLIENT, "/strict")).await.status, 204);
+    assert_eq!(call(&app, post_from(CLIENT, "/strict")).await.status, 429);
+    assert_eq!(call(&app, post_from(CLIENT, "/lenient")).await.status, 204);
+}

@@ -72,15 +72,24 @@ fn app(config: SecurityConfig) -> secure_api::Router {
 type Service = axum::routing::RouterIntoService<Body>;
 
 /// One instance of the app: its own connection to Redis, under the app's key prefix, with
-/// revoked tokens on Redis too.
+/// revoked tokens on Redis too; limits and revocations answer an outage as `failure` says.
 fn instance(url: &str, prefix: &str, failure: FailureMode) -> (SecurityConfig, Service) {
+    instance_with(url, prefix, failure, failure)
+}
+
+fn instance_with(
+    url: &str,
+    prefix: &str,
+    limits: FailureMode,
+    revocations: FailureMode,
+) -> (SecurityConfig, Service) {
     let store = RedisStore::open(url)
         .unwrap()
         .key_prefix(prefix)
-        .failure_mode(failure);
+        .failure_mode(limits);
     let auth = AuthConfig::builder()
         .key(JwtKey::hs256(SECRET).unwrap())
-        .revocation_store(store.revocations())
+        .revocation_store(store.revocations().failure_mode(revocations))
         .build()
         .unwrap();
     let config = SecurityConfig::builder()
@@ -558,11 +567,19 @@ async fn revocation_checks_fail_closed_or_open_while_redis_is_down() {
     };
     let (closed_config, closed) = instance(&redis.url(), &unique_prefix(), FailureMode::Closed);
     let (open_config, open) = instance(&redis.url(), &unique_prefix(), FailureMode::Open);
+    // Limits that fail open do not make revocation checks fail open: they have their own
+    // setting, closed unless chosen.
+    let (_, open_limits_only) = instance_with(
+        &redis.url(),
+        &unique_prefix(),
+        FailureMode::Open,
+        FailureMode::Closed,
+    );
     let token = closed_config
         .auth()
         .mint(&TokenRequest::new("user-1"))
         .unwrap();
-    for service in [&closed, &open] {
+    for service in [&closed, &open, &open_limits_only] {
         let reply = call(service, get_with_token("/me", &token.token)).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
     }
@@ -570,6 +587,9 @@ async fn revocation_checks_fail_closed_or_open_while_redis_is_down() {
     redis.stop();
     for _ in 0..3 {
         assert_unavailable(&call_promptly(&closed, get_with_token("/me", &token.token)).await);
+        assert_unavailable(
+            &call_promptly(&open_limits_only, get_with_token("/me", &token.token)).await,
+        );
         let reply = call_promptly(&open, get_with_token("/me", &token.token)).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
         assert_eq!(reply.text, "user-1");
@@ -601,4 +621,43 @@ async fn revocation_checks_fail_closed_or_open_while_redis_is_down() {
         .unwrap();
     let reply = call(&closed, get_with_token("/me", &token.token)).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
+}
+
+#[tokio::test]
+async fn two_general_limits_on_one_prefix_keep_separate_counts() {
+    let Some(url) = shared_redis().await else {
+        return;
+    };
+    let store = RedisStore::open(&url).unwrap().key_prefix(unique_prefix());
+    let config = SecurityConfig::builder()
+        .auth(hs256_config().auth().clone())
+        .redis(store)
+        .build()
+        .unwrap();
+    // The article's 100 per 15 minutes, and a daily cap beside it.
+    let service = secure_api::Router::new()
+        .route("/api/x", get(me_or_public))
+        .rate_limit("/api", "100/15m")
+        .rate_limit("/api", "1000/1d")
+        .with_config(config)
+        .into_service();
+    for n in 0..20_u32 {
+        let reply = call(&service, get_request("/api/x")).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NO_CONTENT,
+            "request {n}: {reply:?}"
+        );
+        let expected = format!("\"api\";r={};t=9, \"api\";r={};t=87", 99 - n, 999 - n);
+        assert_eq!(
+            reply.header("ratelimit"),
+            Some(expected.as_str()),
+            "{reply:?}"
+        );
+    }
+}
+
+#[secure(public)]
+async fn me_or_public() -> StatusCode {
+    StatusCode::NO_CONTENT
 }

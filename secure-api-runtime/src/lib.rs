@@ -24,7 +24,8 @@ pub mod policy;
 pub mod rate;
 pub mod routing;
 pub mod sanitize;
-mod transport;
+pub mod serve;
+pub mod transport;
 pub mod validate;
 
 pub use auth::AuthUser;
@@ -33,6 +34,7 @@ pub use error::{ApiError, ApiResult, ConfigError};
 pub use handler::{ExtractableHandler, SecureHandler};
 pub use routing::Router;
 pub use sanitize::{Sanitized, SecureResponse};
+pub use serve::serve;
 pub use transport::{REQUEST_ID_HEADER, RequestId};
 pub use validate::Input;
 

@@ -32,6 +32,7 @@ impl Access {
 pub struct Policy {
     handler: &'static str,
     module: &'static str,
+    line: u32,
     access: Access,
     roles: Requirement,
     scopes: Requirement,
@@ -48,6 +49,7 @@ impl Policy {
         Self {
             handler,
             module: "",
+            line: 0,
             access: Access::Public,
             roles: Requirement::None,
             scopes: Requirement::None,
@@ -71,6 +73,18 @@ impl Policy {
     #[must_use]
     pub const fn in_module(self, module: &'static str) -> Self {
         Self { module, ..self }
+    }
+
+    /// Records the line of the handler's name, which tells apart handlers of one name in one
+    /// module.
+    #[must_use]
+    pub const fn at_line(self, line: u32) -> Self {
+        Self { line, ..self }
+    }
+
+    /// The line of the handler's name in its file.
+    pub const fn line(&self) -> u32 {
+        self.line
     }
 
     /// Requires roles of the verified token (`role = ...`).

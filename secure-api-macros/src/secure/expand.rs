@@ -49,7 +49,7 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
     // The inner function keeps the handler's name, so tracing spans and backtraces name it; inside
     // the outer body the inner item shadows the outer function.
     let inner_name = name.clone();
-    let policy = policy_constant(&handler.policy, &name.unraw().to_string());
+    let policy = policy_constant(&handler.policy, name);
 
     let (outer_attrs, inner_attrs) = split_attributes(&function.attrs);
     let cfg_attrs: Vec<&Attribute> = outer_attrs
@@ -220,12 +220,16 @@ fn input_checks(handler: &Handler, construct: &TokenStream) -> Vec<TokenStream> 
 }
 
 /// `Policy::authenticated("name").roles(...)...`, a constant expression.
-fn policy_constant(policy: &Policy, name: &str) -> TokenStream {
+fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
+    let name = ident.unraw().to_string();
     let mut tokens = match policy.access {
         Access::Public => quote!(::secure_api::__private::Policy::public(#name)),
         Access::Authenticated => quote!(::secure_api::__private::Policy::authenticated(#name)),
     };
-    tokens = quote!(#tokens.in_module(::core::module_path!()));
+    // `line!()` spanned at the handler's name gives the handler's own line, which tells apart
+    // handlers of one name in one module (local to different functions).
+    let line = quote_spanned!(ident.span()=> ::core::line!());
+    tokens = quote!(#tokens.in_module(::core::module_path!()).at_line(#line));
     if let Some(roles) = &policy.roles {
         let roles = requirement(roles);
         tokens = quote!(#tokens.roles(#roles));

@@ -110,16 +110,25 @@ impl TrustedProxies {
         if !self.contains(client) {
             return client;
         }
+        // From the right, hop by hop, without collecting: the walk costs what it reads, and it
+        // reads only as far as our own proxies go (at most `MAX_TRUSTED_HOPS` of them).
         let hops = parts
             .headers
             .get_all("x-forwarded-for")
             .iter()
-            .flat_map(|value| value.to_str().unwrap_or("").split(','))
-            .collect::<Vec<_>>();
-        for hop in hops.iter().rev() {
-            // A hop that is not an address was written by someone we cannot vouch for: the
-            // last trusted hop before it is as far as the chain can be followed.
-            let Ok(address) = hop.trim().parse::<IpAddr>() else {
+            .rev()
+            .flat_map(|value| value.as_bytes().rsplit(|&byte| byte == b','));
+        for (walked, hop) in hops.enumerate() {
+            if walked == MAX_TRUSTED_HOPS {
+                break;
+            }
+            // A hop that is not an address was not written by a proxy of ours (they write
+            // what they saw): the last trusted hop is as far as the chain can be followed.
+            let Some(address) = parse_hop(hop) else {
+                tracing::debug!(
+                    target: "secure_api::rate",
+                    "X-Forwarded-For hop is not an address; counting the request as the last trusted hop"
+                );
                 return client;
             };
             client = normalize(address);
@@ -129,6 +138,24 @@ impl TrustedProxies {
         }
         client
     }
+}
+
+/// How many trusted hops of `X-Forwarded-For` are followed at most: chains of proxies are short,
+/// and a client that forges a long run of trusted-looking hops must not make every request
+/// walk it.
+const MAX_TRUSTED_HOPS: usize = 16;
+
+/// One `X-Forwarded-For` hop: `203.0.113.9`, `2001:db8::1`, and the forms with a port that
+/// some proxies write, `203.0.113.9:4711`, `[2001:db8::1]` and `[2001:db8::1]:4711`.
+fn parse_hop(hop: &[u8]) -> Option<IpAddr> {
+    let hop = std::str::from_utf8(hop).ok()?.trim();
+    if let Ok(address) = hop.parse::<IpAddr>() {
+        return Some(address);
+    }
+    if let Ok(socket) = hop.parse::<SocketAddr>() {
+        return Some(socket.ip());
+    }
+    hop.strip_prefix('[')?.strip_suffix(']')?.parse().ok()
 }
 
 /// The client address of a request, for limits keyed by address.
@@ -243,6 +270,41 @@ mod tests {
         // Garbage stops the walk at the last hop we trust.
         let request = parts(&["1.1.1.1, nonsense, 10.1.1.1"]);
         assert_eq!(proxies.client_of(ip("10.0.0.2"), &request), ip("10.1.1.1"));
+    }
+
+    #[test]
+    fn hops_with_ports_and_brackets_are_read_and_bytes_are_decoded_per_hop() {
+        let proxies: TrustedProxies = "10.0.0.0/8".parse().unwrap();
+        let peer = ip("10.0.0.2");
+        for (forwarded, client) in [
+            ("198.51.100.7:4711", "198.51.100.7"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("[2001:db8::1]:4711", "2001:db8::1"),
+            (" 198.51.100.7 ", "198.51.100.7"),
+        ] {
+            assert_eq!(
+                proxies.client_of(peer, &parts(&[forwarded])),
+                ip(client),
+                "{forwarded}"
+            );
+        }
+        // A client's own non-ASCII value does not hide the hop the proxy appended to it.
+        let mut request = http::Request::builder().body(()).unwrap();
+        request.headers_mut().insert(
+            "x-forwarded-for",
+            http::HeaderValue::from_bytes(b"\xff, 198.51.100.7").unwrap(),
+        );
+        let request = request.into_parts().0;
+        assert_eq!(proxies.client_of(peer, &request), ip("198.51.100.7"));
+    }
+
+    #[test]
+    fn a_forged_run_of_trusted_hops_is_walked_only_so_far() {
+        let proxies: TrustedProxies = "10.0.0.0/8".parse().unwrap();
+        let run = vec!["10.1.1.1"; 10_000].join(", ");
+        let forwarded = format!("198.51.100.7, {run}");
+        let client = proxies.client_of(ip("10.0.0.2"), &parts(&[&forwarded]));
+        assert_eq!(client, ip("10.1.1.1"), "stops at the last hop it walked");
     }
 
     #[test]

@@ -44,6 +44,7 @@ impl Gcra {
     }
 
     /// Ticks between two refills.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn interval(&self) -> u64 {
         self.interval
     }
@@ -62,7 +63,7 @@ impl Gcra {
         if ahead > self.tolerance {
             (self.outcome(false, ahead), None)
         } else {
-            let new_tat = tat + self.interval;
+            let new_tat = tat.saturating_add(self.interval);
             (self.outcome(true, new_tat - now), Some(new_tat))
         }
     }

@@ -30,6 +30,23 @@ pub(crate) fn ceil_secs(ticks: u64, ticks_per_sec: u64) -> u64 {
     ticks.div_ceil(ticks_per_sec)
 }
 
+/// A name as the inside of a structured-field string: printable ASCII, `"` and `\\` escaped.
+/// Names are Rust identifiers, which may hold non-ASCII letters; those become `_`.
+fn sf_string(name: &str) -> String {
+    let mut text = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '"' | '\\' => {
+                text.push('\\');
+                text.push(c);
+            }
+            ' '..='~' => text.push(c),
+            _ => text.push('_'),
+        }
+    }
+    text
+}
+
 /// Adds the headers for `items` to a response.
 pub(crate) fn write_headers(items: &[RateItem], headers: &mut HeaderMap) {
     if items.is_empty() {
@@ -39,25 +56,32 @@ pub(crate) fn write_headers(items: &[RateItem], headers: &mut HeaderMap) {
     let mut state = String::new();
     for (i, item) in items.iter().enumerate() {
         let separator = if i == 0 { "" } else { ", " };
-        // Names are Rust identifiers or "api": nothing to escape in a structured-field string.
+        let name = sf_string(item.name);
         let _ = write!(
             policy,
-            "{separator}\"{}\";q={};w={}",
-            item.name,
+            "{separator}\"{name}\";q={};w={}",
             item.quota.count(),
             item.quota.period().as_secs()
         );
         let _ = write!(
             state,
-            "{separator}\"{}\";r={};t={}",
-            item.name, item.remaining, item.reset_secs
+            "{separator}\"{name}\";r={};t={}",
+            item.remaining, item.reset_secs
         );
     }
+    // A refusal waits for every limit it exhausted: the general one it spent its last request
+    // of before the route's own refused is no freer than the one that refused.
     let retry_after = items
         .iter()
-        .filter(|item| item.refused)
-        .map(|item| item.reset_secs)
-        .max();
+        .any(|item| item.refused)
+        .then(|| {
+            items
+                .iter()
+                .filter(|item| item.refused || item.remaining == 0)
+                .map(|item| item.reset_secs)
+                .max()
+        })
+        .flatten();
     for (name, value) in [(RATELIMIT_POLICY, policy), (RATELIMIT, state)] {
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(name, value);
@@ -101,6 +125,29 @@ mod tests {
             "\"api\";r=99;t=9, \"login\";r=0;t=180"
         );
         assert_eq!(headers["retry-after"], "180");
+        assert_eq!(sf_string("connexión"), "connexi_n");
+
+        // The general limit was spent to its last request before the route's own refused:
+        // the client must wait for both.
+        let spent_general = [
+            RateItem {
+                remaining: 0,
+                reset_secs: 60,
+                ..items[0].clone()
+            },
+            RateItem {
+                reset_secs: 20,
+                ..items[1].clone()
+            },
+        ];
+        let mut headers = HeaderMap::new();
+        write_headers(&spent_general, &mut headers);
+        assert_eq!(headers["retry-after"], "60");
+        // Allowed answers carry no Retry-After, even with nothing left.
+        let mut headers = HeaderMap::new();
+        write_headers(&spent_general[..1], &mut headers);
+        assert!(headers.get("retry-after").is_none());
+        assert_eq!(sf_string("a\"b\\"), "a\\\"b\\\\");
         assert_eq!(ceil_secs(1, 1_000_000), 1);
         assert_eq!(ceil_secs(180_000_000, 1_000_000), 180);
     }

@@ -35,8 +35,8 @@ const GENERAL_NAME: &str = "api";
 
 /// Every limiter of one app.
 pub(crate) struct RateLimits {
-    /// By the handler's module and name.
-    routes: HashMap<(&'static str, &'static str), Limiter>,
+    /// By the handler's module, name and line.
+    routes: HashMap<RouteKey, Limiter>,
     general: Vec<(String, Limiter)>,
     config: SecurityConfig,
 }
@@ -58,6 +58,13 @@ impl std::fmt::Debug for RateLimits {
             .field("general", &general)
             .finish_non_exhaustive()
     }
+}
+
+/// A handler: its module, name and line (`Policy::module`, `handler`, `line`).
+type RouteKey = (&'static str, &'static str, u32);
+
+fn route_key(policy: &Policy) -> RouteKey {
+    (policy.module(), policy.handler(), policy.line())
 }
 
 /// Who a request is counted as.
@@ -108,18 +115,32 @@ impl RateLimits {
             let Some(rule) = policy.rate_limit() else {
                 continue;
             };
+            // Handlers of one name in one module (local to different functions) are told
+            // apart by their line; the line joins the shared store's key only then, so that
+            // editing a file does not reset every budget on the next deployment.
+            let namesake = routes.iter().any(|other| {
+                let other = &other.policy;
+                other.rate_limit().is_some()
+                    && (other.module(), other.handler()) == (policy.module(), policy.handler())
+                    && other.line() != policy.line()
+            });
             // One limiter per handler, even when it serves several paths or methods.
-            limits
-                .routes
-                .entry((policy.module(), policy.handler()))
-                .or_insert_with(|| {
-                    let id = format!("route:{}::{}", policy.module(), policy.handler());
-                    Limiter::new(policy.handler(), &id, rule.quota(), config)
-                        .with_message(rule.refusal_message())
-                });
+            limits.routes.entry(route_key(policy)).or_insert_with(|| {
+                let mut id = format!("route:{}::{}", policy.module(), policy.handler());
+                if namesake {
+                    id = format!("{id}@{}", policy.line());
+                }
+                Limiter::new(policy.handler(), &id, rule.quota(), config)
+                    .with_message(rule.refusal_message())
+            });
         }
-        for limit in general {
-            let id = format!("general:{}", limit.prefix);
+        for (index, limit) in general.iter().enumerate() {
+            // Several limits on one prefix (`100/15m` and `1000/1d`) keep separate counts.
+            let twins = general[..index]
+                .iter()
+                .filter(|earlier| *earlier == limit)
+                .count();
+            let id = format!("general:{}:{}#{twins}", limit.prefix, limit.quota);
             let limiter = Limiter::new(GENERAL_NAME, &id, limit.quota, config);
             limits.general.push((limit.prefix.clone(), limiter));
         }
@@ -139,7 +160,7 @@ impl RateLimits {
         let own = policy
             .rate_limit()
             .filter(|rule| rule.key() == RateKey::Ip || policy.access() == Access::Public)
-            .and_then(|_| self.routes.get(&(policy.module(), policy.handler())));
+            .and_then(|_| self.routes.get(&route_key(policy)));
         let covered = |prefix: &str| path.is_some_and(|path| covers(prefix, path));
         if own.is_none() && !self.general.iter().any(|(prefix, _)| covered(prefix)) {
             return Ok(());
@@ -167,7 +188,7 @@ impl RateLimits {
         let by_user = policy
             .rate_limit()
             .is_some_and(|rule| rule.key() == RateKey::User);
-        match self.routes.get(&(policy.module(), policy.handler())) {
+        match self.routes.get(&route_key(policy)) {
             Some(limiter) if by_user => self.apply(limiter, ClientKey::User(user_id), parts).await,
             _ => Ok(()),
         }

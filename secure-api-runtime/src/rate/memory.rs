@@ -16,6 +16,7 @@
 //! (Concurrent arrivals can overshoot the cap by at most the number of threads deciding.)
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -67,7 +68,15 @@ pub struct MemoryLimiter {
     warned_full_at: AtomicU64,
 }
 
-type Shard = HashMap<u64, u64, BuildHasherDefault<PreHashed>>;
+/// One lock's share of the clients.
+#[derive(Default)]
+struct Shard {
+    /// Each client's theoretical arrival time, by key hash.
+    tats: HashMap<u64, u64, BuildHasherDefault<PreHashed>>,
+    /// No entry expires before this time (a lower bound), so sweeping earlier finds nothing:
+    /// a flood of newcomers to a full table cannot make every request scan the shard.
+    next_expiry: u64,
+}
 
 /// The decision about one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,37 +150,50 @@ impl MemoryLimiter {
         let shard_index = usize::try_from(hash >> 58).unwrap_or(0) % SHARDS;
         let outcome = {
             let mut shard = lock(&self.shards[shard_index]);
-            if let Some(tat) = shard.get_mut(&hash) {
-                let (outcome, new_tat) = self.gcra.decide(Some(*tat), now);
-                if let Some(new_tat) = new_tat {
-                    *tat = new_tat;
-                }
-                outcome
-            } else {
-                if self.keys.load(Ordering::Relaxed) >= self.max_keys {
-                    self.sweep(&mut shard, now);
-                }
+            if !shard.tats.contains_key(&hash) && self.keys.load(Ordering::Relaxed) >= self.max_keys
+            {
+                self.sweep(&mut shard, now);
                 if self.keys.load(Ordering::Relaxed) >= self.max_keys {
                     drop(shard);
-                    if !self.make_room(now) {
+                    let made_room = self.make_room(now);
+                    shard = lock(&self.shards[shard_index]);
+                    // A concurrent request from this very client may have added it meanwhile:
+                    // then it is decided on that entry like any known client.
+                    if !made_room && !shard.tats.contains_key(&hash) {
+                        drop(shard);
                         self.warn_full(now);
                         return Check {
                             outcome: self.gcra.refusal_for_one_interval(),
                         };
                     }
-                    shard = lock(&self.shards[shard_index]);
                 }
-                let (outcome, new_tat) = self.gcra.decide(None, now);
-                if let Some(new_tat) = new_tat
-                    && shard.insert(hash, new_tat).is_none()
-                {
-                    self.keys.fetch_add(1, Ordering::Relaxed);
-                }
-                outcome
             }
+            self.decide_in(&mut shard, hash, now)
         };
         self.sweep_if_due(now);
         Check { outcome }
+    }
+
+    /// Decides for `hash` in its (locked) shard, adding the client if it passes.
+    fn decide_in(&self, shard: &mut Shard, hash: u64, now: u64) -> Outcome {
+        match shard.tats.entry(hash) {
+            Entry::Occupied(mut entry) => {
+                let (outcome, new_tat) = self.gcra.decide(Some(*entry.get()), now);
+                if let Some(new_tat) = new_tat {
+                    *entry.get_mut() = new_tat;
+                }
+                outcome
+            }
+            Entry::Vacant(entry) => {
+                let (outcome, new_tat) = self.gcra.decide(None, now);
+                if let Some(new_tat) = new_tat {
+                    entry.insert(new_tat);
+                    self.keys.fetch_add(1, Ordering::Relaxed);
+                    shard.next_expiry = shard.next_expiry.min(new_tat);
+                }
+                outcome
+            }
+        }
     }
 
     /// How many clients the limiter remembers.
@@ -212,11 +234,23 @@ impl MemoryLimiter {
 
     /// Forgets the keys of one shard whose budget is full again at `now`.
     fn sweep(&self, shard: &mut Shard, now: u64) {
-        let before = shard.len();
-        shard.retain(|_, tat| *tat > now);
-        self.keys.fetch_sub(before - shard.len(), Ordering::Relaxed);
-        if shard.capacity() > 64 && shard.len() < shard.capacity() / 4 {
-            shard.shrink_to_fit();
+        if now < shard.next_expiry {
+            return;
+        }
+        let before = shard.tats.len();
+        let mut earliest = u64::MAX;
+        shard.tats.retain(|_, tat| {
+            let keep = *tat > now;
+            if keep {
+                earliest = earliest.min(*tat);
+            }
+            keep
+        });
+        shard.next_expiry = earliest;
+        self.keys
+            .fetch_sub(before - shard.tats.len(), Ordering::Relaxed);
+        if shard.tats.capacity() > 64 && shard.tats.len() < shard.tats.capacity() / 4 {
+            shard.tats.shrink_to_fit();
         }
     }
 
@@ -295,6 +329,7 @@ impl Hasher for PreHashed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Barrier};
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
@@ -334,6 +369,72 @@ mod tests {
         );
         // Once the known clients' windows pass, their entries make room for new ones.
         assert!(limiter.check_at(b"newcomer", secs(61)).is_allowed());
+    }
+
+    fn shard_of(limiter: &MemoryLimiter, key: &[u8]) -> usize {
+        usize::try_from(limiter.hasher.hash_one(key) >> 58).unwrap() % SHARDS
+    }
+
+    /// Concurrent first requests of one client, while a full table is making room, pass once:
+    /// whoever relocks the shard after another added the client decides on its entry.
+    #[test]
+    fn a_full_table_making_room_never_gives_one_client_two_budgets() {
+        const EXPIRED: usize = 2_000;
+        const LIVE: usize = 20_000;
+        const THREADS: usize = 4;
+        let hour = secs(3600);
+        for _ in 0..3 {
+            let limiter = Arc::new(MemoryLimiter::new("1/1h".parse().unwrap(), EXPIRED + LIVE));
+            let client = (0u64..1_000_000)
+                .map(|i| format!("client{i}").into_bytes())
+                .find(|k| shard_of(&limiter, k) > 1)
+                .unwrap();
+            let shard = shard_of(&limiter, &client);
+            let keys_in = |shard: usize, n: usize, tag: &str| -> Vec<Vec<u8>> {
+                (0u64..u64::MAX)
+                    .map(|i| format!("{tag}{i}").into_bytes())
+                    .filter(|k| shard_of(&limiter, k) == shard)
+                    .take(n)
+                    .collect()
+            };
+            // Expired entries elsewhere, live ones in the client's own shard: only a full
+            // sweep, done outside the client's shard lock, makes room.
+            for key in keys_in(1, EXPIRED, "old") {
+                limiter.check_at(&key, Duration::ZERO);
+            }
+            for key in keys_in(shard, LIVE, "live") {
+                limiter.check_at(&key, 2 * hour);
+            }
+            assert_eq!(limiter.len(), EXPIRED + LIVE);
+            let barrier = Arc::new(Barrier::new(THREADS));
+            let passed = (0..THREADS)
+                .map(|_| {
+                    let (limiter, barrier, client) =
+                        (Arc::clone(&limiter), Arc::clone(&barrier), client.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        limiter.check_at(&client, 2 * hour).is_allowed()
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .filter(|_| true)
+                .map(|thread| thread.join().unwrap())
+                .filter(|allowed| *allowed)
+                .count();
+            assert_eq!(passed, 1, "a quota of one passed {passed} requests");
+        }
+    }
+
+    #[test]
+    fn times_near_the_end_of_u64_do_not_overflow() {
+        let limiter = MemoryLimiter::new("1/1h".parse().unwrap(), 10);
+        let near = Duration::from_nanos(u64::MAX - 7200 * NANOS_PER_SEC);
+        assert!(limiter.check_at(b"k", near).is_allowed());
+        assert!(!limiter.check_at(b"k", near).is_allowed());
+        // At the very end time saturates instead of wrapping or panicking.
+        limiter.check_at(b"k", Duration::from_nanos(u64::MAX));
+        limiter.check_at(b"k", Duration::MAX);
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! on its own when its budget is full again. Each call is bounded by a timeout; while Redis
 //! cannot be reached, the store answers as its [`FailureMode`] says and the connection is
 //! re-established in the background when Redis returns.
+//!
+//! Redis counts in whole microseconds, so a quota's refill interval is rounded down to one: for
+//! quotas near the limit of one request per microsecond (`1000000/1s`) that is a real
+//! difference; for any quota a person writes it is none.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -136,10 +140,14 @@ impl RedisStore {
     }
 
     /// The store's revocation list, for [`AuthConfigBuilder::revocation_store`](crate::auth::AuthConfigBuilder::revocation_store):
-    /// a token revoked by one instance is refused by all.
+    /// a token revoked by one instance is refused by all. It fails closed while Redis is
+    /// unreachable (tokens are refused with `503`) whatever the store's own failure mode,
+    /// unless told otherwise with [`RedisRevocations::failure_mode`]: letting rate limits
+    /// through during an outage must not make revoked tokens valid again.
     pub fn revocations(&self) -> RedisRevocations {
         RedisRevocations {
             store: self.clone(),
+            failure: FailureMode::Closed,
         }
     }
 
@@ -218,15 +226,25 @@ impl RedisLimiter {
 #[derive(Clone, Debug)]
 pub struct RedisRevocations {
     store: RedisStore,
+    failure: FailureMode,
 }
 
 impl RedisRevocations {
+    /// What a revocation check does while Redis is unreachable: refuse the token with `503`
+    /// ([`FailureMode::Closed`], the default) or accept it unchecked ([`FailureMode::Open`],
+    /// logged), in which case a revoked token works again for the outage.
+    #[must_use]
+    pub fn failure_mode(mut self, failure: FailureMode) -> Self {
+        self.failure = failure;
+        self
+    }
+
     fn key(&self, jti: &str) -> String {
         format!("{}revoked:{jti}", self.store.inner.prefix)
     }
 
     fn failed(&self, what: &str, reason: String) -> Result<bool, StoreError> {
-        if self.store.inner.failure == FailureMode::Open {
+        if self.failure == FailureMode::Open {
             tracing::warn!(
                 target: "secure_api::auth",
                 reason,

@@ -16,6 +16,7 @@ use axum::response::IntoResponse;
 use axum::routing::Route;
 use http::Method;
 use tower::{Layer, Service};
+use tower_http::timeout::TimeoutLayer;
 
 pub use inventory::Inventory;
 pub use method::{MethodRouter, delete, get, head, options, patch, post, put, trace};
@@ -24,7 +25,7 @@ use crate::config::SecurityConfig;
 use crate::error::ApiError;
 use crate::policy::Policy;
 use crate::rate::{GeneralLimit, IntoQuota, RateLimits};
-use crate::transport::SecurityLayer;
+use crate::transport::{GateLayer, SecurityLayer};
 
 /// A route of the secure router, as the inventory lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,8 +231,13 @@ where
     ///
     /// When `quota` is text that is not a quota (`"5/15x"`), with the reason: a bad quota must
     /// stop the app at start-up. Parse with [`Quota::from_str`](crate::rate::Quota) first to
-    /// handle the error yourself.
+    /// handle the error yourself. Also when `prefix` does not start with `/`, since it would
+    /// cover nothing.
     pub fn rate_limit(mut self, prefix: &str, quota: impl IntoQuota) -> Self {
+        assert!(
+            prefix.starts_with('/'),
+            "secure-api: the rate limit prefix `{prefix}` must start with `/`, as paths do"
+        );
         let quota = quota.into_quota().unwrap_or_else(|error| {
             panic!("secure-api: invalid rate limit for `{prefix}`: {error}")
         });
@@ -265,17 +271,29 @@ impl Router<()> {
     /// The finished app as an axum router with the security envelope around every route.
     /// Nothing can be added to it afterwards except by axum's own methods, which is why this
     /// is crate-private: users get services, not a router to extend.
-    fn finish(self) -> axum::Router {
+    pub(crate) fn finish(self) -> axum::Router {
         let config = self.config.unwrap_or_else(|| {
             SecurityConfig::from_env()
                 .unwrap_or_else(|error| panic!("secure-api cannot start: {error}"))
         });
         let body_limit = config.body_limit();
         let rate = RateLimits::build(&self.routes, &self.general_limits, &config);
-        self.inner
+        // Inside the security layer, so that their answers (a 408, a preflight, the gate's
+        // redirect and 413) get the JSON error shape, the headers and the audit record like
+        // any other; the gate inside CORS, so an allowed origin can read its answers too.
+        let mut router = self
+            .inner
             .fallback(not_found)
             .layer(DefaultBodyLimit::max(body_limit))
-            .layer(SecurityLayer::new(config, rate))
+            .layer(TimeoutLayer::with_status_code(
+                http::StatusCode::REQUEST_TIMEOUT,
+                config.request_timeout(),
+            ))
+            .layer(GateLayer::new(config.clone()));
+        if let Some(cors) = config.cors() {
+            router = router.layer(cors.layer());
+        }
+        router.layer(SecurityLayer::new(config, rate))
     }
 
     /// A `tower` service for the app, for tests (`ServiceExt::oneshot`) and custom servers.

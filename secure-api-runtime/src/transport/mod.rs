@@ -1,9 +1,22 @@
 //! The security layer: the envelope around every route of the secure router.
 //!
 //! On the way in it gives the request a server-generated id, hands the pipeline its config,
-//! and refuses a declared body over the limit (`413`) before any other work. On the way out it
+//! and decides whether the request came over HTTPS (the gate inside then redirects plain HTTP
+//! and refuses a declared body over the limit). On the way out it
 //! turns a handler panic into a generic `500`, gives every error the JSON shape with the request
 //! id, logs the error's cause, adds the security headers, and writes the audit record.
+
+mod cors;
+mod gate;
+mod headers;
+mod https;
+
+pub use cors::Cors;
+pub use headers::{DEFAULT_HSTS, SecurityHeaders};
+pub use https::{HttpsPolicy, TlsConnection};
+
+pub(crate) use gate::GateLayer;
+use https::Scheme;
 
 use std::convert::Infallible;
 use std::fmt;
@@ -71,22 +84,6 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
 /// The header that carries the request id.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Headers on every response, unless the handler set its own value.
-const SECURITY_HEADERS: [(HeaderName, &str); 6] = [
-    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-    (header::X_FRAME_OPTIONS, "DENY"),
-    (
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; frame-ancestors 'none'",
-    ),
-    (header::CACHE_CONTROL, "no-store"),
-    (header::REFERRER_POLICY, "no-referrer"),
-    (
-        HeaderName::from_static("cross-origin-resource-policy"),
-        "same-origin",
-    ),
-];
-
 /// Applies the [`SecurityService`] envelope; the secure router adds it around every route.
 #[derive(Clone, Debug)]
 pub(crate) struct SecurityLayer {
@@ -134,7 +131,13 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
+        let scheme = self
+            .config
+            .https()
+            .scheme_of(&request, self.config.trusted_proxies());
         let exchange = Exchange {
+            config: self.config.clone(),
+            https: scheme == Scheme::Https,
             started: Instant::now(),
             request_id: RequestId::generate(),
             method: request.method().clone(),
@@ -149,14 +152,9 @@ where
         if let Some(rate) = &self.rate {
             extensions.insert(Arc::clone(rate));
         }
+        // The gate (step 1) redirects plain HTTP by it.
+        extensions.insert(scheme);
 
-        // Step 1 of the pipeline: a body declared too large is refused before any other work.
-        if declared_length(&request).is_some_and(|len| len > self.config.body_limit()) {
-            let response = ApiError::payload_too_large()
-                .with_reason("declared Content-Length over the body limit")
-                .into_response();
-            return ResponseFuture::done(response, exchange);
-        }
         // A panic while building the handler's future is caught like one while polling it.
         match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
             Ok(future) => ResponseFuture {
@@ -168,18 +166,11 @@ where
     }
 }
 
-fn declared_length(request: &Request) -> Option<usize> {
-    request
-        .headers()
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
-}
-
 /// What the envelope remembers about a request until its response is ready.
 struct Exchange {
+    config: SecurityConfig,
+    /// Whether the request is known to have come over HTTPS.
+    https: bool,
     started: Instant,
     request_id: RequestId,
     method: Method,
@@ -268,13 +259,10 @@ fn finish(response: Response, exchange: &Exchange) -> Response {
     if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert(REQUEST_ID_HEADER, value);
     }
-    for (name, value) in SECURITY_HEADERS {
-        if !headers.contains_key(&name) {
-            headers.insert(name, HeaderValue::from_static(value));
-        }
-    }
-    headers.remove(header::SERVER);
-    headers.remove(HeaderName::from_static("x-powered-by"));
+    exchange
+        .config
+        .security_headers()
+        .apply(headers, exchange.https);
     write_headers(&exchange.audit.take_rate_items(), headers);
 
     audit::record(&AuditRecord {

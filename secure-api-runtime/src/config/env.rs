@@ -1,0 +1,222 @@
+//! `SecurityConfig::from_env`: the environment variables of the table in the module docs.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use super::{Mode, SecurityConfig, SecurityConfigBuilder};
+use crate::auth::{Algorithm, AuthConfig, JwtKey};
+use crate::error::ConfigError;
+use crate::rate::FailureMode;
+use crate::transport::{Cors, HttpsPolicy};
+
+impl SecurityConfig {
+    /// Like [`from_env`](Self::from_env), with variables looked up by `lookup` (for tests and
+    /// for apps that keep settings elsewhere).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        let mut builder = Self::builder();
+        if let Some(mode) = var("SECURE_API_ENV") {
+            builder = builder.mode(match mode.to_ascii_lowercase().as_str() {
+                "development" | "dev" => Mode::Development,
+                "production" | "prod" => Mode::Production,
+                _ => {
+                    return Err(ConfigError::InvalidEnv {
+                        var: "SECURE_API_ENV",
+                        reason: "expected `development` or `production`".into(),
+                    });
+                }
+            });
+        }
+        if let Some(limit) = var("BODY_LIMIT_BYTES") {
+            builder = builder.body_limit(parse_env("BODY_LIMIT_BYTES", &limit)?);
+        }
+        builder = rate_env(&var, builder)?;
+        builder = transport_env(&var, builder)?;
+        let algorithm = var("JWT_ALGORITHM")
+            .map(|alg| {
+                Algorithm::from_str(&alg).map_err(|_| ConfigError::InvalidEnv {
+                    var: "JWT_ALGORITHM",
+                    reason: "not a supported JWT algorithm".into(),
+                })
+            })
+            .transpose()?;
+        let key = match (var("JWT_SECRET"), var("JWT_PUBLIC_KEY_FILE")) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::InvalidEnv {
+                    var: "JWT_SECRET",
+                    reason: "set either JWT_SECRET or JWT_PUBLIC_KEY_FILE, not both".into(),
+                });
+            }
+            (Some(secret), None) => {
+                Some(JwtKey::hmac(algorithm.unwrap_or(Algorithm::HS256), secret)?)
+            }
+            (None, Some(path)) => {
+                let algorithm = algorithm.ok_or(ConfigError::InvalidEnv {
+                    var: "JWT_ALGORITHM",
+                    reason: "required with JWT_PUBLIC_KEY_FILE".into(),
+                })?;
+                let mut key =
+                    JwtKey::public_pem(algorithm, read_file("JWT_PUBLIC_KEY_FILE", &path)?)?;
+                if let Some(path) = var("JWT_PRIVATE_KEY_FILE") {
+                    key = key.with_signing_pem(read_file("JWT_PRIVATE_KEY_FILE", &path)?)?;
+                }
+                Some(key)
+            }
+            (None, None) => None,
+        };
+        let mut auth = AuthConfig::builder();
+        if let Some(issuer) = var("JWT_ISSUER") {
+            auth = auth.issuer(issuer);
+        }
+        if let Some(audience) = var("JWT_AUDIENCE") {
+            auth = auth.audience(audience);
+        }
+        if let Some(leeway) = var("JWT_LEEWAY_SECS") {
+            auth = auth.leeway(Duration::from_secs(parse_env("JWT_LEEWAY_SECS", &leeway)?));
+        }
+        if let Some(ttl) = var("JWT_TTL_SECS") {
+            auth = auth.token_ttl(Duration::from_secs(parse_env("JWT_TTL_SECS", &ttl)?));
+        }
+        let revocation_failure = failure_mode(&var, "REVOCATION_REDIS_FAILURE")?;
+        #[cfg(feature = "redis")]
+        if let Some(store) = &builder.redis {
+            // Revoked tokens move to Redis with the limits, so every instance refuses them.
+            auth = auth.revocation_store(store.revocations().failure_mode(revocation_failure));
+        }
+        #[cfg(not(feature = "redis"))]
+        let _ = revocation_failure;
+        builder.auth_settings = auth;
+        builder.key = key;
+        builder.build()
+    }
+}
+
+/// The transport variables: `PUBLIC_URL`, `HTTPS_ONLY`, `HTTPS_REDIRECT`,
+/// `CORS_ALLOWED_ORIGINS`, `CORS_ALLOW_CREDENTIALS` and `REQUEST_TIMEOUT_SECS`.
+fn transport_env(
+    var: &impl Fn(&str) -> Option<String>,
+    mut builder: SecurityConfigBuilder,
+) -> Result<SecurityConfigBuilder, ConfigError> {
+    let mut https = HttpsPolicy::default();
+    if let Some(origin) = var("PUBLIC_URL") {
+        https = https
+            .public_origin(origin.trim())
+            .map_err(|e| ConfigError::InvalidEnv {
+                var: "PUBLIC_URL",
+                reason: e.to_string(),
+            })?;
+    }
+    if let Some(only) = var("HTTPS_ONLY") {
+        https = https.assume_https(parse_bool("HTTPS_ONLY", &only)?);
+    }
+    if let Some(redirect) = var("HTTPS_REDIRECT") {
+        https = https.redirect(parse_bool("HTTPS_REDIRECT", &redirect)?);
+    }
+    builder = builder.https(https);
+    if let Some(origins) = var("CORS_ALLOWED_ORIGINS") {
+        let mut cors =
+            Cors::allow_origins(origins.split(',')).map_err(|e| ConfigError::InvalidEnv {
+                var: "CORS_ALLOWED_ORIGINS",
+                reason: e.to_string(),
+            })?;
+        if let Some(credentials) = var("CORS_ALLOW_CREDENTIALS") {
+            cors = cors.allow_credentials(parse_bool("CORS_ALLOW_CREDENTIALS", &credentials)?);
+        }
+        builder = builder.cors(cors);
+    }
+    if let Some(secs) = var("REQUEST_TIMEOUT_SECS") {
+        builder = builder.request_timeout(Duration::from_secs(parse_env(
+            "REQUEST_TIMEOUT_SECS",
+            &secs,
+        )?));
+    }
+    Ok(builder)
+}
+
+/// `closed` (the default) or `open`.
+fn failure_mode(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<FailureMode, ConfigError> {
+    match var(name)
+        .map(|mode| mode.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("closed") => Ok(FailureMode::Closed),
+        Some("open") => Ok(FailureMode::Open),
+        Some(_) => Err(ConfigError::InvalidEnv {
+            var: name,
+            reason: "expected `closed` or `open`".into(),
+        }),
+    }
+}
+
+fn parse_bool(var: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::InvalidEnv {
+            var,
+            reason: "expected `true` or `false`".into(),
+        }),
+    }
+}
+
+/// The rate-limit variables: `TRUSTED_PROXIES`, `RATE_LIMIT_MAX_KEYS`, `REDIS_URL` and
+/// `RATE_LIMIT_REDIS_FAILURE`.
+fn rate_env(
+    var: &impl Fn(&str) -> Option<String>,
+    mut builder: SecurityConfigBuilder,
+) -> Result<SecurityConfigBuilder, ConfigError> {
+    if let Some(proxies) = var("TRUSTED_PROXIES") {
+        let proxies =
+            proxies
+                .parse()
+                .map_err(|e: crate::rate::InvalidCidr| ConfigError::InvalidEnv {
+                    var: "TRUSTED_PROXIES",
+                    reason: e.to_string(),
+                })?;
+        builder = builder.trusted_proxies(proxies);
+    }
+    if let Some(max) = var("RATE_LIMIT_MAX_KEYS") {
+        builder = builder.rate_max_keys(parse_env("RATE_LIMIT_MAX_KEYS", &max)?);
+    }
+    let redis_failure = failure_mode(var, "RATE_LIMIT_REDIS_FAILURE")?;
+    let redis_url = var("REDIS_URL");
+    #[cfg(not(feature = "redis"))]
+    if redis_url.is_some() {
+        return Err(ConfigError::InvalidEnv {
+            var: "REDIS_URL",
+            reason: "this build has no Redis support: enable the `redis` feature of \
+                     secure-api, or unset REDIS_URL"
+                .into(),
+        });
+    }
+    #[cfg(feature = "redis")]
+    if let Some(url) = redis_url {
+        let store = crate::rate::RedisStore::open(&url)
+            .map_err(|e| ConfigError::InvalidEnv {
+                var: "REDIS_URL",
+                reason: e.to_string(),
+            })?
+            .failure_mode(redis_failure);
+        builder = builder.redis(store);
+    }
+    #[cfg(not(feature = "redis"))]
+    let _ = redis_failure;
+    Ok(builder)
+}
+
+fn parse_env<T: FromStr>(var: &'static str, value: &str) -> Result<T, ConfigError> {
+    value.trim().parse().map_err(|_| ConfigError::InvalidEnv {
+        var,
+        reason: "not a valid non-negative number".into(),
+    })
+}
+
+fn read_file(var: &'static str, path: &str) -> Result<Vec<u8>, ConfigError> {
+    std::fs::read(path).map_err(|e| ConfigError::InvalidEnv {
+        var,
+        reason: format!("cannot read {path}: {e}"),
+    })
+}

@@ -1,0 +1,331 @@
+//! [`SecurityConfig`]: the whole security configuration of an app, in code or from the environment.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `SECURE_API_ENV` | `development` or `production` | `development` |
+//! | `JWT_SECRET` | HMAC secret, raw text, at least 32 bytes | development: an ephemeral random secret, with a warning; production: refuse to start |
+//! | `JWT_ALGORITHM` | `HS256`, `HS384`, `HS512` with `JWT_SECRET`; `RS256`, `ES256`, `EdDSA`, ... with `JWT_PUBLIC_KEY_FILE` | `HS256`, or required with a public key |
+//! | `JWT_PUBLIC_KEY_FILE` / `JWT_PRIVATE_KEY_FILE` | PEM files of an asymmetric key pair (the private one only to mint) | none |
+//! | `JWT_ISSUER` / `JWT_AUDIENCE` | required `iss` / `aud`, also set on minted tokens | not checked |
+//! | `JWT_LEEWAY_SECS` | clock leeway for `exp`, `nbf`, `iat` | 30 |
+//! | `JWT_TTL_SECS` | lifetime of minted tokens | 900 |
+//! | `BODY_LIMIT_BYTES` | largest accepted request body | 1048576 (1 MiB) |
+//! | `TRUSTED_PROXIES` | comma-separated addresses and CIDR blocks whose `X-Forwarded-For` is believed | none |
+//! | `RATE_LIMIT_MAX_KEYS` | most clients one in-memory limiter remembers at once | 1000000 |
+//! | `REDIS_URL` | keep rate limits and revoked tokens on this Redis (feature `redis`) | in memory |
+//! | `RATE_LIMIT_REDIS_FAILURE` | `closed` (answer `503`) or `open` (let through) while Redis is unreachable | `closed` |
+//! | `REVOCATION_REDIS_FAILURE` | the same for revocation checks: `open` accepts tokens unchecked during an outage | `closed` |
+//! | `PUBLIC_URL` | the public HTTPS origin plain HTTP is redirected to (`https://api.example.com`) | none |
+//! | `HTTPS_ONLY` | `true`: every request came over HTTPS (HSTS on every response) | `false` |
+//! | `HTTPS_REDIRECT` | redirect plain HTTP reported by a trusted proxy with `308` | `true` in production |
+//! | `CORS_ALLOWED_ORIGINS` | comma-separated origins allowed cross-origin, or `*` | none: CORS off |
+//! | `CORS_ALLOW_CREDENTIALS` | `true`: browsers may send credentials cross-origin (not with `*`) | `false` |
+//! | `REQUEST_TIMEOUT_SECS` | longest time a request may take before `408` | 30 |
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::auth::{AuthConfig, JwtKey};
+use crate::authz::DenyAs;
+use crate::error::ConfigError;
+use crate::rate::{DEFAULT_MAX_KEYS, TrustedProxies};
+use crate::transport::{Cors, HttpsPolicy, SecurityHeaders};
+
+/// The default largest request body: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The default longest time a request may take, body and handler included: 30 seconds.
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Whether the app runs for development or in production.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Missing secrets are generated, with a loud warning.
+    #[default]
+    Development,
+    /// Missing secrets stop start-up.
+    Production,
+}
+
+/// The security configuration of an app. Cloning is cheap.
+///
+/// ```
+/// use secure_api::{Mode, SecurityConfig};
+/// use secure_api::auth::{AuthConfig, JwtKey};
+///
+/// let config = SecurityConfig::builder()
+///     .mode(Mode::Production)
+///     .auth(AuthConfig::builder().key(JwtKey::hs256("a secret of at least thirty-two bytes!!")?).build()?)
+///     .build()?;
+/// # Ok::<(), secure_api::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct SecurityConfig {
+    inner: Arc<Settings>,
+}
+
+struct Settings {
+    mode: Mode,
+    auth: AuthConfig,
+    body_limit: usize,
+    deny_as: DenyAs,
+    trusted_proxies: TrustedProxies,
+    rate_max_keys: usize,
+    #[cfg(feature = "redis")]
+    redis: Option<crate::rate::RedisStore>,
+    headers: SecurityHeaders,
+    https: HttpsPolicy,
+    cors: Option<Cors>,
+    request_timeout: std::time::Duration,
+}
+
+impl SecurityConfig {
+    /// Starts a config in code.
+    pub fn builder() -> SecurityConfigBuilder {
+        SecurityConfigBuilder::default()
+    }
+
+    /// Reads the config from the environment variables listed in the module docs.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Development or production.
+    pub fn mode(&self) -> Mode {
+        self.inner.mode
+    }
+
+    /// The authentication config (which also mints and revokes tokens).
+    pub fn auth(&self) -> &AuthConfig {
+        &self.inner.auth
+    }
+
+    /// The largest request body accepted, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+
+    /// How routes without their own `deny` answer a caller who may not touch an existing
+    /// resource (default `404`, as for a missing one).
+    pub fn deny_as(&self) -> DenyAs {
+        self.inner.deny_as
+    }
+
+    /// The proxies whose `X-Forwarded-For` is believed (default: none).
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.inner.trusted_proxies
+    }
+
+    /// The most clients one in-memory limiter remembers at once.
+    pub fn rate_max_keys(&self) -> usize {
+        self.inner.rate_max_keys
+    }
+
+    /// The security headers of every response.
+    pub fn security_headers(&self) -> &SecurityHeaders {
+        &self.inner.headers
+    }
+
+    /// How plain HTTP is treated: HSTS, the redirect, the public origin.
+    pub fn https(&self) -> &HttpsPolicy {
+        &self.inner.https
+    }
+
+    /// Cross-origin requests, when allowed.
+    pub fn cors(&self) -> Option<&Cors> {
+        self.inner.cors.as_ref()
+    }
+
+    /// The longest time a request may take before it is answered `408`.
+    pub fn request_timeout(&self) -> std::time::Duration {
+        self.inner.request_timeout
+    }
+
+    /// The Redis store of rate limits, when one is configured.
+    #[cfg(feature = "redis")]
+    pub fn redis(&self) -> Option<&crate::rate::RedisStore> {
+        self.inner.redis.as_ref()
+    }
+}
+
+impl fmt::Debug for SecurityConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecurityConfig")
+            .field("mode", &self.inner.mode)
+            .field("auth", &self.inner.auth)
+            .field("body_limit", &self.inner.body_limit)
+            .field("deny_as", &self.inner.deny_as)
+            .field("trusted_proxies", &self.inner.trusted_proxies)
+            .field("rate_max_keys", &self.inner.rate_max_keys)
+            .field("https", &self.inner.https)
+            .field("cors", &self.inner.cors)
+            .field("request_timeout", &self.inner.request_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`SecurityConfig`].
+#[derive(Default)]
+#[must_use]
+pub struct SecurityConfigBuilder {
+    mode: Mode,
+    auth: Option<AuthConfig>,
+    // Set by `from_lookup`: settings and key from the environment, used when `auth` is not given.
+    auth_settings: crate::auth::AuthConfigBuilder,
+    key: Option<JwtKey>,
+    body_limit: Option<usize>,
+    deny_as: DenyAs,
+    trusted_proxies: TrustedProxies,
+    rate_max_keys: Option<usize>,
+    #[cfg(feature = "redis")]
+    pub(super) redis: Option<crate::rate::RedisStore>,
+    headers: SecurityHeaders,
+    https: HttpsPolicy,
+    cors: Option<Cors>,
+    request_timeout: Option<std::time::Duration>,
+}
+
+impl SecurityConfigBuilder {
+    /// Development (the default) or production.
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The authentication config. Without one, development mode generates an ephemeral secret
+    /// (with a warning) and production mode refuses to build.
+    pub fn auth(mut self, auth: AuthConfig) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// The largest request body accepted, in bytes (default 1 MiB). Larger bodies answer `413`.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = Some(bytes);
+        self
+    }
+
+    /// How routes without their own `deny` answer a caller who may not touch an existing
+    /// resource: [`DenyAs::NotFound`] (the default) or [`DenyAs::Forbidden`].
+    pub fn deny_as(mut self, deny: DenyAs) -> Self {
+        self.deny_as = deny;
+        self
+    }
+
+    /// The proxies whose `X-Forwarded-For` is believed when they are the socket peer. Without
+    /// any, the socket peer is always the client.
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
+    /// The most clients one in-memory limiter remembers at once (default 1,000,000). When a
+    /// limiter is full of clients still inside their window, new clients are refused with
+    /// `429` until entries expire, rather than evicting someone's count.
+    pub fn rate_max_keys(mut self, max_keys: usize) -> Self {
+        self.rate_max_keys = Some(max_keys);
+        self
+    }
+
+    /// Keeps rate limits on Redis, shared by every instance of the app. Give the same store's
+    /// [`revocations`](crate::rate::RedisStore::revocations) to the auth config to share
+    /// revoked tokens too (`from_env` does both from `REDIS_URL`).
+    #[cfg(feature = "redis")]
+    pub fn redis(mut self, store: crate::rate::RedisStore) -> Self {
+        self.redis = Some(store);
+        self
+    }
+
+    /// The security headers of every response (default: see [`SecurityHeaders`]).
+    pub fn security_headers(mut self, headers: SecurityHeaders) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// How plain HTTP is treated (default: HSTS only on requests known to be HTTPS, and in
+    /// production a `308` redirect of plain HTTP reported by a trusted proxy).
+    pub fn https(mut self, https: HttpsPolicy) -> Self {
+        self.https = https;
+        self
+    }
+
+    /// Allows cross-origin requests from browsers (default: none).
+    pub fn cors(mut self, cors: Cors) -> Self {
+        self.cors = Some(cors);
+        self
+    }
+
+    /// The longest time a request may take, reading its body included, before it is answered
+    /// `408` (default 30 seconds).
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Checks and builds the config.
+    pub fn build(self) -> Result<SecurityConfig, ConfigError> {
+        let auth = match (self.auth, self.key) {
+            (Some(auth), _) => auth,
+            (None, Some(key)) => self.auth_settings.key(key).build()?,
+            (None, None) if self.mode == Mode::Production => {
+                return Err(ConfigError::MissingSecret);
+            }
+            (None, None) => self.auth_settings.key(ephemeral_key()?).build()?,
+        };
+        let rate_max_keys = self.rate_max_keys.unwrap_or(DEFAULT_MAX_KEYS);
+        if rate_max_keys == 0 {
+            return Err(ConfigError::InvalidSetting(
+                "rate_max_keys must be at least 1".into(),
+            ));
+        }
+        self.https
+            .check(self.mode == Mode::Production, &self.trusted_proxies)?;
+        if let Some(cors) = &self.cors {
+            cors.check()?;
+        }
+        let request_timeout = self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+        if request_timeout.is_zero() {
+            return Err(ConfigError::InvalidSetting(
+                "the request timeout must be longer than zero".into(),
+            ));
+        }
+        Ok(SecurityConfig {
+            inner: Arc::new(Settings {
+                mode: self.mode,
+                auth,
+                body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+                deny_as: self.deny_as,
+                trusted_proxies: self.trusted_proxies,
+                rate_max_keys,
+                #[cfg(feature = "redis")]
+                redis: self.redis,
+                headers: self.headers,
+                https: self.https,
+                cors: self.cors,
+                request_timeout,
+            }),
+        })
+    }
+}
+
+/// A random HS256 key for development, announced loudly: its tokens die with the process and
+/// are not shared between instances.
+fn ephemeral_key() -> Result<JwtKey, ConfigError> {
+    let mut secret = [0u8; 64];
+    getrandom::fill(&mut secret).map_err(|e| {
+        ConfigError::InvalidKey(format!("no randomness for an ephemeral secret: {e}"))
+    })?;
+    let warning = "SECURITY WARNING: no JWT secret configured; using an ephemeral random secret \
+                   for development. Tokens stop working when the process restarts and are not \
+                   accepted by other instances. Set JWT_SECRET (at least 32 bytes); with \
+                   SECURE_API_ENV=production a missing secret stops start-up.";
+    tracing::warn!(target: "secure_api::config", "{warning}");
+    if !tracing::dispatcher::has_been_set() {
+        eprintln!("{warning}");
+    }
+    JwtKey::hs256(secret)
+}
+
+mod env;
+#[cfg(test)]
+mod tests;

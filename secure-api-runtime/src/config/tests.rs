@@ -1,0 +1,150 @@
+use super::*;
+use std::collections::HashMap;
+use std::time::Duration;
+
+fn from(vars: &[(&str, &str)]) -> Result<SecurityConfig, ConfigError> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    SecurityConfig::from_lookup(|name| map.get(name).cloned())
+}
+
+#[test]
+fn production_without_secret_refuses_to_start() {
+    assert_eq!(
+        from(&[("SECURE_API_ENV", "production")]).unwrap_err(),
+        ConfigError::MissingSecret
+    );
+}
+
+#[test]
+fn development_without_secret_uses_an_ephemeral_key() {
+    let config = from(&[]).unwrap();
+    assert_eq!(config.mode(), Mode::Development);
+    assert!(
+        config
+            .auth()
+            .mint(&crate::auth::TokenRequest::new("u"))
+            .is_ok()
+    );
+}
+
+#[test]
+fn short_secret_is_refused() {
+    let err = from(&[("JWT_SECRET", "short")]).unwrap_err();
+    assert!(matches!(
+        err,
+        ConfigError::WeakSecret {
+            actual_bytes: 5,
+            min_bytes: 32,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn settings_are_read() {
+    let config = from(&[
+        ("SECURE_API_ENV", "production"),
+        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("JWT_ISSUER", "iss"),
+        ("JWT_AUDIENCE", "aud"),
+        ("JWT_TTL_SECS", "60"),
+        ("BODY_LIMIT_BYTES", "10"),
+    ])
+    .unwrap();
+    assert_eq!(config.auth().issuer(), Some("iss"));
+    assert_eq!(config.auth().audience(), Some("aud"));
+    assert_eq!(config.auth().token_ttl(), Duration::from_secs(60));
+    assert_eq!(config.body_limit(), 10);
+}
+
+#[test]
+fn rate_settings_are_read_and_checked() {
+    let config = from(&[
+        ("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.0.1"),
+        ("RATE_LIMIT_MAX_KEYS", "5000"),
+    ])
+    .unwrap();
+    assert!(
+        config
+            .trusted_proxies()
+            .contains("10.2.3.4".parse().unwrap())
+    );
+    assert!(
+        !config
+            .trusted_proxies()
+            .contains("192.168.0.2".parse().unwrap())
+    );
+    assert_eq!(config.rate_max_keys(), 5000);
+    assert_eq!(from(&[]).unwrap().rate_max_keys(), DEFAULT_MAX_KEYS);
+
+    let err = from(&[("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "environment variable TRUSTED_PROXIES: `proxy.internal` is not an IP address or a \
+         CIDR block such as `10.0.0.0/8`"
+    );
+    let err = from(&[("RATE_LIMIT_REDIS_FAILURE", "sometimes")]).unwrap_err();
+    assert!(matches!(
+        err,
+        ConfigError::InvalidEnv {
+            var: "RATE_LIMIT_REDIS_FAILURE",
+            ..
+        }
+    ));
+    assert!(matches!(
+        from(&[("RATE_LIMIT_MAX_KEYS", "0")]).unwrap_err(),
+        ConfigError::InvalidSetting(_)
+    ));
+}
+
+#[cfg(feature = "redis")]
+#[test]
+fn a_redis_url_moves_limits_and_revocations_to_redis() {
+    // The store connects lazily: building the config needs no server.
+    let config = from(&[
+        ("REDIS_URL", "redis://127.0.0.1:1/"),
+        ("RATE_LIMIT_REDIS_FAILURE", "open"),
+    ])
+    .unwrap();
+    let redis = config.redis().expect("a Redis store");
+    assert!(format!("{redis:?}").contains("Open"));
+    assert!(matches!(
+        from(&[("REDIS_URL", "not a url")]).unwrap_err(),
+        ConfigError::InvalidEnv {
+            var: "REDIS_URL",
+            ..
+        }
+    ));
+}
+
+#[cfg(not(feature = "redis"))]
+#[test]
+fn a_redis_url_without_the_feature_stops_start_up() {
+    assert!(matches!(
+        from(&[("REDIS_URL", "redis://127.0.0.1/")]).unwrap_err(),
+        ConfigError::InvalidEnv {
+            var: "REDIS_URL",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn bad_values_name_the_variable_but_not_the_value() {
+    let err = from(&[("JWT_LEEWAY_SECS", "soon")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "environment variable JWT_LEEWAY_SECS: not a valid non-negative number"
+    );
+    let err = from(&[("SECURE_API_ENV", "staging")]).unwrap_err();
+    assert!(matches!(
+        err,
+        ConfigError::InvalidEnv {
+            var: "SECURE_API_ENV",
+            ..
+        }
+    ));
+}

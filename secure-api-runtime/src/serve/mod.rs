@@ -1,0 +1,359 @@
+//! [`serve`]: the production server loop that `axum::serve` leaves to the application.
+//!
+//! On top of accepting connections and serving HTTP/1.1 and HTTP/2 on them, it
+//!
+//! - cuts off a client that does not finish sending its request headers in time (a client
+//!   sending one byte a second holds nothing for long);
+//! - caps the connections served at once, so a flood queues in the kernel's backlog instead of
+//!   exhausting memory or file descriptors;
+//! - gives every request its peer address, which address-keyed rate limits need;
+//! - terminates TLS itself when given a certificate ([`TlsConfig`], rustls on aws-lc-rs, the
+//!   crypto backend jsonwebtoken uses too), and marks those requests HTTPS;
+//! - on SIGTERM or Ctrl-C stops accepting, lets requests in flight finish (up to a grace
+//!   period), and returns.
+
+mod tls;
+
+use std::convert::Infallible;
+use std::future::{Future, IntoFuture};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use http::{Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+pub use tls::TlsConfig;
+
+use crate::routing::Router;
+use crate::transport::{SecurityHeaders, TlsConnection};
+
+/// The default cut-off for a client to send its request headers: 10 seconds.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default cap on connections served at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// The default time requests in flight get to finish after a shutdown signal: 30 seconds.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// The longest a TLS handshake may take.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+type ShutdownSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Serves `app` on `listener` until SIGTERM or Ctrl-C (or the signal given to
+/// [`Serve::with_graceful_shutdown`]), then lets requests in flight finish.
+///
+/// ```no_run
+/// use secure_api::prelude::*;
+/// use secure_api::routing::get;
+///
+/// #[secure(public)]
+/// async fn health() -> &'static str { "ok" }
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let app = secure_api::Router::new().route("/health", get(health));
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+/// secure_api::serve(listener, app).await
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// When `app` has no config and the environment's is invalid, as
+/// [`Router::into_service`](crate::Router::into_service) does.
+pub fn serve(listener: TcpListener, app: Router) -> Serve {
+    Serve {
+        listener,
+        app: app.finish(),
+        options: Options::default(),
+        shutdown: None,
+    }
+}
+
+/// Serves a plain-HTTP listener that answers every request with a `308` redirect to the same
+/// path at `https_origin` (`https://api.example.com`), for a server that terminates TLS itself
+/// and keeps port 80 open for browsers typing the bare host.
+///
+/// # Errors
+///
+/// When `https_origin` is not `https://host[:port]`.
+pub fn redirect_http(
+    listener: TcpListener,
+    https_origin: &str,
+) -> Result<Serve, crate::ConfigError> {
+    let policy = crate::transport::HttpsPolicy::default().public_origin(https_origin)?;
+    let headers = SecurityHeaders::default();
+    let app = axum::Router::new().fallback(move |request: Request<Body>| {
+        let location = policy.location(request.uri());
+        let headers = headers.clone();
+        async move {
+            let mut response = Response::new(Body::empty());
+            match location {
+                Some(location) => {
+                    *response.status_mut() = StatusCode::PERMANENT_REDIRECT;
+                    response.headers_mut().insert(header::LOCATION, location);
+                }
+                None => *response.status_mut() = StatusCode::BAD_REQUEST,
+            }
+            headers.apply(response.headers_mut(), false);
+            response
+        }
+    });
+    Ok(Serve {
+        listener,
+        app,
+        options: Options::default(),
+        shutdown: None,
+    })
+}
+
+/// A server being set up: [`serve`]'s result. Await it to run.
+#[must_use = "a server does nothing until it is awaited"]
+pub struct Serve {
+    listener: TcpListener,
+    app: axum::Router,
+    options: Options,
+    shutdown: Option<ShutdownSignal>,
+}
+
+#[derive(Clone)]
+struct Options {
+    header_read_timeout: Duration,
+    max_connections: usize,
+    shutdown_grace: Duration,
+    tls: Option<TlsConfig>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            tls: None,
+        }
+    }
+}
+
+impl Serve {
+    /// How long a client has to send a request's headers (default 10 s), after which the
+    /// connection is closed.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.options.header_read_timeout = timeout;
+        self
+    }
+
+    /// The most connections served at once (default 10,000). Further clients wait in the
+    /// listen backlog until a connection closes.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.options.max_connections = max.max(1);
+        self
+    }
+
+    /// How long requests in flight get to finish after the shutdown signal (default 30 s).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.options.shutdown_grace = grace;
+        self
+    }
+
+    /// Terminates TLS with `tls`; requests are then known to be HTTPS (HSTS is sent).
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.options.tls = Some(tls);
+        self
+    }
+
+    /// Shuts down when `signal` completes, instead of on SIGTERM or Ctrl-C.
+    pub fn with_graceful_shutdown<F>(mut self, signal: F) -> Self
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.shutdown = Some(Box::pin(signal));
+        self
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+}
+
+impl IntoFuture for Serve {
+    type Output = io::Result<()>;
+    type IntoFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(run(self))
+    }
+}
+
+async fn run(serve: Serve) -> io::Result<()> {
+    let Serve {
+        listener,
+        app,
+        options,
+        shutdown,
+    } = serve;
+    let mut shutdown = shutdown.unwrap_or_else(|| Box::pin(termination_signal()));
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(options.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
+    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(options.max_connections));
+    loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot.map_err(io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    accept_failed(&error).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = Connection {
+            app: app.clone(),
+            peer,
+            builder: Arc::clone(&builder),
+            tls: options.tls.clone(),
+        };
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            connection.serve(stream, watcher).await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tracing::info!(target: "secure_api::serve", "shutting down: finishing requests in flight");
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(options.shutdown_grace) => {
+            tracing::warn!(
+                target: "secure_api::serve",
+                grace_secs = options.shutdown_grace.as_secs(),
+                "requests still in flight after the grace period were dropped"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// One accepted connection.
+struct Connection {
+    app: axum::Router,
+    peer: SocketAddr,
+    builder: Arc<Builder<TokioExecutor>>,
+    tls: Option<TlsConfig>,
+}
+
+impl Connection {
+    async fn serve(self, stream: TcpStream, watcher: hyper_util::server::graceful::Watcher) {
+        let Self {
+            app,
+            peer,
+            builder,
+            tls,
+        } = self;
+        let over_tls = tls.is_some();
+        let service = tower::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            if over_tls {
+                request.extensions_mut().insert(TlsConnection);
+            }
+            let app = app.clone();
+            async move { app.oneshot(request.map(Body::new)).await.map_err(never) }
+        });
+        let service = TowerToHyperService::new(service);
+        let result = match tls {
+            None => {
+                let connection = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .into_owned();
+                watcher.watch(connection).await
+            }
+            Some(tls) => {
+                let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(stream));
+                let stream = match handshake.await {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(error)) => {
+                        tracing::debug!(target: "secure_api::serve", %error, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(target: "secure_api::serve", "TLS handshake timed out");
+                        return;
+                    }
+                };
+                let connection = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .into_owned();
+                watcher.watch(connection).await
+            }
+        };
+        if let Err(error) = result {
+            // Clients that go away, send garbage or are cut off by the header timeout end
+            // here; none of it is the server's failure.
+            tracing::debug!(target: "secure_api::serve", error = %error, "connection closed");
+        }
+    }
+}
+
+fn never(never: Infallible) -> Infallible {
+    never
+}
+
+/// Waits out an accept error: per-connection errors are retried at once; running out of file
+/// descriptors or memory gets a pause, as axum's `serve` does, so the loop does not spin.
+async fn accept_failed(error: &io::Error) {
+    use io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        error.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(target: "secure_api::serve", %error, "accept failed; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// SIGTERM (what container runtimes send) or Ctrl-C.
+async fn termination_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,115 @@
+//! [`SecurityHeaders`]: the headers every response carries, changeable in `SecurityConfig`.
+
+use http::{HeaderMap, HeaderName, HeaderValue, header};
+
+/// The HSTS value sent on requests known to have come over HTTPS: one year, subdomains too.
+pub const DEFAULT_HSTS: &str = "max-age=31536000; includeSubDomains";
+
+const DEFAULTS: [(HeaderName, &str); 6] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+    (header::CACHE_CONTROL, "no-store"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (
+        HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    ),
+];
+
+/// The security headers of every response, whoever answered: a handler, an error, the router's
+/// own `404`/`405`, a `429`, a panic's `500`. A handler that sets one of them itself keeps its
+/// value. `Strict-Transport-Security` is sent only when the request is known to have come over
+/// HTTPS (RFC 6797), and removed otherwise, even when a handler set it. `Server` and
+/// `X-Powered-By` are always removed.
+///
+/// ```
+/// use secure_api::transport::SecurityHeaders;
+/// use http::{header, HeaderValue};
+///
+/// // A route serving a same-origin HTML page needs a looser policy than an API.
+/// let headers = SecurityHeaders::default()
+///     .set(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'self'"))
+///     .remove(&header::CACHE_CONTROL);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecurityHeaders {
+    headers: Vec<(HeaderName, HeaderValue)>,
+    hsts: Option<HeaderValue>,
+}
+
+impl Default for SecurityHeaders {
+    /// `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`,
+    /// `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'`,
+    /// `Cache-Control: no-store`, `Referrer-Policy: no-referrer`,
+    /// `Cross-Origin-Resource-Policy: same-origin`, and over HTTPS
+    /// `Strict-Transport-Security: max-age=31536000; includeSubDomains`.
+    fn default() -> Self {
+        Self {
+            headers: DEFAULTS
+                .into_iter()
+                .map(|(name, value)| (name, HeaderValue::from_static(value)))
+                .collect(),
+            hsts: Some(HeaderValue::from_static(DEFAULT_HSTS)),
+        }
+    }
+}
+
+impl SecurityHeaders {
+    /// Sends `name: value` on every response (replacing the default value of `name`).
+    /// `Strict-Transport-Security` goes through [`hsts`](Self::hsts) instead.
+    #[must_use]
+    pub fn set(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        if name == header::STRICT_TRANSPORT_SECURITY {
+            return self.hsts(Some(value));
+        }
+        self.headers.retain(|(existing, _)| *existing != name);
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Stops sending `name`.
+    #[must_use]
+    pub fn remove(mut self, name: &HeaderName) -> Self {
+        if name == header::STRICT_TRANSPORT_SECURITY {
+            return self.hsts(None);
+        }
+        self.headers.retain(|(existing, _)| existing != name);
+        self
+    }
+
+    /// The `Strict-Transport-Security` value for HTTPS requests, or `None` to send none.
+    #[must_use]
+    pub fn hsts(mut self, value: Option<HeaderValue>) -> Self {
+        self.hsts = value;
+        self
+    }
+
+    /// The headers sent on every response (HSTS aside).
+    pub fn headers(&self) -> &[(HeaderName, HeaderValue)] {
+        &self.headers
+    }
+
+    /// Adds the headers to a response of a request that did (`https`) or did not come over
+    /// HTTPS.
+    pub(crate) fn apply(&self, headers: &mut HeaderMap, https: bool) {
+        for (name, value) in &self.headers {
+            if !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        match (&self.hsts, https) {
+            (Some(value), true) => {
+                headers.insert(header::STRICT_TRANSPORT_SECURITY, value.clone());
+            }
+            _ => {
+                headers.remove(header::STRICT_TRANSPORT_SECURITY);
+            }
+        }
+        headers.remove(header::SERVER);
+        headers.remove(HeaderName::from_static("x-powered-by"));
+    }
+}

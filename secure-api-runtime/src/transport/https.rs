@@ -1,0 +1,239 @@
+//! Whether a request came over HTTPS, and the redirect of plain HTTP in production.
+//!
+//! A request is known to be HTTPS when the framework's own TLS listener accepted it (it marks
+//! the request with [`TlsConnection`]), when the config says the service is only ever reached
+//! over HTTPS, or when a trusted proxy says so in `X-Forwarded-Proto` or `Forwarded`. The
+//! headers of an untrusted peer are ignored: a client cannot turn HSTS on, or a redirect off.
+
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use http::{HeaderMap, HeaderValue, Request, Uri};
+
+use crate::error::ConfigError;
+use crate::rate::TrustedProxies;
+
+/// Marks a request accepted over TLS by the server loop (`secure_api::serve` with TLS). A
+/// custom server that terminates TLS itself can insert it too.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TlsConnection;
+
+/// How the app treats plain HTTP.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HttpsPolicy {
+    assume_https: bool,
+    redirect: Option<bool>,
+    public_origin: Option<HeaderValue>,
+}
+
+/// What is known of a request's scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    Https,
+    /// Plain HTTP, as a trusted proxy reported it.
+    Http,
+    /// Nothing trustworthy says either way (a direct plain connection, or an untrusted peer).
+    Unknown,
+}
+
+impl HttpsPolicy {
+    /// Every request is treated as HTTPS (`HTTPS_ONLY=true`): for a service reached only
+    /// through an HTTPS endpoint that does not say so in headers.
+    #[must_use]
+    pub fn assume_https(mut self, assume: bool) -> Self {
+        self.assume_https = assume;
+        self
+    }
+
+    /// Whether plain HTTP reported by a trusted proxy is redirected (`308`) to the public
+    /// origin. Default: in production mode only.
+    #[must_use]
+    pub fn redirect(mut self, redirect: bool) -> Self {
+        self.redirect = Some(redirect);
+        self
+    }
+
+    /// The origin redirects go to (`PUBLIC_URL`): `https://api.example.com` or with a port.
+    /// Redirects never use the request's `Host`, which a client chooses.
+    pub fn public_origin(mut self, origin: &str) -> Result<Self, ConfigError> {
+        self.public_origin = Some(parse_origin(origin)?);
+        Ok(self)
+    }
+
+    /// The configured public origin, if any.
+    pub fn origin(&self) -> Option<&str> {
+        self.public_origin.as_ref().and_then(|v| v.to_str().ok())
+    }
+
+    pub(crate) fn redirects(&self, production: bool) -> bool {
+        self.redirect.unwrap_or(production)
+    }
+
+    /// Checks the policy against the rest of the config when it is built.
+    pub(crate) fn check(
+        &self,
+        production: bool,
+        proxies: &TrustedProxies,
+    ) -> Result<(), ConfigError> {
+        let may_see_plain_http = !proxies.is_empty() && !self.assume_https;
+        if self.redirects(production) && may_see_plain_http && self.public_origin.is_none() {
+            return Err(ConfigError::InvalidSetting(
+                "redirecting plain HTTP to HTTPS needs the public origin: set PUBLIC_URL \
+                 (https://your.host), or HTTPS_REDIRECT=false"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// What is known of the request's scheme.
+    pub(crate) fn scheme_of<B>(&self, request: &Request<B>, proxies: &TrustedProxies) -> Scheme {
+        if self.assume_https || request.extensions().get::<TlsConnection>().is_some() {
+            return Scheme::Https;
+        }
+        let trusted_peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_some_and(|ConnectInfo(peer)| proxies.contains(peer.ip()));
+        if !trusted_peer {
+            return Scheme::Unknown;
+        }
+        // The proxy may set one header and pass the other through from the client: plain HTTP
+        // reported by either wins, so a client cannot talk its way out of the redirect.
+        let reported = forwarded_protos(request.headers());
+        if reported.contains(&Some("http")) {
+            Scheme::Http
+        } else if reported.contains(&Some("https")) {
+            Scheme::Https
+        } else {
+            Scheme::Unknown
+        }
+    }
+
+    /// The `Location` of the redirect of `uri` to the public origin.
+    pub(crate) fn location(&self, uri: &Uri) -> Option<HeaderValue> {
+        let origin = self.public_origin.as_ref()?.to_str().ok()?;
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        HeaderValue::from_str(&format!("{origin}{path}")).ok()
+    }
+}
+
+/// The schemes the nearest trusted proxy may have reported: the rightmost `proto=` of
+/// `Forwarded` and the rightmost value of `X-Forwarded-Proto` (the leftmost ones may come from
+/// the client). Anything but `http` and `https` counts as nothing.
+fn forwarded_protos(headers: &HeaderMap) -> [Option<&'static str>; 2] {
+    let last = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .next_back()
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.rsplit(',').next())
+            .map(str::trim)
+    };
+    let known = |proto: &str| match proto.trim_matches('"').to_ascii_lowercase().as_str() {
+        "http" => Some("http"),
+        "https" => Some("https"),
+        _ => None,
+    };
+    let forwarded = last("forwarded").and_then(|element| {
+        element.split(';').find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            key.trim()
+                .eq_ignore_ascii_case("proto")
+                .then(|| known(value.trim()))?
+        })
+    });
+    [forwarded, last("x-forwarded-proto").and_then(known)]
+}
+
+/// `https://host[:port]`, without path, query or credentials.
+fn parse_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
+    let invalid = || {
+        ConfigError::InvalidSetting(format!(
+            "the public origin must be `https://host` or `https://host:port`, without a path: \
+             `{origin}`"
+        ))
+    };
+    let uri: Uri = origin.parse().map_err(|_| invalid())?;
+    let authority = uri.authority().ok_or_else(invalid)?;
+    let bare_path = uri.path_and_query().is_none_or(|p| p.as_str() == "/");
+    if uri.scheme_str() != Some("https") || authority.as_str().contains('@') || !bare_path {
+        return Err(invalid());
+    }
+    HeaderValue::from_str(&format!("https://{authority}")).map_err(|_| invalid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(peer: [u8; 4], headers: &[(&str, &str)]) -> Request<()> {
+        let mut builder = Request::builder().uri("/posts?page=2");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let mut request = builder.body(()).unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((peer, 1234))));
+        request
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_is_believed_and_its_own_value_counts() {
+        let proxies: TrustedProxies = "10.0.0.0/8".parse().unwrap();
+        let policy = HttpsPolicy::default();
+        let proto = |peer, value| {
+            policy.scheme_of(&request(peer, &[("x-forwarded-proto", value)]), &proxies)
+        };
+        assert_eq!(proto([10, 0, 0, 1], "https"), Scheme::Https);
+        assert_eq!(proto([10, 0, 0, 1], "http"), Scheme::Http);
+        assert_eq!(proto([203, 0, 113, 9], "https"), Scheme::Unknown);
+        // The client wrote the left value; the proxy appended the right one.
+        assert_eq!(proto([10, 0, 0, 1], "https, http"), Scheme::Http);
+        let forwarded = request([10, 0, 0, 1], &[("forwarded", "for=1.2.3.4;proto=https")]);
+        assert_eq!(policy.scheme_of(&forwarded, &proxies), Scheme::Https);
+        // A client's own `Forwarded` does not outvote the proxy's `X-Forwarded-Proto: http`.
+        let both = request(
+            [10, 0, 0, 1],
+            &[("forwarded", "proto=https"), ("x-forwarded-proto", "http")],
+        );
+        assert_eq!(policy.scheme_of(&both, &proxies), Scheme::Http);
+        let direct = request([203, 0, 113, 9], &[]);
+        assert_eq!(policy.scheme_of(&direct, &proxies), Scheme::Unknown);
+        let assumed = HttpsPolicy::default().assume_https(true);
+        assert_eq!(assumed.scheme_of(&direct, &proxies), Scheme::Https);
+    }
+
+    #[test]
+    fn redirects_go_to_the_public_origin_only() {
+        let policy = HttpsPolicy::default()
+            .public_origin("https://api.example.com")
+            .unwrap();
+        let location = policy.location(&"/posts?page=2".parse().unwrap()).unwrap();
+        assert_eq!(location, "https://api.example.com/posts?page=2");
+        for bad in [
+            "http://api.example.com",
+            "https://api.example.com/v1",
+            "https://user:pw@api.example.com",
+            "api.example.com",
+        ] {
+            assert!(HttpsPolicy::default().public_origin(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn production_behind_proxies_needs_a_public_origin() {
+        let proxies: TrustedProxies = "10.0.0.0/8".parse().unwrap();
+        assert!(HttpsPolicy::default().check(true, &proxies).is_err());
+        assert!(HttpsPolicy::default().check(false, &proxies).is_ok());
+        assert!(
+            HttpsPolicy::default()
+                .check(true, &TrustedProxies::none())
+                .is_ok()
+        );
+        let off = HttpsPolicy::default().redirect(false);
+        assert!(off.check(true, &proxies).is_ok());
+    }
+}
