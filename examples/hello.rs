@@ -9,8 +9,6 @@
 //! curl -s localhost:3000/api/v1/me          # 401 {"error":"Authentication required",...}
 //! ```
 
-use std::net::SocketAddr;
-
 use secure_api::SecurityConfig;
 use secure_api::auth::{AuthConfig, TokenRequest};
 use secure_api::prelude::*;
@@ -68,11 +66,8 @@ async fn me(user: AuthUser) -> Json<Me> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    // JSON lines on stdout, audit records included, written off the request path.
+    let _logs = secure_api::audit::JsonLogs::stdout().init()?;
     let config = SecurityConfig::from_env()?;
     let app = secure_api::Router::new()
         .route("/health", get(health))
@@ -86,10 +81,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(3000);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await?;
+    // Header-read timeout, connection cap, peer addresses, graceful shutdown on Ctrl-C.
+    secure_api::serve(listener, app.rate_limit("/", "100/15m")).await?;
     Ok(())
 }

@@ -5,6 +5,10 @@
 //! the raw path, and an unknown path is recorded as `<unmatched>`: no client-controlled text
 //! reaches the record, so none can forge a line.
 
+mod logs;
+
+pub use logs::{JsonLogs, LogGuard};
+
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
