@@ -276,3 +276,79 @@ fn a_slow_writer_never_holds_up_requests_and_drops_are_counted() {
         .count();
     assert_eq!(written + dropped, 100, "every line is written or counted");
 }
+
+#[secure(public)]
+async fn slow_side_effect(State(runs): State<Arc<std::sync::atomic::AtomicUsize>>) -> StatusCode {
+    runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    StatusCode::NO_CONTENT
+}
+
+#[tokio::test]
+async fn a_request_whose_client_went_away_is_still_recorded() {
+    let buffer = Buffer::default();
+    let (subscriber, guard) = JsonLogs::to_writer(buffer.clone()).build();
+    let scope = tracing::subscriber::set_default(subscriber);
+    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let app = secure_api::Router::new()
+        .route("/work", post(slow_side_effect))
+        .with_state(Arc::clone(&runs))
+        .with_config(hs256_config())
+        .into_service();
+    let request = http::Request::post("/work").body(Body::empty()).unwrap();
+    // The client gives up after 50 ms: hyper drops the response future, as here.
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_millis(50),
+        app.oneshot(from_client(request)),
+    )
+    .await;
+    assert!(
+        answer.is_err(),
+        "the handler answered before the client left"
+    );
+    assert_eq!(
+        runs.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the handler ran"
+    );
+    drop(scope);
+    drop(guard);
+    let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let records = audit_records(&lines);
+    assert_eq!(records.len(), 1, "{text}");
+    assert_eq!(records[0]["decision"], "cancelled");
+    assert_eq!(records[0]["status"], 499);
+    assert_eq!(records[0]["route"], "/work");
+}
+
+/// A destination that refuses everything, like a closed pipe.
+struct BrokenPipe;
+
+impl Write for BrokenPipe {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn lines_the_writer_refuses_are_counted_as_lost() {
+    let (subscriber, guard) = JsonLogs::to_writer(BrokenPipe).build();
+    tracing::subscriber::with_default(subscriber, || {
+        for n in 0..10 {
+            tracing::info!(target: "secure_api::audit", n, "request");
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while guard.dropped_lines() < 10 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(guard.dropped_lines(), 10);
+}

@@ -133,6 +133,17 @@ fn every_route_is_listed_with_its_policy_as_json() {
 }
 
 #[test]
+fn the_deny_column_follows_the_apps_default() {
+    let config = secure_api::SecurityConfig::builder()
+        .deny_as(secure_api::authz::DenyAs::Forbidden)
+        .build()
+        .unwrap();
+    let json = app().with_config(config).inventory().to_json();
+    assert_eq!(json[4]["deny"], 403, "read_post sets no deny of its own");
+    assert_eq!(json[5]["deny"], 403);
+}
+
+#[test]
 fn the_table_has_one_aligned_line_per_route() {
     let table = app().inventory().to_string();
     let lines: Vec<&str> = table.lines().collect();

@@ -175,7 +175,7 @@ async fn shutdown_lets_the_request_in_flight_finish() {
 }
 
 #[tokio::test]
-async fn a_shutdown_grace_period_bounds_the_wait() {
+async fn a_shutdown_grace_period_bounds_the_wait_and_cancels_what_is_left() {
     let (address, stop, server) =
         start(|serve| serve.shutdown_grace(Duration::from_millis(50))).await;
     let in_flight = tokio::spawn(fetch(address, "/slow"));
@@ -187,7 +187,57 @@ async fn a_shutdown_grace_period_bounds_the_wait() {
         started.elapsed() < Duration::from_millis(350),
         "waited for the slow request"
     );
-    in_flight.abort();
+    // Once `serve` has returned, nothing of the app runs any more: the request was cut.
+    let response = in_flight.await.unwrap();
+    assert!(!response.contains("200 OK"), "{response}");
+}
+
+/// Reads until the server closes the connection, or gives up after `limit`.
+async fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
+    let mut buffer = [0u8; 1024];
+    tokio::time::timeout(limit, async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test]
+async fn silent_and_idle_http2_clients_do_not_hold_a_connection() {
+    let (address, stop, server) = start(|serve| {
+        serve
+            .header_read_timeout(Duration::from_millis(300))
+            .max_connections(2)
+    })
+    .await;
+    // Connects and sends nothing at all.
+    let mut silent = TcpStream::connect(address).await.unwrap();
+    // Opens an HTTP/2 connection (preface and an empty SETTINGS frame) and sends no request.
+    let mut idle_h2 = TcpStream::connect(address).await.unwrap();
+    idle_h2
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .unwrap();
+    assert!(
+        closed_within(&mut silent, Duration::from_secs(3)).await,
+        "silent client kept"
+    );
+    assert!(
+        closed_within(&mut idle_h2, Duration::from_secs(3)).await,
+        "idle h2 client kept"
+    );
+    // Their slots are free again: a real client is served.
+    let response = tokio::time::timeout(Duration::from_secs(3), fetch(address, "/peer"))
+        .await
+        .expect("served");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
 }
 
 fn tls_pair() -> (String, String) {
@@ -234,6 +284,47 @@ async fn tls_is_terminated_with_the_given_certificate_and_sends_hsts() {
     assert!(!plain.contains("200 OK"), "{plain}");
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn tls_files_in_the_config_make_serve_speak_https() {
+    let (cert, key) = tls_pair();
+    let dir = std::env::temp_dir().join(format!("secure-api-tls-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_path, &cert).unwrap();
+    std::fs::write(&key_path, &key).unwrap();
+    let vars = [
+        ("JWT_SECRET", SECRET.to_owned()),
+        ("TLS_CERT", cert_path.display().to_string()),
+        ("TLS_KEY", key_path.display().to_string()),
+    ];
+    let config = secure_api::SecurityConfig::from_lookup(|name| {
+        vars.iter()
+            .find(|(var, _)| *var == name)
+            .map(|(_, value)| value.clone())
+    })
+    .unwrap();
+    assert!(config.tls().is_some());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = secure_api::Router::new()
+        .route("/peer", get(peer))
+        .with_config(config);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = secure_api::serve(listener, app).with_graceful_shutdown(async {
+        let _ = stopped.await;
+    });
+    let server = tokio::spawn(server.into_future());
+    let connector = tokio_rustls::TlsConnector::from(client_config(&cert));
+    let stream = TcpStream::connect(address).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let response = exchange(connector.connect(name, stream).await.unwrap(), "/peer").await;
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    assert!(response.contains("strict-transport-security"), "{response}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]

@@ -7,22 +7,27 @@
 //! client managed to put in a logged value cannot start a forged line.
 
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
+use tracing_appender::non_blocking::{ErrorCounter, NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+
+/// Audit records are written whatever the filter says.
+const AUDIT_DIRECTIVE: &str = "secure_api::audit=info";
 
 /// How often the count of dropped lines is checked and reported.
 const REPORT_EVERY: Duration = Duration::from_secs(10);
 
 /// JSON-lines logs: `secure_api::audit::JsonLogs::stdout().init()?` at the top of `main`.
 ///
-/// The filter is `RUST_LOG` when set, else the one given (default `info`, which includes the
-/// audit records of target `secure_api::audit`).
+/// The filter is `RUST_LOG` when set, else the one given (default `info`); the audit records
+/// (target `secure_api::audit`) are written whatever the filter.
 ///
 /// ```no_run
 /// let _logs = secure_api::audit::JsonLogs::stdout().init()?;
@@ -75,14 +80,27 @@ impl JsonLogs {
     /// The subscriber, for a scope of one's own (`tracing::subscriber::set_default`), and the
     /// guard that keeps its writer running.
     pub fn build(self) -> (impl tracing::Subscriber + Send + Sync + 'static, LogGuard) {
-        let filter = EnvFilter::try_from_default_env()
+        let mut filter = EnvFilter::try_from_default_env()
             .or_else(|_| EnvFilter::try_new(&self.filter))
             .unwrap_or_else(|_| EnvFilter::new("info"));
+        // The audit trail is not a matter of verbosity: a quiet `RUST_LOG=warn` keeps it.
+        if let Ok(audit) = AUDIT_DIRECTIVE.parse() {
+            filter = filter.add_directive(audit);
+        }
+        let counts = Arc::new(Counts::default());
+        let destination = Destination {
+            inner: self.writer,
+            counts: Arc::clone(&counts),
+        };
         let (writer, worker) = NonBlockingBuilder::default()
             .lossy(true)
             .buffered_lines_limit(self.buffered_lines)
-            .finish(self.writer);
+            .finish(destination);
         let dropped = writer.error_counter();
+        let writer = Queue {
+            inner: writer,
+            counts: Arc::clone(&counts),
+        };
         let subscriber = tracing_subscriber::registry().with(filter).with(
             tracing_subscriber::fmt::layer()
                 .json()
@@ -91,7 +109,7 @@ impl JsonLogs {
                 .with_span_list(false)
                 .with_writer(writer),
         );
-        (subscriber, LogGuard::new(worker, dropped))
+        (subscriber, LogGuard::new(worker, dropped, counts))
     }
 
     /// Installs the logs for the whole process. Keep the guard alive until the end of `main`:
@@ -103,13 +121,75 @@ impl JsonLogs {
     }
 }
 
+/// Lines handed to the queue, and what became of them at the destination.
+#[derive(Default)]
+struct Counts {
+    queued: AtomicUsize,
+    written: AtomicUsize,
+    failed: AtomicUsize,
+}
+
+/// The front of the queue, as the formatter writes to it: one `write` per line.
+#[derive(Clone)]
+struct Queue {
+    inner: NonBlocking,
+    counts: Arc<Counts>,
+}
+
+impl Write for Queue {
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        self.counts.queued.fetch_add(1, Ordering::Relaxed);
+        self.inner.write(line)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Queue {
+    type Writer = Queue;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// The application's writer, behind the queue: counts the lines it took and those it failed
+/// (a closed pipe, a full disk), which the background writer would otherwise ignore.
+struct Destination {
+    inner: Box<dyn Write + Send>,
+    counts: Arc<Counts>,
+}
+
+impl Write for Destination {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(bytes)
+    }
+
+    fn write_all(&mut self, line: &[u8]) -> std::io::Result<()> {
+        let result = self.inner.write_all(line);
+        let count = if result.is_ok() {
+            &self.counts.written
+        } else {
+            &self.counts.failed
+        };
+        count.fetch_add(1, Ordering::Relaxed);
+        result
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Keeps the log writer running; flushes it when dropped. See [`JsonLogs`].
 pub struct LogGuard {
     dropped: ErrorCounter,
+    counts: Arc<Counts>,
     stop: Option<mpsc::Sender<()>>,
     reporter: Option<JoinHandle<()>>,
-    // Dropped last: the reporter stops before the writer flushes.
-    _worker: WorkerGuard,
+    worker: Option<WorkerGuard>,
 }
 
 impl std::fmt::Debug for LogGuard {
@@ -121,9 +201,10 @@ impl std::fmt::Debug for LogGuard {
 }
 
 impl LogGuard {
-    fn new(worker: WorkerGuard, dropped: ErrorCounter) -> Self {
+    fn new(worker: WorkerGuard, dropped: ErrorCounter, counts: Arc<Counts>) -> Self {
         let (stop, stopped) = mpsc::channel::<()>();
         let counter = dropped.clone();
+        let seen = Arc::clone(&counts);
         let reporter = std::thread::Builder::new()
             .name("secure-api-log-drops".into())
             .spawn(move || {
@@ -133,7 +214,7 @@ impl LogGuard {
                         Err(RecvTimeoutError::Timeout) => {}
                         Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
                     }
-                    let now = counter.dropped_lines();
+                    let now = counter.dropped_lines() + seen.failed.load(Ordering::Relaxed);
                     if now > reported {
                         report(now - reported, now);
                         reported = now;
@@ -143,15 +224,17 @@ impl LogGuard {
             .ok();
         Self {
             dropped,
+            counts,
             stop: Some(stop),
             reporter,
-            _worker: worker,
+            worker: Some(worker),
         }
     }
 
-    /// How many log lines were dropped because the writer could not keep up.
+    /// How many log lines were lost so far: dropped because the writer could not keep up, or
+    /// refused by the writer (a closed pipe, a full disk).
     pub fn dropped_lines(&self) -> usize {
-        self.dropped.dropped_lines()
+        self.dropped.dropped_lines() + self.counts.failed.load(Ordering::Relaxed)
     }
 }
 
@@ -161,9 +244,17 @@ impl Drop for LogGuard {
         if let Some(reporter) = self.reporter.take() {
             let _ = reporter.join();
         }
-        let dropped = self.dropped_lines();
-        if dropped > 0 {
-            report(dropped, dropped);
+        // Flushes what is queued, for at most a second (tracing-appender's bound); whatever
+        // is still unwritten after it is lost, and counted with the rest.
+        drop(self.worker.take());
+        let queued = self.counts.queued.load(Ordering::Relaxed);
+        let written = self.counts.written.load(Ordering::Relaxed);
+        let lost = queued.saturating_sub(written);
+        if lost > 0 {
+            eprintln!(
+                "secure-api: {lost} log lines were lost in all (dropped when the writer could \
+                 not keep up, refused by it, or unwritten at exit); audit records among them"
+            );
         }
     }
 }

@@ -38,6 +38,9 @@ pub enum Decision {
     InvalidInput,
     /// The server failed (`5xx`).
     Error,
+    /// The client went away before the answer was ready (recorded with status `499`); the
+    /// handler may have run.
+    Cancelled,
 }
 
 impl Decision {
@@ -51,6 +54,7 @@ impl Decision {
             Self::RateLimited => "rate_limited",
             Self::InvalidInput => "invalid_input",
             Self::Error => "error",
+            Self::Cancelled => "cancelled",
         }
     }
 

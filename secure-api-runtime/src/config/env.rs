@@ -124,6 +124,9 @@ fn transport_env(
         }
         builder = builder.cors(cors);
     }
+    if let Some(tls) = crate::serve::TlsConfig::from_lookup(var)? {
+        builder = builder.tls(tls);
+    }
     if let Some(secs) = var("REQUEST_TIMEOUT_SECS") {
         builder = builder.request_timeout(Duration::from_secs(parse_env(
             "REQUEST_TIMEOUT_SECS",

@@ -21,6 +21,7 @@
 //! | `CORS_ALLOWED_ORIGINS` | comma-separated origins allowed cross-origin, or `*` | none: CORS off |
 //! | `CORS_ALLOW_CREDENTIALS` | `true`: browsers may send credentials cross-origin (not with `*`) | `false` |
 //! | `REQUEST_TIMEOUT_SECS` | longest time a request may take before `408` | 30 |
+//! | `TLS_CERT` / `TLS_KEY` | PEM files of the certificate chain and key `serve` terminates TLS with | plain HTTP |
 
 use std::fmt;
 use std::sync::Arc;
@@ -77,6 +78,7 @@ struct Settings {
     https: HttpsPolicy,
     cors: Option<Cors>,
     request_timeout: std::time::Duration,
+    tls: Option<crate::serve::TlsConfig>,
 }
 
 impl SecurityConfig {
@@ -141,6 +143,11 @@ impl SecurityConfig {
         self.inner.request_timeout
     }
 
+    /// The certificate `serve` terminates TLS with, when one is configured.
+    pub fn tls(&self) -> Option<&crate::serve::TlsConfig> {
+        self.inner.tls.as_ref()
+    }
+
     /// The Redis store of rate limits, when one is configured.
     #[cfg(feature = "redis")]
     pub fn redis(&self) -> Option<&crate::rate::RedisStore> {
@@ -183,6 +190,7 @@ pub struct SecurityConfigBuilder {
     https: HttpsPolicy,
     cors: Option<Cors>,
     request_timeout: Option<std::time::Duration>,
+    tls: Option<crate::serve::TlsConfig>,
 }
 
 impl SecurityConfigBuilder {
@@ -262,6 +270,12 @@ impl SecurityConfigBuilder {
         self
     }
 
+    /// The certificate `secure_api::serve` terminates TLS with (`TLS_CERT`/`TLS_KEY`).
+    pub fn tls(mut self, tls: crate::serve::TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
     /// Checks and builds the config.
     pub fn build(self) -> Result<SecurityConfig, ConfigError> {
         let auth = match (self.auth, self.key) {
@@ -303,6 +317,7 @@ impl SecurityConfigBuilder {
                 https: self.https,
                 cors: self.cors,
                 request_timeout,
+                tls: self.tls,
             }),
         })
     }

@@ -43,15 +43,22 @@ use crate::rate::{GeneralLimit, covers};
 pub struct Inventory {
     routes: Vec<RouteInfo>,
     general: Vec<GeneralLimit>,
+    /// The app's answer for another's resource, where a route sets none.
+    default_deny: DenyAs,
 }
 
 impl Inventory {
-    pub(crate) fn new(routes: &[RouteInfo], general: &[GeneralLimit]) -> Self {
+    pub(crate) fn new(
+        routes: &[RouteInfo],
+        general: &[GeneralLimit],
+        default_deny: DenyAs,
+    ) -> Self {
         let mut routes = routes.to_vec();
         routes.sort_by(|a, b| (&a.path, a.method.as_str()).cmp(&(&b.path, b.method.as_str())));
         Self {
             routes,
             general: general.to_vec(),
+            default_deny,
         }
     }
 
@@ -87,7 +94,7 @@ impl Inventory {
                         "scopes": requirement_json(policy.required_scopes()),
                         "owner": policy.owner_field(),
                         "readRule": policy.read_rule_field(),
-                        "deny": policy.owner_field().map(|_| deny_status(policy)),
+                        "deny": policy.owner_field().map(|_| self.deny_status(policy)),
                         "rate": rate,
                         "generalLimits": self.general_limits_of(&route.path),
                         "rawResponse": policy.has_raw_response(),
@@ -99,11 +106,13 @@ impl Inventory {
     }
 }
 
-fn deny_status(policy: &Policy) -> u16 {
-    match policy.deny() {
-        Some(DenyAs::Forbidden) => 403,
-        // The app's default applies otherwise; it is 404 unless configured.
-        _ => 404,
+impl Inventory {
+    /// The status another's resource answers on this route: its own `deny`, else the app's.
+    fn deny_status(&self, policy: &Policy) -> u16 {
+        match policy.deny().unwrap_or(self.default_deny) {
+            DenyAs::Forbidden => 403,
+            DenyAs::NotFound => 404,
+        }
     }
 }
 

@@ -21,6 +21,7 @@ use tower_http::timeout::TimeoutLayer;
 pub use inventory::Inventory;
 pub use method::{MethodRouter, delete, get, head, options, patch, post, put, trace};
 
+use crate::authz::DenyAs;
 use crate::config::SecurityConfig;
 use crate::error::ApiError;
 use crate::policy::Policy;
@@ -262,8 +263,15 @@ where
 
     /// The inventory: every route with its policy and the general limits that cover it,
     /// printable as a table (`{}`) and as JSON ([`Inventory::to_json`]) for a CI job to diff.
+    ///
+    /// The `deny` column uses the router's config when it has one ([`with_config`](Self::with_config)),
+    /// and the default (`404`) otherwise.
     pub fn inventory(&self) -> Inventory {
-        Inventory::new(&self.routes, &self.general_limits)
+        let default_deny = self
+            .config
+            .as_ref()
+            .map_or_else(DenyAs::default, SecurityConfig::deny_as);
+        Inventory::new(&self.routes, &self.general_limits, default_deny)
     }
 }
 
@@ -272,6 +280,11 @@ impl Router<()> {
     /// Nothing can be added to it afterwards except by axum's own methods, which is why this
     /// is crate-private: users get services, not a router to extend.
     pub(crate) fn finish(self) -> axum::Router {
+        self.finish_with_config().0
+    }
+
+    /// [`finish`](Self::finish), with the config the app runs with.
+    pub(crate) fn finish_with_config(self) -> (axum::Router, SecurityConfig) {
         let config = self.config.unwrap_or_else(|| {
             SecurityConfig::from_env()
                 .unwrap_or_else(|error| panic!("secure-api cannot start: {error}"))
@@ -293,7 +306,10 @@ impl Router<()> {
         if let Some(cors) = config.cors() {
             router = router.layer(cors.layer());
         }
-        router.layer(SecurityLayer::new(config, rate))
+        (
+            router.layer(SecurityLayer::new(config.clone(), rate)),
+            config,
+        )
     }
 
     /// A `tower` service for the app, for tests (`ServiceExt::oneshot`) and custom servers.

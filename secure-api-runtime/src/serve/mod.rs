@@ -12,9 +12,9 @@
 //! - on SIGTERM or Ctrl-C stops accepting, lets requests in flight finish (up to a grace
 //!   period), and returns.
 
+mod connection;
 mod tls;
 
-use std::convert::Infallible;
 use std::future::{Future, IntoFuture};
 use std::io;
 use std::net::SocketAddr;
@@ -23,21 +23,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use http::{Request, Response, StatusCode, header};
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
-use tower::ServiceExt;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 
 pub use tls::TlsConfig;
 
 use crate::routing::Router;
-use crate::transport::{SecurityHeaders, TlsConnection};
+use crate::transport::SecurityHeaders;
+use connection::Connection;
 
 /// The default cut-off for a client to send its request headers: 10 seconds.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,13 +42,16 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 /// The default time requests in flight get to finish after a shutdown signal: 30 seconds.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
-/// The longest a TLS handshake may take.
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Requests one HTTP/2 connection may have in flight at once.
+const H2_MAX_STREAMS: u32 = 100;
+/// How often an idle HTTP/2 peer is pinged, and how long it has to answer.
+const H2_KEEP_ALIVE: Duration = Duration::from_secs(20);
 
 type ShutdownSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Serves `app` on `listener` until SIGTERM or Ctrl-C (or the signal given to
-/// [`Serve::with_graceful_shutdown`]), then lets requests in flight finish.
+/// [`Serve::with_graceful_shutdown`]), then lets requests in flight finish. With a certificate
+/// in the app's config (`TLS_CERT`/`TLS_KEY`, or [`Serve::tls`]) it serves HTTPS.
 ///
 /// ```no_run
 /// use secure_api::prelude::*;
@@ -72,10 +72,15 @@ type ShutdownSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// When `app` has no config and the environment's is invalid, as
 /// [`Router::into_service`](crate::Router::into_service) does.
 pub fn serve(listener: TcpListener, app: Router) -> Serve {
+    let (app, config) = app.finish_with_config();
     Serve {
         listener,
-        app: app.finish(),
-        options: Options::default(),
+        app,
+        options: Options {
+            // A certificate in the config (`TLS_CERT`/`TLS_KEY`) means TLS.
+            tls: config.tls().cloned(),
+            ..Options::default()
+        },
         shutdown: None,
     }
 }
@@ -146,8 +151,9 @@ impl Default for Options {
 }
 
 impl Serve {
-    /// How long a client has to send a request's headers (default 10 s), after which the
-    /// connection is closed.
+    /// How long a client has to send a request's headers (default 10 s), and how long a
+    /// connection may stay open with no request in flight (a client that connects and sends
+    /// nothing, an idle HTTP/2 connection); past it the connection is closed.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.options.header_read_timeout = timeout;
         self
@@ -209,10 +215,18 @@ async fn run(serve: Serve) -> io::Result<()> {
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout);
-    builder.http2().timer(TokioTimer::new());
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        // A cap per connection, so the connection cap bounds requests in flight too.
+        .max_concurrent_streams(H2_MAX_STREAMS)
+        // A peer that stops answering pings is gone: its connection is closed.
+        .keep_alive_interval(H2_KEEP_ALIVE)
+        .keep_alive_timeout(H2_KEEP_ALIVE);
     let builder = Arc::new(builder);
-    let graceful = GracefulShutdown::new();
+    let (stop, stopping) = watch::channel(false);
     let slots = Arc::new(Semaphore::new(options.max_connections));
+    let mut connections = JoinSet::new();
     loop {
         let slot = tokio::select! {
             slot = Arc::clone(&slots).acquire_owned() => slot.map_err(io::Error::other)?,
@@ -234,90 +248,33 @@ async fn run(serve: Serve) -> io::Result<()> {
             peer,
             builder: Arc::clone(&builder),
             tls: options.tls.clone(),
+            idle_timeout: options.header_read_timeout,
+            stopping: stopping.clone(),
         };
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            connection.serve(stream, watcher).await;
+        connections.spawn(async move {
+            connection.serve(stream).await;
             drop(slot);
         });
+        // Forget finished connections as we go, so the set only holds live ones.
+        while connections.try_join_next().is_some() {}
     }
     drop(listener);
     tracing::info!(target: "secure_api::serve", "shutting down: finishing requests in flight");
-    tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(options.shutdown_grace) => {
-            tracing::warn!(
-                target: "secure_api::serve",
-                grace_secs = options.shutdown_grace.as_secs(),
-                "requests still in flight after the grace period were dropped"
-            );
-        }
+    let _ = stop.send(true);
+    let finished = tokio::time::timeout(options.shutdown_grace, async {
+        while connections.join_next().await.is_some() {}
+    });
+    if finished.await.is_err() {
+        tracing::warn!(
+            target: "secure_api::serve",
+            grace_secs = options.shutdown_grace.as_secs(),
+            connections = connections.len(),
+            "requests still in flight after the grace period were cancelled"
+        );
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
     }
     Ok(())
-}
-
-/// One accepted connection.
-struct Connection {
-    app: axum::Router,
-    peer: SocketAddr,
-    builder: Arc<Builder<TokioExecutor>>,
-    tls: Option<TlsConfig>,
-}
-
-impl Connection {
-    async fn serve(self, stream: TcpStream, watcher: hyper_util::server::graceful::Watcher) {
-        let Self {
-            app,
-            peer,
-            builder,
-            tls,
-        } = self;
-        let over_tls = tls.is_some();
-        let service = tower::service_fn(move |mut request: Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            if over_tls {
-                request.extensions_mut().insert(TlsConnection);
-            }
-            let app = app.clone();
-            async move { app.oneshot(request.map(Body::new)).await.map_err(never) }
-        });
-        let service = TowerToHyperService::new(service);
-        let result = match tls {
-            None => {
-                let connection = builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                    .into_owned();
-                watcher.watch(connection).await
-            }
-            Some(tls) => {
-                let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(stream));
-                let stream = match handshake.await {
-                    Ok(Ok(stream)) => stream,
-                    Ok(Err(error)) => {
-                        tracing::debug!(target: "secure_api::serve", %error, "TLS handshake failed");
-                        return;
-                    }
-                    Err(_) => {
-                        tracing::debug!(target: "secure_api::serve", "TLS handshake timed out");
-                        return;
-                    }
-                };
-                let connection = builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                    .into_owned();
-                watcher.watch(connection).await
-            }
-        };
-        if let Err(error) = result {
-            // Clients that go away, send garbage or are cut off by the header timeout end
-            // here; none of it is the server's failure.
-            tracing::debug!(target: "secure_api::serve", error = %error, "connection closed");
-        }
-    }
-}
-
-fn never(never: Infallible) -> Infallible {
-    never
 }
 
 /// Waits out an accept error: per-connection errors are retried at once; running out of file

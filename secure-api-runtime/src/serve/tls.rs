@@ -69,8 +69,16 @@ impl TlsConfig {
     }
 
     /// From the files named by `TLS_CERT` and `TLS_KEY`; `None` when neither is set.
+    /// `SecurityConfig::from_env` reads them too, and `serve` then uses them.
     pub fn from_env() -> Result<Option<Self>, ConfigError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) with variables looked up by `lookup`.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, ConfigError> {
+        let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
         match (var("TLS_CERT"), var("TLS_KEY")) {
             (Some(cert), Some(key)) => Self::from_pem_files(&cert, &key).map(Some),
             (None, None) => Ok(None),

@@ -141,7 +141,15 @@ fn parse_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
     if !scheme_ok || !bare || authority.as_str().contains('@') || origin.contains('*') {
         return Err(invalid());
     }
-    HeaderValue::from_str(&origin.to_ascii_lowercase()).map_err(|_| invalid())
+    // Browsers send an origin without its scheme's default port, so one written with it
+    // would never match.
+    let origin = origin.to_ascii_lowercase();
+    let origin = match (uri.scheme_str(), authority.port_u16()) {
+        (Some("https"), Some(443)) => origin.trim_end_matches(":443").to_owned(),
+        (Some("http"), Some(80)) => origin.trim_end_matches(":80").to_owned(),
+        _ => origin,
+    };
+    HeaderValue::from_str(&origin).map_err(|_| invalid())
 }
 
 #[cfg(test)]
@@ -161,6 +169,11 @@ mod tests {
         ] {
             assert!(Cors::allow_origins([bad]).is_err(), "{bad}");
         }
+        let with_port = Cors::allow_origins(["https://app.example.com:443"]).unwrap();
+        assert_eq!(
+            with_port,
+            Cors::allow_origins(["https://app.example.com"]).unwrap()
+        );
         let any = Cors::allow_origins(["*"]).unwrap();
         assert!(any.check().is_ok());
         assert!(any.allow_credentials(true).check().is_err());

@@ -113,7 +113,13 @@ impl HttpsPolicy {
     /// The `Location` of the redirect of `uri` to the public origin.
     pub(crate) fn location(&self, uri: &Uri) -> Option<HeaderValue> {
         let origin = self.public_origin.as_ref()?.to_str().ok()?;
-        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        // Only an origin-form target is kept (`/path?query`); `*` or anything else that does not
+        // start with `/` would run into the host part of the URL.
+        let path = uri
+            .path_and_query()
+            .map(http::uri::PathAndQuery::as_str)
+            .filter(|p| p.starts_with('/'))
+            .unwrap_or("/");
         HeaderValue::from_str(&format!("{origin}{path}")).ok()
     }
 }
@@ -213,6 +219,8 @@ mod tests {
             .unwrap();
         let location = policy.location(&"/posts?page=2".parse().unwrap()).unwrap();
         assert_eq!(location, "https://api.example.com/posts?page=2");
+        let asterisk = policy.location(&"*".parse().unwrap()).unwrap();
+        assert_eq!(asterisk, "https://api.example.com/");
         for bad in [
             "http://api.example.com",
             "https://api.example.com/v1",

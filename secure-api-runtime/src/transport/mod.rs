@@ -185,6 +185,16 @@ pin_project_lite::pin_project! {
         state: State<F>,
         exchange: Option<Exchange>,
     }
+
+    impl<F> PinnedDrop for ResponseFuture<F> {
+        // Dropped before its response was ready: the client went away (or the server shut
+        // down). The handler may have run, so the request is recorded all the same.
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(exchange) = this.project().exchange.take() {
+                record(&exchange, CLIENT_CLOSED_REQUEST, Decision::Cancelled);
+            }
+        }
+    }
 }
 
 pin_project_lite::pin_project! {
@@ -265,8 +275,19 @@ fn finish(response: Response, exchange: &Exchange) -> Response {
         .apply(headers, exchange.https);
     write_headers(&exchange.audit.take_rate_items(), headers);
 
+    record(exchange, status, decision);
+    response
+}
+
+/// The status recorded for a request whose client went away before the answer (nginx's 499).
+const CLIENT_CLOSED_REQUEST: StatusCode = match StatusCode::from_u16(499) {
+    Ok(status) => status,
+    Err(_) => StatusCode::BAD_REQUEST,
+};
+
+fn record(exchange: &Exchange, status: StatusCode, decision: Decision) {
     audit::record(&AuditRecord {
-        request_id,
+        request_id: exchange.request_id.as_str(),
         method: &exchange.method,
         route: exchange
             .route
@@ -277,7 +298,6 @@ fn finish(response: Response, exchange: &Exchange) -> Response {
         decision,
         latency: exchange.started.elapsed(),
     });
-    response
 }
 
 /// Every error a client receives has the JSON shape `{"error", "requestId"}`, whoever made it:
