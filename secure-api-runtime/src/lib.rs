@@ -4,12 +4,14 @@
 //! Read top-down, the modules are the request's path:
 //!
 //! ```text
+//! serve              the server loop: connections, TLS, timeouts, graceful shutdown
+//! transport          the envelope of every request: HTTPS, CORS, headers, errors, audit
 //! routing            the secure router (knows every route's policy, builds the stack)
 //! pipeline           steps 2-6 of the request pipeline for one policy
 //! policy             what a route declared
 //! rate               rate limits: quotas, limiters, client addresses
-//! auth  extract      one concern each
-//! error config audit transport handler   the ground floor
+//! auth authz validate sanitize extract   one concern each
+//! error config audit handler             the ground floor
 //! ```
 
 pub mod audit;
