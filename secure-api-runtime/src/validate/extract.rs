@@ -15,9 +15,9 @@ use crate::error::ApiError;
 use crate::extract::generic_rejection;
 
 /// A JSON body, read and checked for unknown fields; the handler gets `Json<T>` once
-/// [`check`](Self::check) has validated it.
+/// [`check_json`] has validated it.
 ///
-/// Extraction needs only `Deserialize`; the `Input` bound is on `check`, which the macro calls
+/// Extraction needs only `Deserialize`; the `Input` bound is on `check_json`, which the macro calls
 /// at the argument's own span, so a type that is not an `Input` is reported there, once.
 pub struct ValidJson<T>(Read<T>);
 
