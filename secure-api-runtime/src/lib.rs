@@ -63,7 +63,7 @@ pub mod __private {
     }
     pub use crate::handler::Secured;
     pub use crate::pipeline::Guard;
-    pub use crate::policy::{Policy, RoutePolicy};
+    pub use crate::policy::{InputKind, Policy, RoutePolicy};
     pub use crate::rate::{Quota, RateKey, RateRule};
     pub use crate::sanitize::{RawResponse, Redacted, SanitizedToken, sanitized};
     pub use crate::validate::{

@@ -38,7 +38,9 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, GenericParam, ReturnType};
 
-use super::model::{Access, Deny, Handler, InputKind, Policy, Rate, RateKey, Requirement};
+use super::model::{
+    Access, Deny, Handler, InputArg, InputKind, Policy, Rate, RateKey, Requirement,
+};
 
 pub(crate) fn handler(handler: &Handler) -> TokenStream {
     let function = &handler.function;
@@ -49,7 +51,7 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
     // The inner function keeps the handler's name, so tracing spans and backtraces name it; inside
     // the outer body the inner item shadows the outer function.
     let inner_name = name.clone();
-    let policy = policy_constant(&handler.policy, name);
+    let policy = policy_constant(&handler.policy, &handler.inputs, name);
 
     let (outer_attrs, inner_attrs) = split_attributes(&function.attrs);
     let cfg_attrs: Vec<&Attribute> = outer_attrs
@@ -220,7 +222,7 @@ fn input_checks(handler: &Handler, construct: &TokenStream) -> Vec<TokenStream> 
 }
 
 /// `Policy::authenticated("name").roles(...)...`, a constant expression.
-fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
+fn policy_constant(policy: &Policy, inputs: &[InputArg], ident: &syn::Ident) -> TokenStream {
     let name = ident.unraw().to_string();
     let mut tokens = match policy.access {
         Access::Public => quote!(::secure_api::__private::Policy::public(#name)),
@@ -255,6 +257,15 @@ fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
     }
     if policy.raw_response {
         tokens = quote!(#tokens.raw_response());
+    }
+    // What the handler reads, for the OpenAPI document: a JSON or form body, a query.
+    for input in inputs {
+        let kind = match input.kind {
+            InputKind::Json => quote!(Json),
+            InputKind::Query => quote!(Query),
+            InputKind::Form => quote!(Form),
+        };
+        tokens = quote!(#tokens.reads(::secure_api::__private::InputKind::#kind));
     }
     if let Some(rate) = &policy.rate {
         let Rate {

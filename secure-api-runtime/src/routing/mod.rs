@@ -8,6 +8,7 @@
 
 mod inventory;
 mod method;
+mod openapi;
 
 use std::convert::Infallible;
 
@@ -259,6 +260,15 @@ where
     /// without a policy cannot be added, so the list is complete.
     pub fn routes(&self) -> &[RouteInfo] {
         &self.routes
+    }
+
+    /// An OpenAPI 3.1 document of the app, from the same policies the pipeline enforces: paths,
+    /// methods and path parameters; the bearer `securityScheme` and each operation's `security`
+    /// (`[]` on public routes); the error answers each route can give (`400`, `401`, `403`,
+    /// `404`, `413`, `415`, `429`, `500`, with the error schema), and the declared policy as
+    /// `x-secure-api`. Bodies and queries are described without the fields of their types yet.
+    pub fn openapi(&self, title: &str, version: &str) -> serde_json::Value {
+        openapi::document(title, version, &self.routes, &self.general_limits)
     }
 
     /// The inventory: every route with its policy and the general limits that cover it,

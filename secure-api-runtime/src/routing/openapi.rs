@@ -1,0 +1,226 @@
+//! The OpenAPI 3.1 document of an app, from the same policies the pipeline enforces.
+//!
+//! Paths, methods and path parameters come from the routes; the bearer `securityScheme`, each
+//! operation's `security` (`[]` on public routes) and the error answers each route can give come
+//! from its policy; a route with `raw_response` is marked. Request and response bodies are
+//! described as JSON (or a form) without a schema of their fields yet: the schemas of the
+//! `Input` and `Sanitized` types are still to come.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Value, json};
+
+use super::RouteInfo;
+use crate::error::generic_message;
+use crate::policy::{Access, InputKind, Policy};
+use crate::rate::{GeneralLimit, covers};
+
+/// The name of the bearer scheme in `components.securitySchemes`.
+const BEARER: &str = "bearerAuth";
+
+/// Builds the document; see [`Router::openapi`](super::Router::openapi).
+pub(crate) fn document(
+    title: &str,
+    version: &str,
+    routes: &[RouteInfo],
+    general: &[GeneralLimit],
+) -> Value {
+    let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    let mut operation_ids: HashMap<String, usize> = HashMap::new();
+    for route in routes {
+        let limited = general
+            .iter()
+            .any(|limit| covers(&limit.prefix, &route.path));
+        let mut operation = operation(route, limited);
+        // Operation ids must be unique; a handler serving several routes gets a suffix.
+        let name = route.policy.handler().to_owned();
+        let seen = operation_ids.entry(name.clone()).or_insert(0);
+        *seen += 1;
+        let id = if *seen == 1 {
+            name
+        } else {
+            format!("{name}_{seen}")
+        };
+        operation.insert("operationId".into(), id.into());
+        paths
+            .entry(route.path.replace("{*", "{"))
+            .or_default()
+            .insert(route.method.as_str().to_ascii_lowercase(), operation.into());
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": title, "version": version },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                BEARER: { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" }
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "requestId"],
+                    "properties": {
+                        "error": { "type": "string" },
+                        "requestId": { "type": "string", "format": "uuid" },
+                        "details": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["field", "message"],
+                                "properties": {
+                                    "field": { "type": "string" },
+                                    "message": { "type": "string" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn operation(route: &RouteInfo, under_general_limit: bool) -> Map<String, Value> {
+    let policy = &route.policy;
+    let mut operation = Map::new();
+    let parameters = path_parameters(&route.path);
+    let has_path_parameters = !parameters.is_empty();
+    let mut parameters: Vec<Value> = parameters
+        .into_iter()
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .collect();
+    if policy.has_input(InputKind::Query) {
+        // The query's fields are not described yet: any query object.
+        parameters.push(json!({
+            "name": "query",
+            "in": "query",
+            "style": "form",
+            "explode": true,
+            "schema": { "type": "object" }
+        }));
+    }
+    if !parameters.is_empty() {
+        operation.insert("parameters".into(), parameters.into());
+    }
+    let body = match (
+        policy.has_input(InputKind::Json),
+        policy.has_input(InputKind::Form),
+    ) {
+        (true, _) => Some("application/json"),
+        (_, true) => Some("application/x-www-form-urlencoded"),
+        _ => None,
+    };
+    if let Some(media) = body {
+        operation.insert(
+            "requestBody".into(),
+            json!({ "required": true, "content": { media: { "schema": { "type": "object" } } } }),
+        );
+    }
+    let security = match policy.access() {
+        Access::Public => json!([]),
+        Access::Authenticated => json!([{ BEARER: [] }]),
+    };
+    operation.insert("security".into(), security);
+    operation.insert(
+        "responses".into(),
+        responses(
+            policy,
+            body.is_some(),
+            has_path_parameters,
+            under_general_limit,
+        )
+        .into(),
+    );
+    operation.insert("x-secure-api".into(), policy_extension(policy));
+    operation
+}
+
+/// The statuses a route can answer, from its policy and what it reads.
+fn responses(
+    policy: &Policy,
+    has_body: bool,
+    has_path_parameters: bool,
+    under_general_limit: bool,
+) -> Map<String, Value> {
+    let mut statuses = Vec::new();
+    if has_body || policy.has_input(InputKind::Query) {
+        statuses.push(400);
+    }
+    if policy.access() == Access::Authenticated {
+        statuses.push(401);
+    }
+    let requires =
+        !policy.required_roles().names().is_empty() || !policy.required_scopes().names().is_empty();
+    if requires || policy.owner_field().is_some() {
+        statuses.push(403);
+    }
+    if has_path_parameters || policy.owner_field().is_some() {
+        statuses.push(404);
+    }
+    if has_body {
+        statuses.extend([413, 415]);
+    }
+    if policy.rate_limit().is_some() || under_general_limit {
+        statuses.push(429);
+    }
+    statuses.push(500);
+    let mut responses = Map::new();
+    let success = if policy.has_raw_response() {
+        "Success (the handler's own response, not checked by the framework)"
+    } else {
+        "Success"
+    };
+    responses.insert("2XX".into(), json!({ "description": success }));
+    for status in statuses {
+        let message = http::StatusCode::from_u16(status).map_or("Error", generic_message);
+        responses.insert(
+            status.to_string(),
+            json!({
+                "description": message,
+                "content": {
+                    "application/json": { "schema": { "$ref": "#/components/schemas/Error" } }
+                }
+            }),
+        );
+    }
+    responses
+}
+
+/// The route's policy as declared, for readers and tools: `x-secure-api`.
+fn policy_extension(policy: &Policy) -> Value {
+    json!({
+        "access": policy.access().as_str(),
+        "roles": policy.required_roles().names(),
+        "scopes": policy.required_scopes().names(),
+        "owner": policy.owner_field(),
+        "readRule": policy.read_rule_field(),
+        "rate": policy.rate_limit().map(|rule| json!({
+            "quota": rule.quota().to_string(),
+            "key": rule.key().as_str(),
+        })),
+        "rawResponse": policy.has_raw_response(),
+    })
+}
+
+/// The `{name}` and `{*name}` segments of a route template.
+fn path_parameters(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| name.trim_start_matches('*').to_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_parameters;
+
+    #[test]
+    fn path_parameters_are_read_from_templates() {
+        assert_eq!(
+            path_parameters("/posts/{id}/comments/{comment}"),
+            ["id", "comment"]
+        );
+        assert_eq!(path_parameters("/files/{*rest}"), ["rest"]);
+        assert!(path_parameters("/health").is_empty());
+    }
+}
