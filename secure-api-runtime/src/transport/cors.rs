@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use http::{HeaderName, HeaderValue, Method, Uri};
+use http::{HeaderName, HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::error::ConfigError;
@@ -128,28 +128,14 @@ impl Cors {
 
 /// `scheme://host[:port]`, exactly as browsers send it in `Origin`.
 fn parse_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
-    let invalid = || {
-        ConfigError::InvalidSetting(format!(
-            "CORS: `{origin}` is not an origin such as `https://app.example.com` (scheme, host \
-             and optional port; no path, no trailing slash)"
-        ))
-    };
-    let uri: Uri = origin.parse().map_err(|_| invalid())?;
-    let scheme_ok = matches!(uri.scheme_str(), Some("https" | "http"));
-    let bare = uri.path_and_query().is_none_or(|p| p.as_str() == "/") && !origin.ends_with('/');
-    let authority = uri.authority().ok_or_else(invalid)?;
-    if !scheme_ok || !bare || authority.as_str().contains('@') || origin.contains('*') {
-        return Err(invalid());
-    }
-    // Browsers send an origin without its scheme's default port, so one written with it
-    // would never match.
-    let origin = origin.to_ascii_lowercase();
-    let origin = match (uri.scheme_str(), authority.port_u16()) {
-        (Some("https"), Some(443)) => origin.trim_end_matches(":443").to_owned(),
-        (Some("http"), Some(80)) => origin.trim_end_matches(":80").to_owned(),
-        _ => origin,
-    };
-    HeaderValue::from_str(&origin).map_err(|_| invalid())
+    super::origin::parse(origin, &["https", "http"])
+        .and_then(|origin| HeaderValue::from_str(&origin).ok())
+        .ok_or_else(|| {
+            ConfigError::InvalidSetting(format!(
+                "CORS: `{origin}` is not an origin such as `https://app.example.com` (scheme, \
+                 host and optional port; no path, no trailing slash)"
+            ))
+        })
 }
 
 #[cfg(test)]

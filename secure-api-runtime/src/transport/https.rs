@@ -155,19 +155,14 @@ fn forwarded_protos(headers: &HeaderMap) -> [Option<&'static str>; 2] {
 
 /// `https://host[:port]`, without path, query or credentials.
 fn parse_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
-    let invalid = || {
-        ConfigError::InvalidSetting(format!(
-            "the public origin must be `https://host` or `https://host:port`, without a path: \
-             `{origin}`"
-        ))
-    };
-    let uri: Uri = origin.parse().map_err(|_| invalid())?;
-    let authority = uri.authority().ok_or_else(invalid)?;
-    let bare_path = uri.path_and_query().is_none_or(|p| p.as_str() == "/");
-    if uri.scheme_str() != Some("https") || authority.as_str().contains('@') || !bare_path {
-        return Err(invalid());
-    }
-    HeaderValue::from_str(&format!("https://{authority}")).map_err(|_| invalid())
+    super::origin::parse(origin, &["https"])
+        .and_then(|origin| HeaderValue::from_str(&origin).ok())
+        .ok_or_else(|| {
+            ConfigError::InvalidSetting(format!(
+                "the public origin must be `https://host` or `https://host:port`, without a \
+                 path: `{origin}`"
+            ))
+        })
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod cors;
 mod gate;
 mod headers;
 mod https;
+mod origin;
 
 pub use cors::Cors;
 pub use headers::{DEFAULT_HSTS, SecurityHeaders};
