@@ -260,7 +260,7 @@ fn a_slow_writer_never_holds_up_requests_and_drops_are_counted() {
     });
     // Written one by one, the 100 lines would take 2 s.
     assert!(
-        started.elapsed() < std::time::Duration::from_millis(500),
+        started.elapsed() < std::time::Duration::from_secs(1),
         "logging blocked for {:?}",
         started.elapsed()
     );
