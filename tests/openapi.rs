@@ -26,14 +26,66 @@ impl Resource<()> for Post {
 }
 
 #[derive(Deserialize, Validate, Input)]
+#[serde(rename_all = "camelCase")]
 struct NewPost {
-    #[validate(length(min = 1))]
+    #[validate(length(min = 3, max = 200))]
     title: String,
+    #[validate(length(max = 10))]
+    tags: Option<Vec<String>>,
+    #[serde(default)]
+    is_draft: bool,
+    #[validate(email)]
+    contact_email: Option<String>,
 }
 
 #[derive(Deserialize, Validate, Input)]
+#[serde(rename_all = "camelCase")]
 struct Page {
+    #[validate(range(min = 1))]
     page: Option<u32>,
+    #[validate(range(min = 1, max = 100))]
+    per_page: Option<u8>,
+}
+
+/// A user as the API shows it: the hash is kept for the model's sake and never sent.
+#[derive(Sanitized)]
+#[serde(rename_all = "camelCase")]
+struct UserView {
+    id: uuid::Uuid,
+    display_name: String,
+    #[sensitive]
+    password_hash: String,
+    role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bio: Option<String>,
+    /// A foreign type published as it is: described as any value.
+    #[trusted]
+    settings: serde_json::Value,
+}
+
+#[derive(Sanitized)]
+#[serde(rename_all = "lowercase")]
+#[expect(dead_code, reason = "only described here, never sent")]
+enum Role {
+    Admin,
+    Member,
+}
+
+#[derive(Sanitized)]
+struct Listing<T> {
+    items: Vec<T>,
+    total: u64,
+}
+
+#[secure(auth)]
+async fn users() -> ApiResult<(StatusCode, Json<Listing<UserView>>)> {
+    Ok((
+        StatusCode::OK,
+        Json(Listing {
+            items: Vec::new(),
+            total: 0,
+        }),
+    ))
 }
 
 #[secure(public)]
@@ -49,7 +101,7 @@ async fn list_posts(Query(page): Query<Page>) -> StatusCode {
 
 #[secure(auth, rate = "10/1m")]
 async fn create_post(Json(post): Json<NewPost>) -> StatusCode {
-    let _ = post.title;
+    let _ = (post.title, post.tags, post.is_draft, post.contact_email);
     StatusCode::CREATED
 }
 
@@ -75,6 +127,7 @@ fn app() -> secure_api::Router {
         .route("/api/v1/posts/{id}", get(read_post))
         .route("/api/v1/admin/purge", post(purge))
         .route("/legacy/{*rest}", get(legacy))
+        .route("/api/v1/users", get(users))
         .rate_limit("/api", "100/15m")
 }
 
@@ -149,6 +202,108 @@ fn each_operation_says_who_may_call_it_and_what_it_can_answer() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), ids.len(), "operation ids are unique: {ids:?}");
+}
+
+#[test]
+fn responses_are_described_by_their_sanitized_types_without_secrets() {
+    let doc = app().openapi("Blog", "1.0.0");
+    let schemas = &doc["components"]["schemas"];
+    let success = &doc["paths"]["/api/v1/users"]["get"]["responses"]["2XX"];
+    assert_eq!(
+        success["content"]["application/json"]["schema"],
+        json!({"$ref": "#/components/schemas/Listing_UserView"})
+    );
+    assert_eq!(
+        schemas["Listing_UserView"],
+        json!({
+            "type": "object",
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/UserView"}},
+                "total": {"type": "integer", "minimum": 0, "maximum": u64::MAX},
+            },
+            "required": ["items", "total"],
+            "additionalProperties": false,
+        })
+    );
+    assert_eq!(
+        schemas["UserView"],
+        json!({
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "displayName": {"type": "string"},
+                "role": {"$ref": "#/components/schemas/Role"},
+                "bio": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                "settings": {},
+            },
+            "required": ["id", "displayName", "role", "settings"],
+            "additionalProperties": false,
+        }),
+        "no password hash, `bio` may be left out"
+    );
+    assert_eq!(
+        schemas["Role"],
+        json!({"type": "string", "enum": ["admin", "member"]})
+    );
+    let text = doc.to_string();
+    assert!(!text.contains("password"), "{text}");
+
+    let read = &doc["paths"]["/api/v1/posts/{id}"]["get"]["responses"]["2XX"];
+    assert_eq!(
+        read["content"]["application/json"]["schema"],
+        json!({"$ref": "#/components/schemas/Post"})
+    );
+    let health = &doc["paths"]["/health"]["get"]["responses"]["2XX"];
+    assert_eq!(
+        health["content"]["text/plain"]["schema"],
+        json!({"type": "string"})
+    );
+    let create = &doc["paths"]["/api/v1/posts"]["post"]["responses"]["2XX"];
+    assert!(create.get("content").is_none(), "a bare status has no body");
+    let legacy = &doc["paths"]["/legacy/{rest}"]["get"]["responses"]["2XX"];
+    assert!(
+        legacy.get("content").is_none(),
+        "a raw response is not described"
+    );
+}
+
+#[test]
+fn inputs_are_described_with_their_rules() {
+    let doc = app().openapi("Blog", "1.0.0");
+    let create = &doc["paths"]["/api/v1/posts"]["post"];
+    assert_eq!(
+        create["requestBody"]["content"]["application/json"]["schema"],
+        json!({"$ref": "#/components/schemas/NewPost"})
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["NewPost"],
+        json!({
+            "type": "object",
+            "properties": {
+                "title": {"type": "string", "minLength": 3, "maxLength": 200},
+                "tags": {"anyOf": [
+                    {"type": "array", "items": {"type": "string"}, "maxItems": 10},
+                    {"type": "null"},
+                ]},
+                "isDraft": {"type": "boolean"},
+                "contactEmail": {"anyOf": [{"type": "string", "format": "email"}, {"type": "null"}]},
+            },
+            "required": ["title"],
+            "additionalProperties": false,
+        }),
+        "unknown fields are refused, so the document says so"
+    );
+
+    let list = &doc["paths"]["/api/v1/posts"]["get"];
+    assert_eq!(
+        list["parameters"],
+        json!([
+            {"name": "page", "in": "query", "required": false,
+                "schema": {"type": "integer", "minimum": 1, "maximum": u32::MAX}},
+            {"name": "perPage", "in": "query", "required": false,
+                "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+        ])
+    );
 }
 
 #[test]

@@ -152,6 +152,9 @@ pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
 /// secret (`password`, `*token*`, `*hash*`, `api_key`, `salt`, `otp`, ...) must be marked
 /// `#[sensitive]` or `#[expose]`. `#[sanitized(from = "Model")]` adds `From<Model>`.
 ///
+/// It also writes the type's `Schema` for the OpenAPI document (`Router::openapi`), from the
+/// same fields: a `#[sensitive]` field is absent from the document as from every response.
+///
 /// ```
 /// use secure_api::Sanitized;
 ///
@@ -189,6 +192,10 @@ pub fn derive_sanitized(input: TokenStream) -> TokenStream {
 /// Makes a type usable as a validated `Json`, `Query` or `Form` argument of a `#[secure]`
 /// handler: it records each field's wire name (after serde's renames) for error details.
 /// Unknown fields are refused unless the type says `#[input(allow_unknown_fields)]`.
+///
+/// It also writes the type's `Schema` for the OpenAPI document: the fields by their wire names,
+/// which are required (not `Option`, no `#[serde(default)]`), whether unknown ones are refused,
+/// and the bounds of its `length`, `range`, `email` and `url` rules.
 ///
 /// ```
 /// use secure_api::prelude::*;

@@ -10,7 +10,7 @@
 //! pipeline           steps 2-6 of the request pipeline for one policy
 //! policy             what a route declared
 //! rate               rate limits: quotas, limiters, client addresses
-//! auth authz validate sanitize extract   one concern each
+//! auth authz validate sanitize schema extract   one concern each
 //! error config audit handler             the ground floor
 //! ```
 
@@ -26,6 +26,7 @@ pub mod policy;
 pub mod rate;
 pub mod routing;
 pub mod sanitize;
+pub mod schema;
 pub mod serve;
 pub mod transport;
 pub mod validate;
@@ -36,6 +37,7 @@ pub use error::{ApiError, ApiResult, ConfigError};
 pub use handler::{ExtractableHandler, SecureHandler};
 pub use routing::Router;
 pub use sanitize::{Sanitized, SecureResponse};
+pub use schema::Schema;
 pub use serve::serve;
 pub use transport::{REQUEST_ID_HEADER, RequestId};
 pub use validate::Input;
@@ -66,6 +68,11 @@ pub mod __private {
     pub use crate::policy::{InputKind, Policy, RoutePolicy};
     pub use crate::rate::{Quota, RateKey, RateRule};
     pub use crate::sanitize::{RawResponse, Redacted, SanitizedToken, sanitized};
+    pub use crate::schema::response::{KnownResponse, UnknownResponse};
+    pub use crate::schema::{
+        Components, Constraint, KnownSchema, ObjectSchema, Schema, SchemaProbe, UnknownSchema,
+        constrain, string_enum,
+    };
     pub use crate::validate::{
         Checked, NamesOfInput, NestedNames, NoNames, ValidForm, ValidJson, ValidQuery, WireNames,
         check_form, check_json, check_query,
@@ -73,4 +80,5 @@ pub mod __private {
     pub use axum;
     pub use http;
     pub use serde;
+    pub use serde_json;
 }

@@ -1,5 +1,6 @@
 //! `#[derive(Input)]`: what the validating extractors need to know of a body or query type:
-//! the wire name of each field (after serde's renames), and whether unknown fields are allowed.
+//! the wire name of each field (after serde's renames), and whether unknown fields are allowed;
+//! and its schema for the OpenAPI document ([`schema`]).
 //!
 //! ```text
 //! // Input:
@@ -16,6 +17,8 @@
 //! }
 //! ```
 
+mod schema;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Data, DeriveInput, Fields, LitStr};
@@ -25,7 +28,7 @@ use crate::sanitized::rename::RenameRule;
 
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
-    let (rename_all, allow_unknown) = container_attrs(input, &mut errors);
+    let (rename_all, allow_unknown, default_all) = container_attrs(input, &mut errors);
     if !input.generics.params.is_empty() {
         errors.at(
             &input.generics,
@@ -47,6 +50,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         return errors.to_compile_errors();
     }
     let mut flattened = false;
+    let mut schema_fields = Vec::new();
     let arms: Vec<TokenStream> = fields
         .iter()
         .filter_map(|field| {
@@ -71,7 +75,12 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
                     Ok(())
                 });
             }
-            Some(quote!(#rust => ::core::option::Option::Some(#wire),))
+            let arm = quote!(#rust => ::core::option::Option::Some(#wire),);
+            schema_fields.push(schema::SchemaField {
+                wire_name: wire,
+                field,
+            });
+            Some(arm)
         })
         .collect();
     if flattened && !allow_unknown {
@@ -93,7 +102,10 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         })
     });
     let ident = &input.ident;
+    let schema = schema::schema(ident, &schema_fields, !allow_unknown, default_all);
     quote! {
+        #schema
+
         impl ::secure_api::Input for #ident {
             const ALLOW_UNKNOWN_FIELDS: bool = #allow_unknown;
 
@@ -132,10 +144,12 @@ fn item_type(ty: &syn::Type) -> &syn::Type {
     ty
 }
 
-/// `#[serde(rename_all)]` and `#[input(allow_unknown_fields)]` of the type.
-fn container_attrs(input: &DeriveInput, errors: &mut Errors) -> (Option<RenameRule>, bool) {
+/// `#[serde(rename_all)]`, `#[input(allow_unknown_fields)]` and `#[serde(default)]` of the
+/// type.
+fn container_attrs(input: &DeriveInput, errors: &mut Errors) -> (Option<RenameRule>, bool, bool) {
     let mut rename_all = None;
     let mut allow_unknown = false;
+    let mut default_all = false;
     for attr in &input.attrs {
         if attr.path().is_ident("serde") {
             // Only the renames matter here; serde's own derive checks everything else.
@@ -145,6 +159,11 @@ fn container_attrs(input: &DeriveInput, errors: &mut Errors) -> (Option<RenameRu
                     && let Ok(rule) = value.parse::<LitStr>()
                 {
                     rename_all = RenameRule::from_name(&rule.value());
+                } else if meta.path.is_ident("default") {
+                    default_all = true;
+                    if meta.input.peek(syn::Token![=]) {
+                        let _ = meta.value()?.parse::<syn::Expr>()?;
+                    }
                 } else if meta.input.peek(syn::Token![=]) {
                     let _ = meta.value()?.parse::<syn::Expr>()?;
                 } else if meta.input.peek(syn::token::Paren) {
@@ -166,5 +185,5 @@ fn container_attrs(input: &DeriveInput, errors: &mut Errors) -> (Option<RenameRu
             }
         }
     }
-    (rename_all, allow_unknown)
+    (rename_all, allow_unknown, default_all)
 }

@@ -1,4 +1,4 @@
-//! The checked [`View`] -> `Serialize`, `Sanitized`, `Debug` and optionally `From`.
+//! The checked [`View`] -> `Serialize`, `Sanitized`, `Debug`, `Schema` and optionally `From`.
 //!
 //! ```text
 //! // Input:
@@ -17,6 +17,7 @@
 //! }
 //! impl Sanitized for UserView {}
 //! impl Debug for UserView { /* password_hash: [redacted] */ }
+//! impl Schema for UserView { /* an object of "id" and "createdAt": no password_hash */ }
 //! ```
 
 use proc_macro2::TokenStream;
@@ -29,6 +30,7 @@ use super::model::{Field, Publish, Shape, View};
 pub(crate) fn view(view: &View<'_>) -> TokenStream {
     let serialize = serialize(view);
     let debug = debug(view);
+    let schema = schema(view);
     let from = from(view);
     let ident = view.ident;
     let sanitized_generics = bounded(view.generics, &parse_quote!(::secure_api::Sanitized));
@@ -39,6 +41,7 @@ pub(crate) fn view(view: &View<'_>) -> TokenStream {
             fn __sanitized_by_derive(_: ::secure_api::__private::SanitizedToken) {}
         }
         #debug
+        #schema
         #from
     }
 }
@@ -176,6 +179,59 @@ fn debug(view: &View<'_>) -> TokenStream {
         impl #impl_generics ::core::fmt::Debug for #ident #ty_generics #where_clause {
             fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 #body
+            }
+        }
+    }
+}
+
+/// The OpenAPI description of what `Serialize` writes: the published fields by their wire
+/// names, each required unless it may be skipped, and nothing else. A field's type with no
+/// schema of its own (a `#[trusted]` foreign type) is described as any value; the probe finds
+/// out without requiring `Schema`, so a field that is not `Sanitized` gets that one error.
+fn schema(view: &View<'_>) -> TokenStream {
+    let ident = view.ident;
+    let generics = bounded(
+        view.generics,
+        &parse_quote!(::secure_api::__private::Schema),
+    );
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let body = match &view.shape {
+        Shape::Struct(fields) => {
+            let fields = fields
+                .iter()
+                .filter(|f| f.publish != Publish::Never)
+                .map(|field| {
+                    let wire = &field.wire_name;
+                    let ty = field.ty;
+                    let required = field.skip_if.is_none();
+                    quote! {
+                        .field(
+                            #wire,
+                            (&&::secure_api::__private::SchemaProbe::<#ty>::new()).schema(__components),
+                            #required,
+                        )
+                    }
+                });
+            quote! {
+                #[allow(unused_imports)]
+                use ::secure_api::__private::{KnownSchema as _, UnknownSchema as _};
+                ::secure_api::__private::ObjectSchema::new() #(#fields)* .build(true)
+            }
+        }
+        Shape::UnitEnum(variants) => {
+            let names = variants.iter().map(|variant| &variant.wire_name);
+            quote!(::secure_api::__private::string_enum(&[#(#names),*]))
+        }
+    };
+    quote! {
+        impl #impl_generics ::secure_api::__private::Schema for #ident #ty_generics #where_clause {
+            fn schema(
+                __components: &mut ::secure_api::__private::Components,
+            ) -> ::secure_api::__private::serde_json::Value {
+                __components.named::<Self>(|__components| {
+                    let _ = &__components;
+                    #body
+                })
             }
         }
     }

@@ -51,7 +51,8 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
     // The inner function keeps the handler's name, so tracing spans and backtraces name it; inside
     // the outer body the inner item shadows the outer function.
     let inner_name = name.clone();
-    let policy = policy_constant(&handler.policy, &handler.inputs, name);
+    let mut policy = policy_constant(&handler.policy, &handler.inputs, name);
+    policy.extend(schemas(handler));
 
     let (outer_attrs, inner_attrs) = split_attributes(&function.attrs);
     let cfg_attrs: Vec<&Attribute> = outer_attrs
@@ -290,6 +291,66 @@ fn policy_constant(policy: &Policy, inputs: &[InputArg], ident: &syn::Ident) -> 
         tokens = quote!(#tokens.rate(#rule));
     }
     tokens
+}
+
+/// `.body_schema(...)`, `.query_schema(...)` and `.response_schema(...)`: for the OpenAPI
+/// document, closures that describe the handler's inputs and response through the probes, which
+/// answer for any type without requiring anything of it, so they add no error of their own.
+///
+/// A generic handler's types cannot be named in its policy, which is not generic, and neither
+/// can an `impl Trait` return type: those go undescribed.
+fn schemas(handler: &Handler) -> TokenStream {
+    let generic = handler
+        .function
+        .sig
+        .generics
+        .params
+        .iter()
+        .any(|param| !matches!(param, GenericParam::Lifetime(_)));
+    if generic {
+        return TokenStream::new();
+    }
+    let probe = |ty: &TokenStream, method: TokenStream| {
+        quote! {
+            |__components| {
+                #[allow(unused_imports)]
+                use ::secure_api::__private::{
+                    KnownResponse as _, KnownSchema as _, UnknownResponse as _, UnknownSchema as _,
+                };
+                (&&::secure_api::__private::SchemaProbe::<#ty>::new()).#method(__components)
+            }
+        }
+    };
+    let mut tokens = TokenStream::new();
+    for input in &handler.inputs {
+        let ty = &input.ty;
+        let describe = probe(&quote!(#ty), quote!(schema));
+        tokens.extend(match input.kind {
+            InputKind::Json | InputKind::Form => quote!(.body_schema(#describe)),
+            InputKind::Query => quote!(.query_schema(#describe)),
+        });
+    }
+    let output = match &handler.function.sig.output {
+        ReturnType::Default => Some(quote!(())),
+        ReturnType::Type(_, ty) => {
+            let ty = ty.to_token_stream();
+            (!mentions_impl(ty.clone())).then_some(ty)
+        }
+    };
+    if let Some(output) = output {
+        let describe = probe(&output, quote!(response_body));
+        tokens.extend(quote!(.response_schema(#describe)));
+    }
+    tokens
+}
+
+/// Whether `tokens` contain `impl` (an `impl Trait` type), looking inside groups.
+fn mentions_impl(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == "impl",
+        proc_macro2::TokenTree::Group(group) => mentions_impl(group.stream()),
+        _ => false,
+    })
 }
 
 fn requirement(requirement: &Requirement) -> TokenStream {

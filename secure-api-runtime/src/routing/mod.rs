@@ -266,7 +266,9 @@ where
     /// methods and path parameters; the bearer `securityScheme` and each operation's `security`
     /// (`[]` on public routes); the error answers each route can give (`400`, `401`, `403`,
     /// `404`, `413`, `415`, `429`, `500`, with the error schema), and the declared policy as
-    /// `x-secure-api`. Bodies and queries are described without the fields of their types yet.
+    /// `x-secure-api`. Bodies, query parameters and success responses are described by the
+    /// schemas of their `Input` and `Sanitized` types, in `components.schemas`; see
+    /// [`crate::schema`].
     pub fn openapi(&self, title: &str, version: &str) -> serde_json::Value {
         openapi::document(title, version, &self.routes, &self.general_limits)
     }

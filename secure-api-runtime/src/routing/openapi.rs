@@ -2,9 +2,10 @@
 //!
 //! Paths, methods and path parameters come from the routes; the bearer `securityScheme`, each
 //! operation's `security` (`[]` on public routes) and the error answers each route can give come
-//! from its policy; a route with `raw_response` is marked. Request and response bodies are
-//! described as JSON (or a form) without a schema of their fields yet: the schemas of the
-//! `Input` and `Sanitized` types are still to come.
+//! from its policy; a route with `raw_response` is marked. Bodies, query parameters and success
+//! responses are described by the schemas of their `Input` and `Sanitized` types (see
+//! [`crate::schema`]), collected in `components.schemas`: what a response leaves out, its
+//! `#[sensitive]` fields, the document leaves out too.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,6 +15,7 @@ use super::RouteInfo;
 use crate::error::generic_message;
 use crate::policy::{Access, InputKind, Policy};
 use crate::rate::{GeneralLimit, covers};
+use crate::schema::Components;
 
 /// The name of the bearer scheme in `components.securitySchemes`.
 const BEARER: &str = "bearerAuth";
@@ -27,11 +29,12 @@ pub(crate) fn document(
 ) -> Value {
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut operation_ids: HashMap<String, usize> = HashMap::new();
+    let mut components = Components::with_reserved(&[("Error", error_schema())]);
     for route in routes {
         let limited = general
             .iter()
             .any(|limit| covers(&limit.prefix, &route.path));
-        let mut operation = operation(route, limited);
+        let mut operation = operation(route, limited, &mut components);
         // Operation ids must be unique; a handler serving several routes gets a suffix.
         let name = route.policy.handler().to_owned();
         let seen = operation_ids.entry(name.clone()).or_insert(0);
@@ -55,24 +58,27 @@ pub(crate) fn document(
             "securitySchemes": {
                 BEARER: { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" }
             },
-            "schemas": {
-                "Error": {
+            "schemas": components.into_schemas(),
+        }
+    })
+}
+
+/// The JSON shape of every error answer.
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["error", "requestId"],
+        "properties": {
+            "error": { "type": "string" },
+            "requestId": { "type": "string", "format": "uuid" },
+            "details": {
+                "type": "array",
+                "items": {
                     "type": "object",
-                    "required": ["error", "requestId"],
+                    "required": ["field", "message"],
                     "properties": {
-                        "error": { "type": "string" },
-                        "requestId": { "type": "string", "format": "uuid" },
-                        "details": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["field", "message"],
-                                "properties": {
-                                    "field": { "type": "string" },
-                                    "message": { "type": "string" }
-                                }
-                            }
-                        }
+                        "field": { "type": "string" },
+                        "message": { "type": "string" }
                     }
                 }
             }
@@ -80,7 +86,11 @@ pub(crate) fn document(
     })
 }
 
-fn operation(route: &RouteInfo, under_general_limit: bool) -> Map<String, Value> {
+fn operation(
+    route: &RouteInfo,
+    under_general_limit: bool,
+    components: &mut Components,
+) -> Map<String, Value> {
     let policy = &route.policy;
     let mut operation = Map::new();
     let parameters = path_parameters(&route.path);
@@ -90,14 +100,7 @@ fn operation(route: &RouteInfo, under_general_limit: bool) -> Map<String, Value>
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
         .collect();
     if policy.has_input(InputKind::Query) {
-        // The query's fields are not described yet: any query object.
-        parameters.push(json!({
-            "name": "query",
-            "in": "query",
-            "style": "form",
-            "explode": true,
-            "schema": { "type": "object" }
-        }));
+        parameters.extend(query_parameters(policy, components));
     }
     if !parameters.is_empty() {
         operation.insert("parameters".into(), parameters.into());
@@ -111,9 +114,12 @@ fn operation(route: &RouteInfo, under_general_limit: bool) -> Map<String, Value>
         _ => None,
     };
     if let Some(media) = body {
+        let schema = policy
+            .body_schema_fn()
+            .map_or_else(|| json!({ "type": "object" }), |schema| schema(components));
         operation.insert(
             "requestBody".into(),
-            json!({ "required": true, "content": { media: { "schema": { "type": "object" } } } }),
+            json!({ "required": true, "content": { media: { "schema": schema } } }),
         );
     }
     let security = match policy.access() {
@@ -128,6 +134,7 @@ fn operation(route: &RouteInfo, under_general_limit: bool) -> Map<String, Value>
             body.is_some(),
             has_path_parameters,
             under_general_limit,
+            components,
         )
         .into(),
     );
@@ -141,6 +148,7 @@ fn responses(
     has_body: bool,
     has_path_parameters: bool,
     under_general_limit: bool,
+    components: &mut Components,
 ) -> Map<String, Value> {
     let mut statuses = Vec::new();
     if has_body || policy.has_input(InputKind::Query) {
@@ -170,7 +178,14 @@ fn responses(
     } else {
         "Success"
     };
-    responses.insert("2XX".into(), json!({ "description": success }));
+    let mut success = json!({ "description": success });
+    if let Some(body) = policy
+        .response_schema_fn()
+        .and_then(|describe| describe(components))
+    {
+        success["content"] = json!({ body.media_type: { "schema": body.schema } });
+    }
+    responses.insert("2XX".into(), success);
     for status in statuses {
         let message = http::StatusCode::from_u16(status).map_or("Error", generic_message);
         responses.insert(
@@ -184,6 +199,48 @@ fn responses(
         );
     }
     responses
+}
+
+/// One parameter per field of the query type, or one object of any fields when its type has no
+/// schema. A query cannot say `null`: an optional field is one that may be left out, described
+/// by its value's schema.
+fn query_parameters(policy: &Policy, components: &mut Components) -> Vec<Value> {
+    let schema = policy.query_schema_fn().map(|schema| schema(components));
+    let object = schema.as_ref().map(|schema| components.resolve(schema));
+    let Some(properties) = object
+        .and_then(|object| object.get("properties"))
+        .and_then(Value::as_object)
+    else {
+        return vec![json!({
+            "name": "query",
+            "in": "query",
+            "style": "form",
+            "explode": true,
+            "schema": { "type": "object" }
+        })];
+    };
+    let required = object
+        .and_then(|object| object.get("required"))
+        .and_then(Value::as_array);
+    properties
+        .iter()
+        .map(|(name, schema)| {
+            let required = required.is_some_and(|names| names.iter().any(|n| n == name));
+            json!({ "name": name, "in": "query", "required": required, "schema": without_null(schema) })
+        })
+        .collect()
+}
+
+/// The schema of an `Option`'s value: `T` of `anyOf: [T, null]`.
+fn without_null(schema: &Value) -> &Value {
+    match schema
+        .get("anyOf")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        Some([value, null] | [null, value]) if null["type"] == "null" => value,
+        _ => schema,
+    }
 }
 
 /// The route's policy as declared, for readers and tools: `x-secure-api`.

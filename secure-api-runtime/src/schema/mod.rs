@@ -1,0 +1,292 @@
+//! JSON Schemas of request and response types, for the OpenAPI document.
+//!
+//! A schema is written by the same derives that decide what goes over the wire, so the
+//! document cannot disagree with the code: `#[derive(Sanitized)]` describes exactly the fields
+//! it serializes (a `#[sensitive]` field is absent from the document as it is from every
+//! response), and `#[derive(Input)]` describes the fields a body or query accepts, with serde's
+//! renames, which fields are required, whether unknown ones are refused, and the bounds of its
+//! `#[validate(...)]` rules (`length`, `range`, `email`, `url`).
+//!
+//! Hand-written implementations are fine: [`Schema`] only describes, it grants nothing. A field
+//! whose type has no schema (a `#[trusted]` foreign type, say) is described as `{}`, any value.
+
+mod constraints;
+mod impls;
+pub(crate) mod response;
+
+pub use constraints::{Constraint, constrain};
+pub use response::{ResponseBody, ResponseSchema};
+
+use std::collections::{BTreeMap, HashMap};
+use std::marker::PhantomData;
+
+use serde_json::{Value, json};
+
+/// A type with a JSON Schema (the 2020-12 dialect OpenAPI 3.1 uses) of its wire form.
+pub trait Schema {
+    /// The schema. A named type adds its own to `components` with [`Components::named`] and
+    /// returns a reference to it; others return it inline.
+    fn schema(components: &mut Components) -> Value;
+}
+
+/// The named schemas of a document: `components.schemas`.
+#[derive(Debug, Default)]
+pub struct Components {
+    schemas: BTreeMap<String, Value>,
+    /// The component name given to each Rust type, by its full type name.
+    names: HashMap<&'static str, String>,
+}
+
+impl Components {
+    /// Components with `reserved` names already taken by the document itself (`Error`).
+    pub(crate) fn with_reserved(reserved: &[(&str, Value)]) -> Self {
+        let mut components = Self::default();
+        for (name, schema) in reserved {
+            components
+                .schemas
+                .insert((*name).to_owned(), schema.clone());
+        }
+        components
+    }
+
+    /// A reference to the component of type `T`, built by `build` the first time `T` is seen.
+    ///
+    /// The name is `T`'s own (`PostView`, or `Page_PostView` for `Page<PostView>`), with a
+    /// number added when another type of the same name came first. A type that contains itself
+    /// is fine: while `build` runs, the reference already resolves.
+    pub fn named<T: ?Sized>(&mut self, build: impl FnOnce(&mut Self) -> Value) -> Value {
+        let type_name = std::any::type_name::<T>();
+        if let Some(name) = self.names.get(type_name) {
+            return reference(name);
+        }
+        let base = short_name(type_name);
+        let mut name = base.clone();
+        let mut suffix = 1;
+        while self.schemas.contains_key(&name) {
+            suffix += 1;
+            name = format!("{base}{suffix}");
+        }
+        self.names.insert(type_name, name.clone());
+        self.schemas.insert(name.clone(), Value::Bool(true));
+        let schema = build(self);
+        self.schemas.insert(name.clone(), schema);
+        reference(&name)
+    }
+
+    /// The schema `schema` stands for: itself, or the component it references.
+    pub(crate) fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
+        schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|target| target.strip_prefix(REF_PREFIX))
+            .and_then(|name| self.schemas.get(name))
+            .unwrap_or(schema)
+    }
+
+    /// The named schemas, for `components.schemas`.
+    pub(crate) fn into_schemas(self) -> BTreeMap<String, Value> {
+        self.schemas
+    }
+}
+
+const REF_PREFIX: &str = "#/components/schemas/";
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("{REF_PREFIX}{name}") })
+}
+
+/// A component name from a Rust type name: paths dropped (`blog::PostView` is `PostView`),
+/// generic arguments joined with `_`, lifetimes left out, and only the characters OpenAPI
+/// allows in the name.
+fn short_name(type_name: &str) -> String {
+    let mut name = String::new();
+    let mut segment = String::new();
+    let mut in_lifetime = false;
+    for c in type_name.chars().chain(std::iter::once('<')) {
+        if c == '\'' {
+            in_lifetime = true;
+        } else if c.is_alphanumeric() || c == '_' {
+            if !in_lifetime {
+                segment.push(c);
+            }
+        } else if c == ':' {
+            // A path separator: what came before was a module.
+            segment.clear();
+        } else {
+            // Any other character ends a lifetime or a name.
+            in_lifetime = false;
+            if !segment.is_empty() {
+                if !name.is_empty() {
+                    name.push('_');
+                }
+                name.push_str(&segment);
+                segment.clear();
+            }
+        }
+    }
+    let name: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if name.is_empty() {
+        "Type".to_owned()
+    } else {
+        name
+    }
+}
+
+/// Finds the schema of a type that has one, and `{}` otherwise, without requiring it: generated
+/// code calls `(&&SchemaProbe::<T>::new()).schema(components)`, and method resolution picks
+/// [`KnownSchema`] when `T: Schema` and [`UnknownSchema`] otherwise.
+#[doc(hidden)]
+pub struct SchemaProbe<T: ?Sized>(PhantomData<fn(&T)>);
+
+impl<T: ?Sized> SchemaProbe<T> {
+    /// A probe for `T`.
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T: ?Sized> Default for SchemaProbe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The probe's answer when the type has a schema.
+#[doc(hidden)]
+pub trait KnownSchema {
+    /// The type's schema.
+    fn schema(&self, components: &mut Components) -> Value;
+}
+
+impl<T: Schema + ?Sized> KnownSchema for &SchemaProbe<T> {
+    fn schema(&self, components: &mut Components) -> Value {
+        T::schema(components)
+    }
+}
+
+/// The probe's answer for any other type.
+#[doc(hidden)]
+pub trait UnknownSchema {
+    /// `{}`: any value.
+    fn schema(&self, components: &mut Components) -> Value;
+}
+
+impl<T: ?Sized> UnknownSchema for SchemaProbe<T> {
+    fn schema(&self, _: &mut Components) -> Value {
+        json!({})
+    }
+}
+
+/// How the derives build an object's schema, one field at a time.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ObjectSchema {
+    properties: serde_json::Map<String, Value>,
+    required: Vec<String>,
+}
+
+impl ObjectSchema {
+    /// An object with no fields yet.
+    pub fn new() -> Self {
+        Self {
+            properties: serde_json::Map::new(),
+            required: Vec::new(),
+        }
+    }
+
+    /// Adds the field `name` with `schema`; `required` when it is always sent (a response) or
+    /// must be sent (an input).
+    #[must_use]
+    pub fn field(mut self, name: &str, schema: Value, required: bool) -> Self {
+        self.properties.insert(name.to_owned(), schema);
+        if required {
+            self.required.push(name.to_owned());
+        }
+        self
+    }
+
+    /// The schema; `closed` when no other fields appear (a response) or are accepted (an input
+    /// that refuses unknown fields).
+    pub fn build(self, closed: bool) -> Value {
+        let mut schema = json!({ "type": "object", "properties": self.properties });
+        if !self.required.is_empty() {
+            schema["required"] = self.required.into();
+        }
+        if closed {
+            schema["additionalProperties"] = false.into();
+        }
+        schema
+    }
+}
+
+impl Default for ObjectSchema {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The schema of a unit enum: one of its variants' wire names.
+#[doc(hidden)]
+pub fn string_enum(variants: &[&str]) -> Value {
+    json!({ "type": "string", "enum": variants })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn component_names_drop_paths_and_join_generic_arguments() {
+        assert_eq!(short_name("blog::posts::PostView"), "PostView");
+        assert_eq!(
+            short_name("blog::Page<blog::posts::PostView>"),
+            "Page_PostView"
+        );
+        assert_eq!(
+            short_name("a::Pair<a::B, alloc::vec::Vec<u8>>"),
+            "Pair_B_Vec_u8"
+        );
+        assert_eq!(short_name("&str"), "str");
+        assert_eq!(short_name("app::Label<'_>"), "Label");
+        assert_eq!(short_name("app::Pair<'a, app::View<'a>>"), "Pair_View");
+        assert_eq!(short_name("()"), "Type");
+    }
+
+    struct A;
+    mod other {
+        pub(super) struct A;
+    }
+
+    #[test]
+    fn types_of_one_name_get_distinct_components_and_keep_them() {
+        struct Error;
+        let mut components = Components::with_reserved(&[("Error", json!({}))]);
+        let first = components.named::<A>(|_| json!({"type": "string"}));
+        let second = components.named::<other::A>(|_| json!({"type": "integer"}));
+        let again = components.named::<A>(|_| unreachable!("built once"));
+        assert_eq!(first, json!({"$ref": "#/components/schemas/A"}));
+        assert_eq!(second, json!({"$ref": "#/components/schemas/A2"}));
+        assert_eq!(again, first);
+        assert_eq!(components.resolve(&second), &json!({"type": "integer"}));
+
+        let error = components.named::<Error>(|_| json!({}));
+        assert_eq!(error, json!({"$ref": "#/components/schemas/Error2"}));
+    }
+
+    #[test]
+    fn a_type_that_contains_itself_refers_to_itself() {
+        struct Node;
+        let mut components = Components::default();
+        let node = components.named::<Node>(|components| {
+            let child = components.named::<Node>(|_| unreachable!("already being built"));
+            json!({ "type": "object", "properties": { "child": child } })
+        });
+        assert_eq!(
+            components.resolve(&node)["properties"]["child"],
+            json!({"$ref": "#/components/schemas/Node"})
+        );
+    }
+}
