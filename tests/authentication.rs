@@ -451,6 +451,28 @@ async fn a_revoked_token_is_refused() {
     assert_eq!(reply.status, StatusCode::OK);
 }
 
+/// A token that passed once is remembered (its next requests skip verification), but not past
+/// its expiry.
+#[tokio::test]
+async fn a_remembered_token_is_refused_once_it_expires() {
+    let config = config_with(
+        AuthConfig::builder()
+            .key(JwtKey::hs256(SECRET).unwrap())
+            .leeway(Duration::ZERO)
+            .token_ttl(Duration::from_secs(3))
+            .build()
+            .unwrap(),
+    );
+    let minted = config.auth().mint(&TokenRequest::new("ada")).unwrap();
+    let bearer = format!("Bearer {}", minted.token);
+    assert_eq!(me_with(&config, &bearer).await.status, StatusCode::OK);
+    assert_eq!(me_with(&config, &bearer).await.status, StatusCode::OK);
+    while now() <= minted.expires_at {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_invalid_token(&me_with(&config, &bearer).await, "expired once remembered");
+}
+
 #[tokio::test]
 async fn minted_tokens_carry_the_registered_claims() {
     let config = hs256_config();

@@ -8,6 +8,7 @@ use std::time::Duration;
 use jsonwebtoken::Validation;
 use jsonwebtoken::crypto::CryptoProvider;
 
+use super::cache::VerifiedTokens;
 use super::key::JwtKey;
 use super::revocation::{MemoryRevocations, RevocationStore};
 use crate::error::ConfigError;
@@ -47,6 +48,8 @@ pub(crate) struct AuthSettings {
     pub(crate) token_ttl: Duration,
     pub(crate) claims: ClaimNames,
     pub(crate) revocations: Arc<dyn RevocationStore>,
+    /// Tokens that passed verification, so that their next requests skip it.
+    pub(crate) verified: VerifiedTokens,
 }
 
 /// A key with its precomputed validation rules.
@@ -254,6 +257,7 @@ impl AuthConfigBuilder {
                 revocations: self
                     .revocations
                     .unwrap_or_else(|| Arc::new(MemoryRevocations::default())),
+                verified: VerifiedTokens::default(),
             }),
         })
     }

@@ -11,6 +11,7 @@
 //! revoked `jti`. Every failure answers the same `401 {"error":"Invalid token"}` with
 //! `WWW-Authenticate: Bearer`; the reason is logged with the request id.
 
+mod cache;
 mod config;
 mod key;
 mod revocation;

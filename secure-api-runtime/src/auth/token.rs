@@ -30,9 +30,18 @@ impl AuthConfig {
     /// Verifies a bearer token (the text after `Bearer `).
     ///
     /// Every failure is the same `401 Invalid token` for the client; the reason is attached to
-    /// the error for the log.
-    pub(crate) async fn verify(&self, token: &str) -> Result<Identity, ApiError> {
-        let identity = self.verify_signed(token)?;
+    /// the error for the log. A token verified before is taken from the cache while unexpired
+    /// (see `cache.rs`); whether it was revoked is asked every time.
+    pub(crate) async fn verify(&self, token: &str) -> Result<Arc<Identity>, ApiError> {
+        let now = unix_now();
+        let leeway = self.inner.leeway.as_secs();
+        let identity = if let Some(identity) = self.inner.verified.get(token, now, leeway) {
+            identity
+        } else {
+            let identity = Arc::new(self.verify_signed(token)?);
+            self.inner.verified.insert(token, &identity, now, leeway);
+            identity
+        };
         if let Some(jti) = &identity.token_id {
             match self.inner.revocations.is_revoked(jti).await {
                 Ok(false) => {}

@@ -182,7 +182,7 @@ pub(crate) async fn authenticate(parts: &mut Parts) -> Result<Arc<Identity>, Api
             )
         })?;
     let token = bearer_token(&parts.headers)?;
-    let identity = Arc::new(config.verify(token).await?);
+    let identity = config.verify(token).await?;
     if let Some(audit) = parts.extensions.get::<AuditContext>() {
         audit.set_user(&identity.subject);
     }
