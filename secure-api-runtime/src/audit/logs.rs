@@ -18,6 +18,8 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
+use super::json::JsonLines;
+
 /// Audit records are written whatever the filter says.
 const AUDIT_DIRECTIVE: &str = "secure_api::audit=info";
 
@@ -103,10 +105,7 @@ impl JsonLogs {
         };
         let subscriber = tracing_subscriber::registry().with(filter).with(
             tracing_subscriber::fmt::layer()
-                .json()
-                .flatten_event(true)
-                .with_current_span(false)
-                .with_span_list(false)
+                .event_format(JsonLines)
                 .with_writer(writer),
         );
         (subscriber, LogGuard::new(worker, dropped, counts))

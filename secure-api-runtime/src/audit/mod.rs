@@ -5,6 +5,7 @@
 //! the raw path, and an unknown path is recorded as `<unmatched>`: no client-controlled text
 //! reaches the record, so none can forge a line.
 
+mod json;
 mod logs;
 
 pub use logs::{JsonLogs, LogGuard};

@@ -1,0 +1,193 @@
+//! One JSON object per event, written straight into the line: `{"timestamp", "level",
+//! "target", "message", fields...}`, the shape tracing-subscriber's flattened JSON format has.
+//!
+//! tracing-subscriber's own JSON format gathers each event's fields into a map of JSON values
+//! first; writing them as they come costs a fraction of that, and the audit record is written
+//! for every request. Every string is escaped here, so a client-controlled value (a path, a
+//! header) cannot end the line or forge a field.
+
+use std::fmt::{self, Write as _};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+/// The event format of [`JsonLogs`](super::JsonLogs).
+pub(crate) struct JsonLines;
+
+impl<S, N> FormatEvent<S, N> for JsonLines
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let metadata = event.metadata();
+        let mut line = String::with_capacity(256);
+        line.push_str("{\"timestamp\":\"");
+        rfc3339(&mut line, SystemTime::now());
+        line.push_str("\",\"level\":\"");
+        line.push_str(metadata.level().as_str());
+        line.push_str("\",\"target\":");
+        escaped(&mut line, metadata.target());
+        event.record(&mut Fields { line: &mut line });
+        line.push_str("}\n");
+        writer.write_str(&line)
+    }
+}
+
+/// Appends each field as `,"name":value`.
+struct Fields<'a> {
+    line: &'a mut String,
+}
+
+impl Fields<'_> {
+    fn name(&mut self, field: &Field) {
+        self.line.push(',');
+        escaped(self.line, field.name());
+        self.line.push(':');
+    }
+}
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.name(field);
+        escaped(self.line, value);
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.name(field);
+        self.line.push_str(if value { "true" } else { "false" });
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.name(field);
+        let _ = write!(self.line, "{value}");
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.name(field);
+        let _ = write!(self.line, "{value}");
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.name(field);
+        if value.is_finite() {
+            let _ = write!(self.line, "{value}");
+        } else {
+            // JSON has no NaN or infinity.
+            self.line.push_str("null");
+        }
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.name(field);
+        escaped(self.line, &value.to_string());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.name(field);
+        escaped(self.line, &format!("{value:?}"));
+    }
+}
+
+/// Appends `value` as a JSON string: quotes, backslashes and every control character escaped.
+fn escaped(line: &mut String, value: &str) {
+    line.reserve(value.len() + 2);
+    line.push('"');
+    let mut rest = value;
+    // Every byte to escape is ASCII, so a byte search never splits a character.
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| b == b'"' || b == b'\\' || b.is_ascii_control())
+    {
+        line.push_str(&rest[..at]);
+        let c = rest.as_bytes()[at];
+        match c {
+            b'"' => line.push_str("\\\""),
+            b'\\' => line.push_str("\\\\"),
+            b'\n' => line.push_str("\\n"),
+            b'\r' => line.push_str("\\r"),
+            b'\t' => line.push_str("\\t"),
+            _ => {
+                let _ = write!(line, "\\u{c:04x}");
+            }
+        }
+        rest = &rest[at + 1..];
+    }
+    line.push_str(rest);
+    line.push('"');
+}
+
+/// Appends `time` in UTC as RFC 3339 with microseconds: `2026-11-29T13:40:49.123456Z`.
+fn rfc3339(line: &mut String, time: SystemTime) {
+    let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seconds = since_epoch.as_secs();
+    let (year, month, day) = civil_from_days(seconds / 86_400);
+    let of_day = seconds % 86_400;
+    let _ = write!(
+        line,
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+        of_day / 3600,
+        of_day / 60 % 60,
+        of_day % 60,
+        since_epoch.subsec_micros()
+    );
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_so_a_value_cannot_end_the_line() {
+        let mut line = String::new();
+        escaped(&mut line, "a\"b\\c\nd\re\tf\u{1}g\u{7f}h é");
+        assert_eq!(line, r#""a\"b\\c\nd\re\tf\u0001g\u007fh é""#);
+        let parsed: String = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed, "a\"b\\c\nd\re\tf\u{1}g\u{7f}h é");
+    }
+
+    #[test]
+    fn timestamps_are_utc_rfc_3339() {
+        let mut line = String::new();
+        rfc3339(&mut line, UNIX_EPOCH);
+        assert_eq!(line, "1970-01-01T00:00:00.000000Z");
+        line.clear();
+        // 2000-02-29 (a leap day in a year divisible by 400), 12:34:56.789012.
+        let time = UNIX_EPOCH + Duration::new(951_827_696, 789_012_000);
+        rfc3339(&mut line, time);
+        assert_eq!(line, "2000-02-29T12:34:56.789012Z");
+        line.clear();
+        rfc3339(&mut line, UNIX_EPOCH + Duration::from_secs(1_795_959_649));
+        assert_eq!(line, "2026-11-29T13:40:49.000000Z");
+    }
+}
