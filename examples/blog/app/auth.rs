@@ -1,0 +1,101 @@
+//! Accounts and tokens: register, log in, log out (the article's Best Practices 1 and 5).
+//!
+//! - Tokens are minted by the framework's own auth config, the one that verifies them: HS256
+//!   by default, 15 minutes, with `sub`, `iat`, `nbf`, `exp`, a random `jti`, this API as issuer
+//!   and audience, and the user's role. Each is recorded as a session ([`sessions`]).
+//! - A login with an unknown email is verified against a dummy hash, so it takes as long as a
+//!   wrong password and answers the same `401 {"error":"Invalid credentials"}`.
+//! - The article's limits, per client address: 5 login attempts per 15 minutes, every attempt
+//!   counting, successful or not; 10 registrations per hour.
+//! - Logout revokes the token it was called with; other sessions stay logged in.
+
+use secure_api::auth::{AuthConfig, TokenRequest};
+use secure_api::prelude::*;
+use serde::Deserialize;
+use validator::Validate;
+
+use super::users::{self, UserView};
+use super::{AppState, passwords, sessions};
+
+/// The register form; the admin from the environment obeys the same rules.
+#[derive(Deserialize, Validate, Input)]
+pub struct Register {
+    #[validate(email, length(max = 254))]
+    pub email: String,
+    #[validate(length(min = 1, max = 100))]
+    pub name: String,
+    #[validate(length(min = 12, max = 128))]
+    pub password: String,
+}
+
+#[secure(public, rate = "10/1h")]
+pub async fn register(
+    State(app): State<AppState>,
+    Json(form): Json<Register>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let hash = passwords::hash(form.password).await?;
+    let user = users::insert(&app.db, &form.email, &form.name, &hash)
+        .await?
+        .ok_or_else(|| ApiError::client(StatusCode::CONFLICT, "Email already registered"))?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+#[derive(Deserialize, Validate, Input)]
+pub struct Login {
+    #[validate(length(min = 1, max = 254))]
+    email: String,
+    #[validate(length(min = 1, max = 128))]
+    password: String,
+}
+
+/// The login's answer: the token is published on purpose, so it says so (`#[expose]`).
+#[derive(Sanitized)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    #[expose]
+    token: String,
+    #[expose]
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+#[secure(public, rate = "5/15m", rate_message = "Too many login attempts")]
+pub async fn login(
+    State(app): State<AppState>,
+    auth: AuthConfig,
+    Json(login): Json<Login>,
+) -> ApiResult<Json<TokenResponse>> {
+    let user = users::find_by_email(&app.db, &login.email).await?;
+    let hash = user.as_ref().map_or_else(
+        || app.dummy_hash.to_string(),
+        |user| user.password_hash.clone(),
+    );
+    let valid = passwords::verify(login.password, hash).await?;
+    let Some(user) = user.filter(|_| valid) else {
+        return Err(ApiError::client(
+            StatusCode::UNAUTHORIZED,
+            "Invalid credentials",
+        ));
+    };
+    let minted = auth.mint(&TokenRequest::new(&user.id).role(&user.role))?;
+    sessions::record(&app.db, &user.id, &minted).await?;
+    Ok(Json(TokenResponse {
+        token: minted.token,
+        token_type: "Bearer",
+        expires_in: minted.expires_in,
+    }))
+}
+
+#[secure(auth)]
+pub async fn logout(
+    user: AuthUser,
+    auth: AuthConfig,
+    State(app): State<AppState>,
+) -> ApiResult<StatusCode> {
+    // Every token this API mints has an id; one without would be a misconfiguration.
+    let jti = user
+        .token_id()
+        .ok_or_else(|| ApiError::internal("a verified token without a jti"))?;
+    sessions::revoke(&app.db, &auth, jti, user.expires_at()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

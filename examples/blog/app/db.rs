@@ -1,0 +1,63 @@
+//! The database: SQLite through sqlx, one pool for the app.
+//!
+//! Every statement in the example is a literal with `?` placeholders and bound values, never
+//! text pasted into SQL (the article's Best Practice 4): `query("... WHERE id = ?").bind(id)`.
+//! Queries are checked when they run (`sqlx::query`, not the compile-time `query!`), so building
+//! the example needs no database. The schema is created and migrated at start from the
+//! migrations embedded in the binary (`migrations/`).
+
+use std::str::FromStr;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+/// The app's connection pool.
+pub type Db = sqlx::SqlitePool;
+
+/// Opens (creating it if missing) and migrates the database at `url`: `sqlite://blog.db`, or
+/// `sqlite::memory:` for one that lives as long as the process.
+pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        // Readers never block the writer; a writer waits for another rather than failing.
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    let pool = if is_in_memory(url) {
+        // A memory database lives only as long as a connection to it: keep exactly one.
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        SqlitePoolOptions::new()
+    }
+    .connect_with(options)
+    .await?;
+    sqlx::migrate!("examples/blog/migrations")
+        .run(&pool)
+        .await?;
+    Ok(pool)
+}
+
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+/// A new random id (UUID v4): ids reveal neither how many rows exist nor which came first.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Now, as `created_at` columns hold it: RFC 3339 in UTC, to the millisecond.
+pub fn timestamp() -> String {
+    DateTime::<Utc>::from(SystemTime::now()).to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Now, in seconds since the Unix epoch, as `expires_at` columns and a JWT's `exp` count.
+pub fn unix_now() -> i64 {
+    DateTime::<Utc>::from(SystemTime::now()).timestamp()
+}

@@ -1,0 +1,173 @@
+//! The article's blog API on SQLite: everything but `main`, shared by the example binary and
+//! its tests (`tests/blog/`), which serve it on a real socket.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`auth`] | register, login, logout: passwords checked, tokens minted and revoked |
+//! | [`reset`] | password reset: single-use tokens, stored hashed, expiring in 30 minutes |
+//! | [`sessions`] | the tokens minted at login, so a logout or reset also holds after a restart |
+//! | [`users`] | the user row and the views the API sends of it |
+//! | [`posts`] | posts: the owner rule, the validated inputs, the public list |
+//! | [`passwords`] | argon2id, off the request threads |
+//! | [`db`] | the pool (WAL, busy timeout), embedded migrations, ids and timestamps |
+//!
+//! Each handler declares who may call it with `#[secure(...)]`, and the router accepts no
+//! handler that does not. The rest of the article's checklist (401s, 404s for others' posts,
+//! validation, generic errors, security headers, rate limits, audit logs) is the framework's
+//! work, done before and after each handler runs.
+
+pub mod auth;
+pub mod db;
+pub mod passwords;
+pub mod posts;
+pub mod reset;
+pub mod sessions;
+pub mod users;
+
+use std::error::Error;
+use std::sync::Arc;
+
+use secure_api::prelude::*;
+use secure_api::rate::Quota;
+use secure_api::routing::{get, post};
+use secure_api::{ConfigError, Mode, Router, SecurityConfig};
+use validator::Validate;
+
+/// The `iss` and `aud` of this API's tokens.
+pub const TOKEN_ISSUER: &str = "secure-api-blog";
+
+/// Why the blog could not start.
+pub type StartError = Box<dyn Error + Send + Sync>;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    db: db::Db,
+    /// See [`passwords::dummy_hash`].
+    dummy_hash: Arc<str>,
+    /// Whether secrets must stay out of the logs (`SECURE_API_ENV=production`).
+    production: bool,
+    openapi: Arc<str>,
+}
+
+/// The blog's own settings; the framework reads its own ([`security_config`]).
+pub struct Settings {
+    /// `DATABASE_URL`: `sqlite://blog.db` by default.
+    pub database_url: String,
+    /// `BLOG_API_RATE`: the general limit of every `/api` route, per client address.
+    pub api_rate: Quota,
+    /// `BLOG_ADMIN_EMAIL` and `BLOG_ADMIN_PASSWORD`.
+    pub admin: Option<auth::Register>,
+}
+
+impl Settings {
+    /// Reads the settings through `var` (`std::env::var`, or a test's map).
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, StartError> {
+        let admin = match (var("BLOG_ADMIN_EMAIL"), var("BLOG_ADMIN_PASSWORD")) {
+            (None, None) => None,
+            (Some(email), Some(password)) => {
+                let admin = auth::Register {
+                    email,
+                    name: "Admin".into(),
+                    password,
+                };
+                admin.validate().map_err(|_| {
+                    "BLOG_ADMIN_EMAIL must be an email address and BLOG_ADMIN_PASSWORD \
+                     12 to 128 characters"
+                })?;
+                Some(admin)
+            }
+            _ => {
+                return Err("set both BLOG_ADMIN_EMAIL and BLOG_ADMIN_PASSWORD, or neither".into());
+            }
+        };
+        let api_rate = var("BLOG_API_RATE").unwrap_or_else(|| "100/15m".into());
+        Ok(Self {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://blog.db".into()),
+            api_rate: api_rate
+                .parse()
+                .map_err(|error| format!("BLOG_API_RATE `{api_rate}`: {error}"))?,
+            admin,
+        })
+    }
+}
+
+/// The framework's configuration from the environment (`SecurityConfig::from_env`: the JWT
+/// secret or keys, production mode, trusted proxies, TLS, Redis, ...), with this API as the
+/// issuer and audience of its tokens.
+pub fn security_config(
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<SecurityConfig, ConfigError> {
+    SecurityConfig::from_lookup(|name| match name {
+        "JWT_ISSUER" | "JWT_AUDIENCE" => Some(TOKEN_ISSUER.into()),
+        _ => var(name),
+    })
+}
+
+/// The routes, each with the policy its handler declares, and the general `/api` limit.
+pub fn routes(api_rate: Quota) -> Router<AppState> {
+    let api = Router::new()
+        .route("/auth/register", post(auth::register))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/reset-password", post(reset::request))
+        .route("/auth/reset-password/confirm", post(reset::confirm))
+        .route("/users/me", get(users::me))
+        .route("/users/{id}", get(users::show))
+        .route("/admin/users", get(users::list))
+        .route("/posts", get(posts::list).post(posts::create))
+        .route(
+            "/posts/{id}",
+            get(posts::read).put(posts::update).delete(posts::delete),
+        )
+        .route("/openapi.json", get(openapi));
+    Router::new()
+        .route("/health", get(health))
+        .nest("/api/v1", api)
+        .rate_limit("/api", api_rate)
+}
+
+/// Opens the database, creates or updates the admin, restores revocations, and returns the
+/// app, ready for `secure_api::serve`.
+pub async fn build(settings: &Settings, config: SecurityConfig) -> Result<Router, StartError> {
+    let db = db::connect(&settings.database_url).await?;
+    if let Some(admin) = &settings.admin {
+        let hash = passwords::hash(admin.password.clone()).await?;
+        users::ensure_admin(&db, &admin.email, &hash).await?;
+        tracing::info!(email = %admin.email, "admin account ready");
+    }
+    let restored = sessions::restore(&db, config.auth()).await?;
+    tracing::info!(restored, "revoked tokens restored");
+    let routes = routes(settings.api_rate);
+    let state = AppState {
+        db,
+        dummy_hash: passwords::dummy_hash().await?.into(),
+        production: config.mode() == Mode::Production,
+        openapi: routes
+            .openapi("secure-api blog", "1.0.0")
+            .to_string()
+            .into(),
+    };
+    Ok(routes.with_state(state).with_config(config))
+}
+
+/// `{"status": "..."}`.
+#[derive(Sanitized)]
+pub struct Status {
+    status: &'static str,
+}
+
+#[secure(public)]
+async fn health() -> Json<Status> {
+    Json(Status { status: "ok" })
+}
+
+/// The OpenAPI document, made at start from the same policies the pipeline enforces. It is the
+/// framework's text, not data of ours, so it is sent as built.
+#[secure(public)]
+async fn openapi(State(app): State<AppState>) -> ([(http::HeaderName, &'static str); 1], String) {
+    (
+        [(http::header::CONTENT_TYPE, "application/json")],
+        app.openapi.to_string(),
+    )
+}
