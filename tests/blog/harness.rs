@@ -1,0 +1,445 @@
+//! The blog on a real socket, a plain HTTP/1.1 client for it, and the check every response
+//! goes through: no password, no password hash, no token but a login's own.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::app;
+use crate::common::{CaptureGuard, Captured};
+
+/// The JWT secret of the tests' blogs.
+pub const SECRET: &str = "blog-test-secret-of-more-than-thirty-two-bytes";
+
+/// A blog served on `127.0.0.1` with its own SQLite file, for one test. It trusts
+/// `X-Forwarded-For` from the loopback proxy, so each [`Client`] can be a different address.
+pub struct Blog {
+    shared: Arc<Shared>,
+    vars: HashMap<String, String>,
+    dir: PathBuf,
+    server: Option<(oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)>,
+    /// What the blog logged on this thread (use a current-thread runtime: `#[tokio::test]`).
+    pub logs: Captured,
+    _capture: CaptureGuard,
+}
+
+/// What every client of one blog shares: where it listens, and the secrets no response may
+/// contain.
+struct Shared {
+    address: Mutex<SocketAddr>,
+    secrets: Mutex<Secrets>,
+    next_client: AtomicU32,
+}
+
+#[derive(Default)]
+struct Secrets {
+    /// Every password a client sent (of the 12 characters or more the API accepts), the
+    /// admin's, and the JWT secret.
+    passwords: Vec<String>,
+    /// Every token a login answered with, and every reset token.
+    tokens: Vec<String>,
+}
+
+impl Blog {
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// A blog with these environment variables on top of the tests' defaults (an empty value
+    /// unsets one).
+    pub async fn start_with(vars: &[(&str, &str)]) -> Self {
+        let dir = std::env::temp_dir().join(format!("secure-api-blog-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let database = format!("sqlite://{}", dir.join("blog.db").display());
+        let mut env: HashMap<String, String> = [
+            ("DATABASE_URL", database.as_str()),
+            ("JWT_SECRET", SECRET),
+            ("TRUSTED_PROXIES", "127.0.0.1"),
+            ("BLOG_API_RATE", "10000/15m"),
+        ]
+        .into_iter()
+        .chain(vars.iter().copied())
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+        env.retain(|_, value| !value.is_empty());
+        let logs = Captured::default();
+        let capture = logs.install();
+        let shared = Arc::new(Shared {
+            address: Mutex::new(SocketAddr::from(([127, 0, 0, 1], 0))),
+            secrets: Mutex::new(Secrets::default()),
+            next_client: AtomicU32::new(1),
+        });
+        {
+            let mut secrets = shared.secrets.lock().unwrap();
+            secrets
+                .passwords
+                .extend(env.get("BLOG_ADMIN_PASSWORD").cloned());
+            secrets.passwords.push(SECRET.to_owned());
+        }
+        let mut blog = Self {
+            shared,
+            vars: env,
+            dir,
+            server: None,
+            logs,
+            _capture: capture,
+        };
+        blog.serve().await;
+        blog
+    }
+
+    /// Builds the app as `main` does, from the variables, and serves it on a free port.
+    async fn serve(&mut self) {
+        let var = |name: &str| self.vars.get(name).cloned();
+        let settings = app::Settings::from_lookup(var).unwrap();
+        let config = app::security_config(var).unwrap();
+        let app = app::build(&settings, config).await.unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        *self.shared.address.lock().unwrap() = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = secure_api::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        self.server = Some((stop, tokio::spawn(server.into_future())));
+    }
+
+    /// Stops the server, then builds a new app on the same database and serves it: what a
+    /// restart of the process does (the revocation store in memory starts empty).
+    pub async fn restart(&mut self) {
+        if let Some((stop, server)) = self.server.take() {
+            stop.send(()).unwrap();
+            server.await.unwrap().unwrap();
+        }
+        self.serve().await;
+    }
+
+    /// Changes a variable for the next [`restart`](Self::restart).
+    pub fn set_var(&mut self, name: &str, value: &str) {
+        if name.ends_with("PASSWORD") {
+            self.shared
+                .secrets
+                .lock()
+                .unwrap()
+                .passwords
+                .push(value.to_owned());
+        }
+        self.vars.insert(name.to_owned(), value.to_owned());
+    }
+
+    /// The database URL, for a test that must reach behind the API (to expire a token).
+    pub fn database_url(&self) -> &str {
+        &self.vars["DATABASE_URL"]
+    }
+
+    /// A client from an address of its own.
+    pub fn client(&self) -> Client {
+        // The documentation ranges of RFC 5737: 750 clients, more than any test needs.
+        const NETWORKS: [&str; 3] = ["192.0.2", "198.51.100", "203.0.113"];
+        let n = self.shared.next_client.fetch_add(1, Ordering::Relaxed) as usize;
+        Client {
+            shared: Arc::clone(&self.shared),
+            ip: format!("{}.{}", NETWORKS[n / 250 % 3], 1 + n % 250),
+            token: None,
+        }
+    }
+
+    /// Registers `name` (`name@example.com`) and logs in, from a client of its own.
+    pub async fn user(&self, name: &str) -> User {
+        let client = self.client();
+        let email = format!("{name}@example.com");
+        let password = format!("{name}'s long passphrase {}", uuid::Uuid::new_v4());
+        let registered = client
+            .post(
+                "/api/v1/auth/register",
+                &json!({ "email": email, "name": name, "password": password }),
+            )
+            .await;
+        assert_eq!(registered.status, 201, "{}", registered.text);
+        let token = client.login(&email, &password).await;
+        User {
+            id: registered.body["id"].as_str().unwrap().to_owned(),
+            client: client.with_token(&token),
+            email,
+            password,
+            token,
+        }
+    }
+
+    /// The reset tokens logged in place of emails, oldest first; each is remembered as a
+    /// secret that no response may contain.
+    pub fn mailed_reset_tokens(&self) -> Vec<String> {
+        let tokens: Vec<String> = self
+            .logs
+            .events(app::reset::MAIL_TARGET)
+            .iter()
+            .filter_map(|event| event.fields.get("token")?.as_str().map(str::to_owned))
+            .collect();
+        self.shared
+            .secrets
+            .lock()
+            .unwrap()
+            .tokens
+            .extend(tokens.iter().cloned());
+        tokens
+    }
+}
+
+impl Drop for Blog {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A registered, logged-in user.
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+    /// Sends this user's token.
+    pub client: Client,
+}
+
+/// A plain HTTP/1.1 client: one connection per request, read to the end.
+#[derive(Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+    /// The address the blog sees, through the trusted loopback proxy.
+    pub ip: String,
+    token: Option<String>,
+}
+
+/// What the client saw of a response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    headers: Vec<(String, String)>,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The `error` of an error body.
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or_default()
+    }
+
+    /// The body without the per-request `requestId`, which must match `X-Request-Id`.
+    pub fn body_without_request_id(&self) -> Value {
+        let mut body = self.body.clone();
+        if let Some(id) = body.as_object_mut().and_then(|o| o.remove("requestId")) {
+            assert_eq!(id.as_str(), self.header("x-request-id"));
+        }
+        body
+    }
+
+    /// Asserts an error answer: this status, and exactly `{"error": message, "requestId"}`.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, message: &str) {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(self.body_without_request_id(), json!({ "error": message }));
+    }
+}
+
+impl Client {
+    /// The same address, sending `token` as its bearer token.
+    pub fn with_token(&self, token: &str) -> Self {
+        Self {
+            token: Some(token.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    /// Logs in and returns the token; asserts the login succeeded.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let reply = self
+            .post(
+                "/api/v1/auth/login",
+                &json!({ "email": email, "password": password }),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send("GET", path, &[], None).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send("DELETE", path, &[], None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send_json("POST", path, body).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send_json("PUT", path, body).await
+    }
+
+    pub async fn send_json(&self, method: &str, path: &str, body: &Value) -> Reply {
+        {
+            let mut secrets = self.shared.secrets.lock().unwrap();
+            for key in ["password", "newPassword"] {
+                // Shorter ones are refused anyway, and would be found in ordinary words.
+                if let Some(password) = body[key].as_str().filter(|p| p.len() >= 12) {
+                    secrets.passwords.push(password.to_owned());
+                }
+            }
+        }
+        let body = body.to_string();
+        self.send(
+            method,
+            path,
+            &[("content-type", "application/json")],
+            Some(&body),
+        )
+        .await
+    }
+
+    /// Sends one request with these extra headers (and the token, if any), and checks the
+    /// answer for secrets before returning it.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let address = *self.shared.address.lock().unwrap();
+        let mut head = vec![
+            format!("{method} {path} HTTP/1.1"),
+            "host: localhost".to_owned(),
+            "connection: close".to_owned(),
+            format!("x-forwarded-for: {}", self.ip),
+        ];
+        if let Some(token) = &self.token {
+            head.push(format!("authorization: Bearer {token}"));
+        }
+        head.extend(
+            headers
+                .iter()
+                .map(|(name, value)| format!("{name}: {value}")),
+        );
+        let body = body.unwrap_or_default();
+        if !body.is_empty() || matches!(method, "POST" | "PUT") {
+            head.push(format!("content-length: {}", body.len()));
+        }
+        let request = format!("{}\r\n\r\n{body}", head.join("\r\n"));
+        let raw = tokio::time::timeout(Duration::from_secs(30), async {
+            let mut stream = TcpStream::connect(address).await.unwrap();
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut raw = Vec::new();
+            stream.read_to_end(&mut raw).await.unwrap();
+            raw
+        })
+        .await
+        .expect("the blog answers within 30 s");
+        let reply = parse(&String::from_utf8(raw).unwrap());
+        self.check_secrets(path, &reply);
+        reply
+    }
+
+    /// No response may carry a password, a password hash, or a token other than the one a
+    /// login answers with; a login's token is new, and is remembered.
+    fn check_secrets(&self, path: &str, reply: &Reply) {
+        let mut secrets = self.shared.secrets.lock().unwrap();
+        let mut seen = format!("{:?}\n{}", reply.headers, reply.text);
+        if path == "/api/v1/auth/login" && reply.status == 200 {
+            let token = reply.body["token"].as_str().unwrap().to_owned();
+            assert!(
+                !secrets.tokens.contains(&token),
+                "a login answered an old token"
+            );
+            seen = seen.replace(&token, "");
+            secrets.tokens.push(token);
+        }
+        assert_no_secret(&seen, &secrets.passwords, &secrets.tokens);
+    }
+}
+
+/// The rule [`Client`] applies to every response it receives.
+#[track_caller]
+pub fn assert_no_secret(text: &str, passwords: &[String], tokens: &[String]) {
+    assert!(
+        !text.contains("$argon2"),
+        "a password hash in a response: {text}"
+    );
+    for password in passwords {
+        assert!(
+            !text.contains(password.as_str()),
+            "a password in a response: {text}"
+        );
+    }
+    for token in tokens {
+        assert!(
+            !text.contains(token.as_str()),
+            "a token in a response: {text}"
+        );
+    }
+    // A JWT's header starts `{"`, which is `eyJ` in base64url.
+    assert!(!text.contains("eyJ"), "a JWT in a response: {text}");
+}
+
+fn parse(raw: &str) -> Reply {
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .expect("a complete HTTP response");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
+    let text = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Reply {
+        status,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        headers,
+        text,
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut text = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        text.push_str(&rest[..size]);
+        body = &rest[size + 2..];
+    }
+    text
+}

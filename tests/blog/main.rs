@@ -1,0 +1,22 @@
+//! The blog example (`examples/blog`) end to end: its own modules, built as `main` builds
+//! them, served by `secure_api::serve` on a real loopback socket, each test against a fresh
+//! SQLite file. Every response any test receives is checked for passwords, password hashes
+//! and tokens other than a login's own (`harness::Client`).
+//!
+//! - `api`: every row of the API table of issue 7
+//! - `mistakes`: the article's "Common API Security Mistakes" table, row by row
+//! - `sessions`: restarts, logout, password resets
+
+// The modules of this test and the example's share items with `pub`, as `tests/common` does.
+#![allow(unreachable_pub)]
+
+// The example's modules, as the example binary compiles them.
+#[path = "../../examples/blog/app/mod.rs"]
+mod app;
+#[path = "../common/mod.rs"]
+mod common;
+
+mod api;
+mod harness;
+mod mistakes;
+mod sessions;

@@ -1,0 +1,289 @@
+//! Sessions over time: a restart keeps the data and the revocations; a logout revokes one
+//! token; a password reset revokes them all, and its token works once, within 30 minutes,
+//! and is logged in place of an email in development only.
+
+use serde_json::json;
+
+use crate::api::create_post;
+use crate::harness::Blog;
+
+const RESET: &str = "/api/v1/auth/reset-password";
+const CONFIRM: &str = "/api/v1/auth/reset-password/confirm";
+
+#[tokio::test]
+async fn data_and_revocations_survive_a_restart() {
+    let mut blog = Blog::start().await;
+    let ada = blog.user("ada").await;
+    let id = create_post(&ada, "persistent", true).await;
+    let draft = create_post(&ada, "a draft", false).await;
+    let other = ada.client.login(&ada.email, &ada.password).await;
+    let logout = ada
+        .client
+        .with_token(&other)
+        .post("/api/v1/auth/logout", &json!({}))
+        .await;
+    assert_eq!(logout.status, 204);
+
+    blog.restart().await;
+
+    // Same secret, same database: Ada's token still works; the one she logged out does not.
+    assert_eq!(
+        ada.client.get("/api/v1/users/me").await.body["id"],
+        ada.id.as_str()
+    );
+    ada.client
+        .with_token(&other)
+        .get("/api/v1/users/me")
+        .await
+        .assert_error(401, "Invalid token");
+    // Her password and her posts are still there, drafts still hidden.
+    blog.client().login(&ada.email, &ada.password).await;
+    let post = ada.client.get(&format!("/api/v1/posts/{id}")).await;
+    assert_eq!(post.body["title"], "persistent");
+    let list = blog.client().get("/api/v1/posts").await;
+    assert_eq!(list.body["total"], 1);
+    let bob = blog.user("bob").await;
+    bob.client
+        .get(&format!("/api/v1/posts/{draft}"))
+        .await
+        .assert_error(404, "Not found");
+}
+
+#[tokio::test]
+async fn the_admin_follows_the_environment_at_each_start() {
+    let mut blog = Blog::start_with(&[
+        ("BLOG_ADMIN_EMAIL", "root@example.com"),
+        ("BLOG_ADMIN_PASSWORD", "the first admin passphrase"),
+    ])
+    .await;
+    let root = blog.client();
+    root.login("root@example.com", "the first admin passphrase")
+        .await;
+
+    blog.set_var("BLOG_ADMIN_PASSWORD", "the second admin passphrase");
+    blog.restart().await;
+    root.post(
+        "/api/v1/auth/login",
+        &json!({ "email": "root@example.com", "password": "the first admin passphrase" }),
+    )
+    .await
+    .assert_error(401, "Invalid credentials");
+    let token = root
+        .login("root@example.com", "the second admin passphrase")
+        .await;
+    let list = root.with_token(&token).get("/api/v1/admin/users").await;
+    assert_eq!(list.status, 200);
+    assert_eq!(
+        list.body.as_array().unwrap().len(),
+        1,
+        "updated, not duplicated"
+    );
+}
+
+#[tokio::test]
+async fn an_in_memory_database_works() {
+    let blog = Blog::start_with(&[("DATABASE_URL", "sqlite::memory:")]).await;
+    let ada = blog.user("ada").await;
+    let id = create_post(&ada, "in memory", false).await;
+    let post = ada.client.get(&format!("/api/v1/posts/{id}")).await;
+    assert_eq!(post.body["title"], "in memory");
+    assert_eq!(ada.client.get("/api/v1/users/me").await.status, 200);
+}
+
+#[tokio::test]
+async fn logout_revokes_that_token_only() {
+    let blog = Blog::start().await;
+    let ada = blog.user("ada").await;
+    let laptop = blog.client();
+    let other = laptop.login(&ada.email, &ada.password).await;
+
+    let logout = ada.client.post("/api/v1/auth/logout", &json!({})).await;
+    assert_eq!(logout.status, 204);
+    ada.client
+        .get("/api/v1/users/me")
+        .await
+        .assert_error(401, "Invalid token");
+    ada.client
+        .post("/api/v1/auth/logout", &json!({}))
+        .await
+        .assert_error(401, "Invalid token");
+    let me = laptop.with_token(&other).get("/api/v1/users/me").await;
+    assert_eq!(me.status, 200);
+}
+
+#[tokio::test]
+async fn a_password_reset_logs_out_every_session_and_its_token_works_once() {
+    let mut blog = Blog::start().await;
+    let ada = blog.user("ada").await;
+    let laptop = blog.client();
+    let laptop = laptop.with_token(&laptop.login(&ada.email, &ada.password).await);
+
+    let forgetful = blog.client();
+    for _ in 0..2 {
+        let reply = forgetful.post(RESET, &json!({ "email": ada.email })).await;
+        assert_eq!(reply.status, 202);
+    }
+    let tokens = blog.mailed_reset_tokens();
+    let [first, second] = tokens.as_slice() else {
+        panic!("two reset tokens, got {tokens:?}");
+    };
+    // 256 random bits, base64url.
+    assert_eq!(first.len(), 43);
+    assert_ne!(first, second);
+
+    let new_password = "a brand new long passphrase";
+    let confirmed = forgetful
+        .post(
+            CONFIRM,
+            &json!({ "token": first, "newPassword": new_password }),
+        )
+        .await;
+    assert_eq!(confirmed.status, 204, "{}", confirmed.text);
+    assert_eq!(confirmed.text, "");
+
+    // Every session of Ada's is over, and only the new password opens a new one.
+    for session in [&ada.client, &laptop] {
+        session
+            .get("/api/v1/users/me")
+            .await
+            .assert_error(401, "Invalid token");
+    }
+    blog.client()
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "email": ada.email, "password": ada.password }),
+        )
+        .await
+        .assert_error(401, "Invalid credentials");
+    let fresh = blog.client();
+    let token = fresh.login(&ada.email, new_password).await;
+    assert_eq!(
+        fresh
+            .with_token(&token)
+            .get("/api/v1/users/me")
+            .await
+            .status,
+        200
+    );
+
+    // The token is spent; so is the other one issued before the reset; made-up ones fail alike.
+    for token in [first.as_str(), second.as_str(), "made-up", &"A".repeat(43)] {
+        forgetful
+            .post(
+                CONFIRM,
+                &json!({ "token": token, "newPassword": "yet another passphrase" }),
+            )
+            .await
+            .assert_error(400, "Invalid or expired token");
+    }
+
+    // The revocations hold after a restart, when the store in memory starts empty.
+    blog.restart().await;
+    laptop
+        .get("/api/v1/users/me")
+        .await
+        .assert_error(401, "Invalid token");
+    assert_eq!(
+        fresh
+            .with_token(&token)
+            .get("/api/v1/users/me")
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_expired_reset_token_is_refused() {
+    let blog = Blog::start().await;
+    let ada = blog.user("ada").await;
+    let client = blog.client();
+    assert_eq!(
+        client
+            .post(RESET, &json!({ "email": ada.email }))
+            .await
+            .status,
+        202
+    );
+    let token = blog.mailed_reset_tokens().pop().unwrap();
+
+    // Issued for 30 minutes; move its expiry to the past rather than wait.
+    let db = sqlx::SqlitePool::connect(blog.database_url())
+        .await
+        .unwrap();
+    let expires_at: i64 = sqlx::query_scalar("SELECT expires_at FROM password_resets")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let issued_for = expires_at - crate::app::db::unix_now();
+    assert!((29 * 60..=30 * 60).contains(&issued_for), "{issued_for}");
+    sqlx::query("UPDATE password_resets SET expires_at = ?")
+        .bind(crate::app::db::unix_now() - 1)
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+
+    client
+        .post(
+            CONFIRM,
+            &json!({ "token": token, "newPassword": "a brand new long passphrase" }),
+        )
+        .await
+        .assert_error(400, "Invalid or expired token");
+    // Nothing changed.
+    assert_eq!(ada.client.get("/api/v1/users/me").await.status, 200);
+    blog.client().login(&ada.email, &ada.password).await;
+}
+
+#[tokio::test]
+async fn reset_tokens_are_stored_hashed_and_never_logged_in_production() {
+    // Without trusted proxies: production requires PUBLIC_URL behind them.
+    let blog = Blog::start_with(&[("SECURE_API_ENV", "production"), ("TRUSTED_PROXIES", "")]).await;
+    let ada = blog.user("ada").await;
+    let reply = blog
+        .client()
+        .post(RESET, &json!({ "email": ada.email }))
+        .await;
+    assert_eq!(reply.status, 202);
+    assert_eq!(reply.body, json!({ "status": "accepted" }));
+
+    let mails = blog.logs.events(crate::app::reset::MAIL_TARGET);
+    assert_eq!(mails.len(), 1);
+    assert!(!mails[0].fields.contains_key("token"), "{:?}", mails[0]);
+    assert!(blog.mailed_reset_tokens().is_empty());
+
+    // A token was issued all the same, kept only as a 32-byte SHA-256.
+    let db = sqlx::SqlitePool::connect(blog.database_url())
+        .await
+        .unwrap();
+    let hashes: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM password_resets")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(hashes.len(), 1);
+    assert_eq!(hashes[0].len(), 32);
+    db.close().await;
+}
+
+#[tokio::test]
+async fn the_secret_check_catches_a_leak() {
+    let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned();
+    for (text, expected) in [
+        (format!(r#"{{"passwordHash":"{hash}"}}"#), "password hash"),
+        (
+            r#"{"password":"the long passphrase"}"#.to_owned(),
+            "password in",
+        ),
+        (
+            r#"{"token":"eyJhbGciOiJIUzI1NiJ9.e30.sig"}"#.to_owned(),
+            "JWT",
+        ),
+    ] {
+        let caught = std::panic::catch_unwind(|| {
+            crate::harness::assert_no_secret(&text, &["the long passphrase".into()], &[]);
+        });
+        let message = *caught.unwrap_err().downcast::<String>().unwrap();
+        assert!(message.contains(expected), "{message}");
+    }
+}
