@@ -40,9 +40,6 @@ async fn run() -> Result<(), app::StartError> {
         print!("{}", app::routes(settings.api_rate).inventory());
         return Ok(());
     }
-    // Before listening: in production a missing JWT_SECRET stops the start here. In
-    // development an ephemeral secret is generated, with a warning on stderr.
-    let config = app::security_config(env)?;
     let host = env("BIND").unwrap_or_else(|| "127.0.0.1".into());
     let port = match env("PORT") {
         Some(port) => port
@@ -50,6 +47,9 @@ async fn run() -> Result<(), app::StartError> {
             .map_err(|_| format!("PORT `{port}`: not a port number"))?,
         None => 3000,
     };
+    // Before listening: in production a missing JWT_SECRET stops the start here. In
+    // development an ephemeral secret is generated, with a warning on stderr.
+    let config = app::security_config(env)?;
     let listener = TcpListener::bind((host.as_str(), port)).await?;
     let scheme = if config.tls().is_some() {
         "https"

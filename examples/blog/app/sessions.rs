@@ -90,10 +90,7 @@ pub async fn revoke_in_store(auth: &AuthConfig, sessions: &[Session]) -> Result<
 
 /// At start: hands the revocations of tokens that could still pass to the store, which
 /// forgot them if it lives in memory. Returns how many.
-pub async fn restore(
-    db: &Db,
-    auth: &AuthConfig,
-) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+pub async fn restore(db: &Db, auth: &AuthConfig) -> Result<usize, super::StartError> {
     let revoked: Vec<Session> = sqlx::query_as(
         "SELECT jti, expires_at FROM sessions WHERE revoked = 1 AND expires_at >= ?",
     )
