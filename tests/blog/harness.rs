@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -396,6 +398,62 @@ pub fn assert_no_secret(text: &str, passwords: &[String], tokens: &[String]) {
     }
     // A JWT's header starts `{"`, which is `eyJ` in base64url.
     assert!(!text.contains("eyJ"), "a JWT in a response: {text}");
+}
+
+// What the tests assert about the API's answers.
+
+/// A well-formed post id that no post has.
+pub const MISSING: &str = "/api/v1/posts/00000000-0000-4000-8000-000000000000";
+
+/// The keys of a JSON object, sorted.
+pub fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// The claims of a JWT, read without checking it.
+pub fn claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+#[track_caller]
+pub fn assert_rfc3339(value: &Value) {
+    chrono::DateTime::parse_from_rfc3339(value.as_str().unwrap()).unwrap();
+}
+
+#[track_caller]
+pub fn assert_uuid_v4(value: &Value) {
+    let id = uuid::Uuid::parse_str(value.as_str().unwrap()).unwrap();
+    assert_eq!(id.get_version_num(), 4);
+}
+
+/// Creates a post as `user` and returns its id.
+pub async fn create_post(user: &User, title: &str, published: bool) -> String {
+    let created = user
+        .client
+        .post(
+            "/api/v1/posts",
+            &json!({ "title": title, "content": "text" }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    if published {
+        let path = format!("/api/v1/posts/{id}");
+        let reply = user
+            .client
+            .put(&path, &json!({ "isPublished": true }))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    id
 }
 
 fn parse(raw: &str) -> Reply {

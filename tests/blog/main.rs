@@ -3,7 +3,7 @@
 //! SQLite file. Every response any test receives is checked for passwords, password hashes
 //! and tokens other than a login's own (`harness::Client`).
 //!
-//! - `api`: every row of the API table of issue 7
+//! - `accounts` and `posts`: every row of the API table of issue 7
 //! - `mistakes`: the article's "Common API Security Mistakes" table, row by row
 //! - `sessions`: restarts, logout, password resets
 
@@ -16,7 +16,8 @@ mod app;
 #[path = "../common/mod.rs"]
 mod common;
 
-mod api;
+mod accounts;
 mod harness;
 mod mistakes;
+mod posts;
 mod sessions;

@@ -12,10 +12,9 @@
 use secure_api::policy::Access;
 use serde_json::{Value, json};
 
-use crate::api::{MISSING, claims, create_post};
 use crate::app;
 use crate::common::{now, raw_token, sign};
-use crate::harness::{Blog, SECRET};
+use crate::harness::{Blog, MISSING, SECRET, claims, create_post};
 
 /// Claims the blog would accept, for tokens forged around them.
 fn valid_claims(sub: &str) -> Value {

@@ -4,8 +4,7 @@
 
 use serde_json::json;
 
-use crate::api::create_post;
-use crate::harness::Blog;
+use crate::harness::{Blog, create_post};
 
 const RESET: &str = "/api/v1/auth/reset-password";
 const CONFIRM: &str = "/api/v1/auth/reset-password/confirm";
