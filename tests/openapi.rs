@@ -123,6 +123,16 @@ async fn legacy() -> axum::response::Response {
     axum::response::IntoResponse::into_response("legacy")
 }
 
+/// A handler named like another in this file, as `users::list` and `posts::list` would be.
+mod admin {
+    use secure_api::prelude::*;
+
+    #[secure(auth, role = "admin")]
+    pub async fn users() -> StatusCode {
+        StatusCode::NO_CONTENT
+    }
+}
+
 fn app() -> secure_api::Router {
     routes().rate_limit("/api", "100/15m")
 }
@@ -135,6 +145,7 @@ fn routes() -> secure_api::Router {
         .route("/api/v1/admin/purge", post(purge))
         .route("/legacy/{*rest}", get(legacy))
         .route("/api/v1/users", get(users))
+        .route("/api/v1/admin/users", get(admin::users))
 }
 
 fn statuses(operation: &Value) -> Vec<String> {
@@ -208,6 +219,15 @@ fn each_operation_says_who_may_call_it_and_what_it_can_answer() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), ids.len(), "operation ids are unique: {ids:?}");
+    assert_eq!(
+        paths["/api/v1/admin/users"]["get"]["operationId"], "admin_users",
+        "a name used in two modules is qualified by its module, whatever the order of routes"
+    );
+    assert_eq!(
+        paths["/api/v1/users"]["get"]["operationId"],
+        "openapi_users"
+    );
+    assert_eq!(health["operationId"], "health");
 }
 
 #[test]
@@ -314,7 +334,7 @@ fn inputs_are_described_with_their_rules() {
 
 #[test]
 fn the_document_passes_an_openapi_3_1_validator() {
-    if !installed("openapi_spec_validator", "openapi-spec-validator") {
+    if !common::python_tool_installed("openapi_spec_validator", "openapi-spec-validator") {
         return;
     }
     let doc = app().openapi("Blog", "1.0.0");
@@ -335,30 +355,13 @@ fn the_document_passes_an_openapi_3_1_validator() {
     );
 }
 
-/// Whether a Python tool is installed; when it is not, fails under CI and says SKIPPED
-/// otherwise.
-fn installed(module: &str, package: &str) -> bool {
-    let found = std::process::Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{package} is not installed (pip install {package})"
-        );
-        eprintln!("*** SKIPPED: {package} is not installed ***");
-    }
-    found
-}
-
 /// schemathesis reads the document, generates valid and invalid requests for every operation,
 /// with and without the token, and checks every answer against the document: documented
 /// statuses and content types, bodies that match their schemas, no 5xx, invalid input refused
 /// and valid input accepted, and operations with `security` refusing a missing token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_every_answer_as_the_document_says() {
-    if !installed("schemathesis.cli", "schemathesis") {
+    if !common::python_tool_installed("schemathesis.cli", "schemathesis") {
         return;
     }
     // Without the general limit, which schemathesis would spend in a moment: an address limit

@@ -264,3 +264,20 @@ impl tracing::field::Visit for FieldVisitor<'_> {
             .insert(field.name().to_owned(), format!("{value:?}").into());
     }
 }
+
+/// Whether a Python tool is installed; when it is not, fails under CI and says SKIPPED
+/// otherwise.
+pub fn python_tool_installed(module: &str, package: &str) -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{package} is not installed (pip install {package})"
+        );
+        eprintln!("*** SKIPPED: {package} is not installed ***");
+    }
+    found
+}

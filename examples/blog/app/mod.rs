@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use secure_api::prelude::*;
 use secure_api::rate::Quota;
-use secure_api::routing::{get, post};
+use secure_api::routing::{OpenApiDocument, get, post};
 use secure_api::{ConfigError, Mode, Router, SecurityConfig};
 use validator::Validate;
 
@@ -47,7 +47,7 @@ pub struct AppState {
     dummy_hash: Arc<str>,
     /// Whether secrets must stay out of the logs (`SECURE_API_ENV=production`).
     production: bool,
-    openapi: Arc<str>,
+    openapi: OpenApiDocument,
 }
 
 /// The blog's own settings; the framework reads its own ([`security_config`]).
@@ -143,10 +143,7 @@ pub async fn build(settings: &Settings, config: SecurityConfig) -> Result<Router
         db,
         dummy_hash: passwords::dummy_hash().await?.into(),
         production: config.mode() == Mode::Production,
-        openapi: routes
-            .openapi("secure-api blog", "1.0.0")
-            .to_string()
-            .into(),
+        openapi: OpenApiDocument::new(&routes.openapi("secure-api blog", "1.0.0")),
     };
     Ok(routes.with_state(state).with_config(config))
 }
@@ -162,12 +159,8 @@ async fn health() -> Json<Status> {
     Json(Status { status: "ok" })
 }
 
-/// The OpenAPI document, made at start from the same policies the pipeline enforces. It is the
-/// framework's text, not data of ours, so it is sent as built.
+/// The OpenAPI document, made at start from the same policies the pipeline enforces.
 #[secure(public)]
-async fn openapi(State(app): State<AppState>) -> ([(http::HeaderName, &'static str); 1], String) {
-    (
-        [(http::header::CONTENT_TYPE, "application/json")],
-        app.openapi.to_string(),
-    )
+async fn openapi(State(app): State<AppState>) -> OpenApiDocument {
+    app.openapi
 }

@@ -21,6 +21,7 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use inventory::Inventory;
 pub use method::{MethodRouter, delete, get, head, options, patch, post, put, trace};
+pub use openapi::OpenApiDocument;
 
 use crate::authz::DenyAs;
 use crate::config::SecurityConfig;

@@ -7,15 +7,18 @@
 //! [`crate::schema`]), collected in `components.schemas`: what a response leaves out, its
 //! `#[sensitive]` fields, the document leaves out too.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
+use axum::body::Bytes;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::RouteInfo;
 use crate::error::generic_message;
 use crate::policy::{Access, InputKind, Policy};
 use crate::rate::{GeneralLimit, covers};
-use crate::schema::Components;
+use crate::sanitize::SecureResponse;
+use crate::schema::{Components, ResponseBody, ResponseSchema};
 
 /// The name of the bearer scheme in `components.securitySchemes`.
 const BEARER: &str = "bearerAuth";
@@ -29,6 +32,16 @@ pub(crate) fn document(
 ) -> Value {
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut operation_ids: HashMap<String, usize> = HashMap::new();
+    // The modules each handler name is used in: a name used in several (`users::list` and
+    // `posts::list`) is qualified by its module, so ids do not depend on the order of routes.
+    let mut modules: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for route in routes {
+        let policy = &route.policy;
+        modules
+            .entry(policy.handler())
+            .or_default()
+            .insert(policy.module());
+    }
     let mut components = Components::with_reserved(&[("Error", error_schema())]);
     for route in routes {
         let limited = general
@@ -36,7 +49,13 @@ pub(crate) fn document(
             .any(|limit| covers(&limit.prefix, &route.path));
         let mut operation = operation(route, limited, &mut components);
         // Operation ids must be unique; a handler serving several routes gets a suffix.
-        let name = route.policy.handler().to_owned();
+        let policy = &route.policy;
+        let name = if modules[policy.handler()].len() > 1 {
+            let module = policy.module().rsplit("::").next().unwrap_or_default();
+            format!("{module}_{}", policy.handler())
+        } else {
+            policy.handler().to_owned()
+        };
         let seen = operation_ids.entry(name.clone()).or_insert(0);
         *seen += 1;
         let id = if *seen == 1 {
@@ -257,6 +276,52 @@ fn policy_extension(policy: &Policy) -> Value {
         })),
         "rawResponse": policy.has_raw_response(),
     })
+}
+
+/// The OpenAPI document as a handler's response, sent as built (`application/json`).
+///
+/// The document is the framework's own text, not application data, so it needs no
+/// `Sanitized` type: build it once at start and hand a clone to the handler.
+///
+/// ```
+/// use secure_api::prelude::*;
+/// use secure_api::routing::{OpenApiDocument, get};
+///
+/// #[secure(public)]
+/// async fn openapi(State(document): State<OpenApiDocument>) -> OpenApiDocument {
+///     document
+/// }
+///
+/// let routes = secure_api::Router::new().route("/openapi.json", get(openapi));
+/// let document = OpenApiDocument::new(&routes.openapi("My API", "1.0.0"));
+/// let app: secure_api::Router = routes.with_state(document);
+/// ```
+#[derive(Clone, Debug)]
+pub struct OpenApiDocument(Bytes);
+
+impl OpenApiDocument {
+    /// The document `document` (from [`Router::openapi`](super::Router::openapi)), serialized
+    /// once.
+    pub fn new(document: &Value) -> Self {
+        Self(Bytes::from(document.to_string()))
+    }
+}
+
+impl IntoResponse for OpenApiDocument {
+    fn into_response(self) -> Response {
+        ([(http::header::CONTENT_TYPE, "application/json")], self.0).into_response()
+    }
+}
+
+impl SecureResponse for OpenApiDocument {}
+
+impl ResponseSchema for OpenApiDocument {
+    fn body(_: &mut Components) -> Option<ResponseBody> {
+        Some(ResponseBody {
+            media_type: "application/json",
+            schema: json!({ "type": "object" }),
+        })
+    }
 }
 
 /// The `{name}` and `{*name}` segments of a route template.
