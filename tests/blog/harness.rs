@@ -137,6 +137,11 @@ impl Blog {
         self.vars.insert(name.to_owned(), value.to_owned());
     }
 
+    /// Where the blog listens.
+    pub fn address(&self) -> SocketAddr {
+        *self.shared.address.lock().unwrap()
+    }
+
     /// The database URL, for a test that must reach behind the API (to expire a token).
     pub fn database_url(&self) -> &str {
         &self.vars["DATABASE_URL"]

@@ -20,4 +20,5 @@ mod accounts;
 mod harness;
 mod mistakes;
 mod posts;
+mod schemathesis;
 mod sessions;

@@ -1,0 +1,51 @@
+//! schemathesis against the running blog: it reads the blog's own `/api/v1/openapi.json`,
+//! sends generated valid and invalid requests to every operation, with a user's token and
+//! without, and checks each answer against the document (statuses, content types, bodies
+//! against their schemas, no 5xx, invalid input refused, a missing token refused).
+
+use crate::harness::{Blog, create_post};
+
+#[tokio::test]
+async fn schemathesis_finds_the_blog_as_its_document_says() {
+    if !crate::common::python_tool_installed("schemathesis.cli", "schemathesis") {
+        return;
+    }
+    let password = "the admin's long passphrase";
+    let blog = Blog::start_with(&[
+        ("BLOG_ADMIN_EMAIL", "admin@example.com"),
+        ("BLOG_ADMIN_PASSWORD", password),
+    ])
+    .await;
+    let ada = blog.user("ada").await;
+    create_post(&ada, "A published post", true).await;
+    // The admin's token, so that the admin route is reached too.
+    let token = blog.client().login("admin@example.com", password).await;
+    let address = blog.address();
+    // schemathesis keeps its state in its working directory: a scratch one.
+    let scratch = std::env::temp_dir().join(format!("secure-api-st-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir(&scratch).unwrap();
+    let directory = scratch.clone();
+    let run = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .current_dir(&directory)
+            .args(["-m", "schemathesis.cli", "run"])
+            .arg(format!("http://{address}/api/v1/openapi.json"))
+            .args(["--url", &format!("http://{address}")])
+            .args(["--header", &format!("Authorization: Bearer {token}")])
+            // A logout would revoke the one token every other request uses.
+            .args(["--exclude-path", "/api/v1/auth/logout"])
+            .args(["--checks", "all", "--max-examples", "20", "--seed", "1"])
+            .args(["--no-color", "--generation-database", "none"])
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("python3 runs");
+    std::fs::remove_dir_all(&scratch).unwrap();
+    assert!(
+        run.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
