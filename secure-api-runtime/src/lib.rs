@@ -18,6 +18,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod config;
+mod digits;
 pub mod error;
 mod extract;
 mod handler;

@@ -15,6 +15,8 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::digits::{push_i64, push_padded, push_u64};
+
 /// The event format of [`JsonLogs`](super::JsonLogs).
 pub(crate) struct JsonLines;
 
@@ -69,12 +71,12 @@ impl Visit for Fields<'_> {
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         self.name(field);
-        let _ = write!(self.line, "{value}");
+        push_u64(self.line, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.name(field);
-        let _ = write!(self.line, "{value}");
+        push_i64(self.line, value);
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
@@ -132,14 +134,20 @@ fn rfc3339(line: &mut String, time: SystemTime) {
     let seconds = since_epoch.as_secs();
     let (year, month, day) = civil_from_days(seconds / 86_400);
     let of_day = seconds % 86_400;
-    let _ = write!(
-        line,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60,
-        since_epoch.subsec_micros()
-    );
+    push_padded(line, year, 4);
+    line.push('-');
+    push_padded(line, month, 2);
+    line.push('-');
+    push_padded(line, day, 2);
+    line.push('T');
+    push_padded(line, of_day / 3600, 2);
+    line.push(':');
+    push_padded(line, of_day / 60 % 60, 2);
+    line.push(':');
+    push_padded(line, of_day % 60, 2);
+    line.push('.');
+    push_padded(line, u64::from(since_epoch.subsec_micros()), 6);
+    line.push('Z');
 }
 
 /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).

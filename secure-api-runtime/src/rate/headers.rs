@@ -5,11 +5,10 @@
 //! `q` is the quota, `w` its window in seconds, `r` the requests left and `t` the seconds until
 //! one more is available. Seconds are rounded up, so a client that waits `t` is never early.
 
-use std::fmt::Write;
-
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 
 use super::Quota;
+use crate::digits::push_u64;
 
 const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
@@ -32,8 +31,8 @@ pub(crate) fn ceil_secs(ticks: u64, ticks_per_sec: u64) -> u64 {
 
 /// A name as the inside of a structured-field string: printable ASCII, `"` and `\\` escaped.
 /// Names are Rust identifiers, which may hold non-ASCII letters; those become `_`.
-fn sf_string(name: &str) -> String {
-    let mut text = String::with_capacity(name.len());
+fn push_sf_string(text: &mut String, name: &str) {
+    text.push('"');
     for c in name.chars() {
         match c {
             '"' | '\\' => {
@@ -44,7 +43,7 @@ fn sf_string(name: &str) -> String {
             _ => text.push('_'),
         }
     }
-    text
+    text.push('"');
 }
 
 /// Adds the headers for `items` to a response.
@@ -52,22 +51,23 @@ pub(crate) fn write_headers(items: &[RateItem], headers: &mut HeaderMap) {
     if items.is_empty() {
         return;
     }
-    let mut policy = String::new();
-    let mut state = String::new();
+    let mut policy = String::with_capacity(32 * items.len());
+    let mut state = String::with_capacity(32 * items.len());
     for (i, item) in items.iter().enumerate() {
-        let separator = if i == 0 { "" } else { ", " };
-        let name = sf_string(item.name);
-        let _ = write!(
-            policy,
-            "{separator}\"{name}\";q={};w={}",
-            item.quota.count(),
-            item.quota.period().as_secs()
-        );
-        let _ = write!(
-            state,
-            "{separator}\"{name}\";r={};t={}",
-            item.remaining, item.reset_secs
-        );
+        if i > 0 {
+            policy.push_str(", ");
+            state.push_str(", ");
+        }
+        push_sf_string(&mut policy, item.name);
+        policy.push_str(";q=");
+        push_u64(&mut policy, u64::from(item.quota.count()));
+        policy.push_str(";w=");
+        push_u64(&mut policy, item.quota.period().as_secs());
+        push_sf_string(&mut state, item.name);
+        state.push_str(";r=");
+        push_u64(&mut state, u64::from(item.remaining));
+        state.push_str(";t=");
+        push_u64(&mut state, item.reset_secs);
     }
     // A refusal waits for every limit it exhausted: the general one it spent its last request
     // of before the route's own refused is no freer than the one that refused.
@@ -90,6 +90,13 @@ pub(crate) fn write_headers(items: &[RateItem], headers: &mut HeaderMap) {
     if let Some(seconds) = retry_after {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
     }
+}
+
+#[cfg(test)]
+fn sf_string(name: &str) -> String {
+    let mut text = String::new();
+    push_sf_string(&mut text, name);
+    text
 }
 
 #[cfg(test)]
@@ -125,7 +132,7 @@ mod tests {
             "\"api\";r=99;t=9, \"login\";r=0;t=180"
         );
         assert_eq!(headers["retry-after"], "180");
-        assert_eq!(sf_string("connexión"), "connexi_n");
+        assert_eq!(sf_string("connexión"), "\"connexi_n\"");
 
         // The general limit was spent to its last request before the route's own refused:
         // the client must wait for both.
@@ -147,7 +154,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         write_headers(&spent_general[..1], &mut headers);
         assert!(headers.get("retry-after").is_none());
-        assert_eq!(sf_string("a\"b\\"), "a\\\"b\\\\");
+        assert_eq!(sf_string("a\"b\\"), "\"a\\\"b\\\\\"");
         assert_eq!(ceil_secs(1, 1_000_000), 1);
         assert_eq!(ceil_secs(180_000_000, 1_000_000), 180);
     }
