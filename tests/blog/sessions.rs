@@ -286,3 +286,42 @@ async fn the_secret_check_catches_a_leak() {
         assert!(message.contains(expected), "{message}");
     }
 }
+
+/// A login checking the old password while a reset commits must not end with a token the
+/// reset missed: either the login fails, or its token is revoked like every other.
+#[tokio::test]
+async fn a_login_racing_a_reset_keeps_no_working_token() {
+    let blog = Blog::start().await;
+    let ada = blog.user("ada").await;
+    let mut password = ada.password.clone();
+    let mut logins_that_won = 0;
+    for round in 0..8 {
+        let requester = blog.client();
+        let reply = requester.post(RESET, &json!({ "email": ada.email })).await;
+        assert_eq!(reply.status, 202);
+        let token = blog.mailed_reset_tokens().pop().unwrap();
+        let new_password = format!("round {round} long passphrase");
+        let login_body = json!({ "email": ada.email, "password": password });
+        let confirm_body = json!({ "token": token, "newPassword": new_password });
+        let attacker = blog.client();
+        let (login, confirm) = tokio::join!(
+            attacker.post("/api/v1/auth/login", &login_body),
+            requester.post(CONFIRM, &confirm_body),
+        );
+        assert_eq!(confirm.status, 204, "{}", confirm.text);
+        if login.status == 200 {
+            logins_that_won += 1;
+            let session = blog
+                .client()
+                .with_token(login.body["token"].as_str().unwrap());
+            session
+                .get("/api/v1/users/me")
+                .await
+                .assert_error(401, "Invalid token");
+        } else {
+            login.assert_error(401, "Invalid credentials");
+        }
+        password = new_password;
+    }
+    eprintln!("logins with the old password that got a token: {logins_that_won} of 8");
+}

@@ -78,7 +78,13 @@ pub async fn login(
         ));
     };
     let minted = auth.mint(&TokenRequest::new(&user.id).role(&user.role))?;
-    sessions::record(&app.db, &user.id, &minted).await?;
+    // Only while the password checked is still the user's: a reset may have committed since.
+    if !sessions::record(&app.db, &user.id, &user.password_hash, &minted).await? {
+        return Err(ApiError::client(
+            StatusCode::UNAUTHORIZED,
+            "Invalid credentials",
+        ));
+    }
     Ok(Json(TokenResponse {
         token: minted.token,
         token_type: "Bearer",

@@ -7,8 +7,10 @@
 //!   concurrent confirms cannot both succeed.
 //! - Confirming sets the new password, spends the user's other reset tokens and revokes every
 //!   live token of the user ([`sessions`]): whoever held the old password is logged out.
-//! - The request always answers `202 {"status":"accepted"}`, known email or not, so it cannot be
-//!   used to find accounts. 3 requests per hour per client address, the article's limit.
+//! - The request always answers `202 {"status":"accepted"}`, known email or not, so its answer
+//!   tells nothing about accounts. (Its time does, by a millisecond of database writes; the
+//!   API's own `409 Email already registered` tells as much, so this example leaves it.)
+//!   3 requests per hour per client address, the article's limit.
 //! - This example has no mail server. In development the token is logged (target `blog::mail`)
 //!   in place of an email; in production it is never logged, and it is never in a response.
 

@@ -32,19 +32,31 @@ pub struct Session {
     expires_at: i64,
 }
 
-/// Records a token minted for `user_id`, and forgets sessions that can no longer pass.
-pub async fn record(db: &Db, user_id: &str, token: &MintedToken) -> Result<(), sqlx::Error> {
+/// Records a token minted for `user_id` whose password hash was `password_hash` when it was
+/// checked, and forgets sessions that can no longer pass. Returns `false`, recording nothing,
+/// when the password changed in between: a reset that committed while this login was checking
+/// the old password has already revoked the user's sessions, and would miss this one.
+pub async fn record(
+    db: &Db,
+    user_id: &str,
+    password_hash: &str,
+    token: &MintedToken,
+) -> Result<bool, sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE expires_at < ?")
         .bind(db::unix_now() - LEEWAY_SECS)
         .execute(db)
         .await?;
-    sqlx::query("INSERT INTO sessions (jti, user_id, expires_at) VALUES (?, ?, ?)")
-        .bind(&token.token_id)
-        .bind(user_id)
-        .bind(i64::try_from(token.expires_at).unwrap_or(i64::MAX))
-        .execute(db)
-        .await?;
-    Ok(())
+    let recorded = sqlx::query(
+        "INSERT INTO sessions (jti, user_id, expires_at) \
+         SELECT ?, id, ? FROM users WHERE id = ? AND password_hash = ?",
+    )
+    .bind(&token.token_id)
+    .bind(i64::try_from(token.expires_at).unwrap_or(i64::MAX))
+    .bind(user_id)
+    .bind(password_hash)
+    .execute(db)
+    .await?;
+    Ok(recorded.rows_affected() == 1)
 }
 
 /// Marks every live session of `user_id` revoked, in the caller's transaction, and returns
