@@ -143,7 +143,7 @@ pub async fn build(settings: &Settings, config: SecurityConfig) -> Result<Router
         db,
         dummy_hash: passwords::dummy_hash().await?.into(),
         production: config.mode() == Mode::Production,
-        openapi: OpenApiDocument::new(&routes.openapi("secure-api blog", "1.0.0")),
+        openapi: routes.openapi_document("secure-api blog", "1.0.0"),
     };
     Ok(routes.with_state(state).with_config(config))
 }

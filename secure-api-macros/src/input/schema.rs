@@ -175,9 +175,8 @@ fn bounds<const N: usize>(
     Ok(values.map(|value| {
         value.map_or_else(
             || quote!(::core::option::Option::None),
-            |value| quote! {
-                ::core::option::Option::Some(::secure_api::__private::serde_json::Value::from(#value))
-            },
+            // Any number type validator takes, `u128` included; one JSON cannot hold is left out.
+            |value| quote!(::secure_api::__private::serde_json::to_value(&(#value)).ok()),
         )
     }))
 }

@@ -297,17 +297,10 @@ fn policy_constant(policy: &Policy, inputs: &[InputArg], ident: &syn::Ident) -> 
 /// document, closures that describe the handler's inputs and response through the probes, which
 /// answer for any type without requiring anything of it, so they add no error of their own.
 ///
-/// A generic handler's types cannot be named in its policy, which is not generic, and neither
-/// can an `impl Trait` return type: those go undescribed.
+/// A generic handler's types (lifetimes included) cannot be named in its policy, which is not
+/// generic, and neither can an `impl Trait` return type: those go undescribed.
 fn schemas(handler: &Handler) -> TokenStream {
-    let generic = handler
-        .function
-        .sig
-        .generics
-        .params
-        .iter()
-        .any(|param| !matches!(param, GenericParam::Lifetime(_)));
-    if generic {
+    if !handler.function.sig.generics.params.is_empty() {
         return TokenStream::new();
     }
     let probe = |ty: &TokenStream, method: TokenStream| {

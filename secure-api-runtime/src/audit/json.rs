@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
+use tracing_log::NormalizeEvent;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
@@ -31,7 +32,10 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let metadata = event.metadata();
+        // A record from the `log` crate arrives as an event of target `log`; its own target
+        // and level are in its fields.
+        let normalized = event.normalized_metadata();
+        let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
         let mut line = String::with_capacity(256);
         line.push_str("{\"timestamp\":\"");
         rfc3339(&mut line, SystemTime::now());
@@ -39,7 +43,10 @@ where
         line.push_str(metadata.level().as_str());
         line.push_str("\",\"target\":");
         escaped(&mut line, metadata.target());
-        event.record(&mut Fields { line: &mut line });
+        event.record(&mut Fields {
+            line: &mut line,
+            log_record: normalized.is_some(),
+        });
         line.push_str("}\n");
         writer.write_str(&line)
     }
@@ -48,9 +55,15 @@ where
 /// Appends each field as `,"name":value`.
 struct Fields<'a> {
     line: &'a mut String,
+    /// A `log` record's `log.target`, `log.file`, ... are its metadata, already written.
+    log_record: bool,
 }
 
 impl Fields<'_> {
+    fn skipped(&self, field: &Field) -> bool {
+        self.log_record && field.name().starts_with("log.")
+    }
+
     fn name(&mut self, field: &Field) {
         self.line.push(',');
         escaped(self.line, field.name());
@@ -60,26 +73,41 @@ impl Fields<'_> {
 
 impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
+        if self.skipped(field) {
+            return;
+        }
         self.name(field);
         escaped(self.line, value);
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
+        if self.skipped(field) {
+            return;
+        }
         self.name(field);
         self.line.push_str(if value { "true" } else { "false" });
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
+        if self.skipped(field) {
+            return;
+        }
         self.name(field);
         push_u64(self.line, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
+        if self.skipped(field) {
+            return;
+        }
         self.name(field);
         push_i64(self.line, value);
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
+        if self.skipped(field) {
+            return;
+        }
         self.name(field);
         if value.is_finite() {
             let _ = write!(self.line, "{value}");
@@ -90,11 +118,17 @@ impl Visit for Fields<'_> {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        if self.skipped(field) {
+            return;
+        }
         self.name(field);
         escaped(self.line, &value.to_string());
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if self.skipped(field) {
+            return;
+        }
         self.name(field);
         escaped(self.line, &format!("{value:?}"));
     }
@@ -171,9 +205,63 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
     use super::*;
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_log_crate_record_keeps_its_own_target_and_level() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .event_format(JsonLines)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing_log::format_trace(
+                &log::Record::builder()
+                    .target("rustls::conn")
+                    .level(log::Level::Warn)
+                    .args(format_args!("peer sent \"bye\""))
+                    .build(),
+            )
+            .unwrap();
+            tracing::info!(target: "app", answer = 42_u64, "hello");
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines[0]["target"], "rustls::conn");
+        assert_eq!(lines[0]["level"], "WARN");
+        assert_eq!(lines[0]["message"], "peer sent \"bye\"");
+        assert!(
+            lines[0]
+                .as_object()
+                .unwrap()
+                .keys()
+                .all(|key| !key.starts_with("log.")),
+            "{text}"
+        );
+        assert_eq!(lines[1]["target"], "app");
+        assert_eq!(lines[1]["answer"], 42);
+    }
 
     #[test]
     fn strings_are_escaped_so_a_value_cannot_end_the_line() {

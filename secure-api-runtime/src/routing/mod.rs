@@ -274,6 +274,12 @@ where
         openapi::document(title, version, &self.routes, &self.general_limits)
     }
 
+    /// [`openapi`](Self::openapi) as a response a handler can return: serve it at
+    /// `/openapi.json` with a `#[secure(public)]` handler.
+    pub fn openapi_document(&self, title: &str, version: &str) -> OpenApiDocument {
+        OpenApiDocument::new(&self.openapi(title, version))
+    }
+
     /// The inventory: every route with its policy and the general limits that cover it,
     /// printable as a table (`{}`) and as JSON ([`Inventory::to_json`]) for a CI job to diff.
     ///

@@ -281,7 +281,10 @@ fn policy_extension(policy: &Policy) -> Value {
 /// The OpenAPI document as a handler's response, sent as built (`application/json`).
 ///
 /// The document is the framework's own text, not application data, so it needs no
-/// `Sanitized` type: build it once at start and hand a clone to the handler.
+/// `Sanitized` type; and only the router makes one ([`Router::openapi_document`]), so it
+/// cannot carry anything else out. Build it once at start and hand a clone to the handler.
+///
+/// [`Router::openapi_document`]: super::Router::openapi_document
 ///
 /// ```
 /// use secure_api::prelude::*;
@@ -293,16 +296,15 @@ fn policy_extension(policy: &Policy) -> Value {
 /// }
 ///
 /// let routes = secure_api::Router::new().route("/openapi.json", get(openapi));
-/// let document = OpenApiDocument::new(&routes.openapi("My API", "1.0.0"));
+/// let document = routes.openapi_document("My API", "1.0.0");
 /// let app: secure_api::Router = routes.with_state(document);
 /// ```
 #[derive(Clone, Debug)]
 pub struct OpenApiDocument(Bytes);
 
 impl OpenApiDocument {
-    /// The document `document` (from [`Router::openapi`](super::Router::openapi)), serialized
-    /// once.
-    pub fn new(document: &Value) -> Self {
+    /// The document, serialized once.
+    pub(crate) fn new(document: &Value) -> Self {
         Self(Bytes::from(document.to_string()))
     }
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use validator::Validate;
 
 const MAX_TITLE: u64 = 120;
+const MAX_AMOUNT: u128 = 1_000_000;
 
 fn not_blank(value: &str) -> Result<(), validator::ValidationError> {
     if value.trim().is_empty() {
@@ -23,13 +24,15 @@ struct Draft {
     title: String,
     #[validate(range(min = 0.5, max = 2.0))]
     scale: f64,
+    #[validate(range(min = 1, max = MAX_AMOUNT))]
+    amount: u128,
     #[serde(skip)]
     internal: Vec<u8>,
 }
 
 impl Default for Draft {
     fn default() -> Self {
-        Self { title: "untitled".into(), scale: 1.0, internal: Vec::new() }
+        Self { title: "untitled".into(), scale: 1.0, amount: 1, internal: Vec::new() }
     }
 }
 
@@ -45,12 +48,17 @@ async fn label() -> Json<Label<'static>> {
 
 #[secure(public)]
 async fn save(Json(draft): Json<Draft>) -> StatusCode {
-    let _ = (draft.title, draft.scale, draft.internal);
+    let _ = (draft.title, draft.scale, draft.amount, draft.internal);
     StatusCode::NO_CONTENT
 }
 
 #[secure(public)]
 async fn nothing() {}
+
+#[secure(public)]
+async fn borrowed<'a>() -> Json<Label<'a>> {
+    Json(Label { text: "ok" })
+}
 
 #[secure(public, raw_response)]
 async fn legacy() -> impl axum::response::IntoResponse {
@@ -68,12 +76,14 @@ fn main() {
         .route("/label", get(label))
         .route("/save", post(save))
         .route("/nothing", get(nothing))
+        .route("/borrowed", get(borrowed))
         .route("/legacy", get(legacy))
         .route("/generic", get(generic::<u8>));
     let doc = app.openapi("Shapes", "1");
     let draft = &doc["components"]["schemas"]["Draft"];
     assert_eq!(draft["properties"]["title"]["maxLength"], MAX_TITLE);
     assert_eq!(draft["properties"]["scale"]["maximum"], 2.0);
+    assert_eq!(draft["properties"]["amount"]["maximum"], 1_000_000);
     assert!(draft.get("required").is_none(), "`#[serde(default)]`: nothing is required");
     assert!(draft["properties"].get("internal").is_none(), "a skipped field is not read");
     let label = &doc["paths"]["/label"]["get"]["responses"]["2XX"]["content"];
