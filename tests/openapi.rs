@@ -39,6 +39,22 @@ struct NewPost {
     is_draft: bool,
     #[validate(email)]
     contact_email: Option<String>,
+    /// Read under another name, or two.
+    #[serde(rename(deserialize = "summary"), alias = "excerpt")]
+    #[validate(required, length(max = 500))]
+    abstract_text: Option<String>,
+    /// Read by a function of its own, not as its type.
+    #[serde(default, deserialize_with = "lenient_count")]
+    views: u32,
+}
+
+/// Any value: a count where there is one, else 0.
+fn lenient_count<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    Ok(value
+        .as_u64()
+        .and_then(|count| u32::try_from(count).ok())
+        .unwrap_or(0))
 }
 
 #[derive(Deserialize, Validate, Input)]
@@ -104,7 +120,14 @@ async fn list_posts(Query(page): Query<Page>) -> StatusCode {
 
 #[secure(auth)]
 async fn create_post(Json(post): Json<NewPost>) -> StatusCode {
-    let _ = (post.title, post.tags, post.is_draft, post.contact_email);
+    let _ = (
+        post.title,
+        post.tags,
+        post.is_draft,
+        post.contact_email,
+        post.abstract_text,
+        post.views,
+    );
     StatusCode::CREATED
 }
 
@@ -313,9 +336,13 @@ fn inputs_are_described_with_their_rules() {
                 ]},
                 "isDraft": {"type": "boolean"},
                 "contactEmail": {"anyOf": [{"type": "string", "format": "email"}, {"type": "null"}]},
+                "summary": {"type": "string", "maxLength": 500},
+                "excerpt": {"type": "string", "maxLength": 500},
+                "views": {},
             },
             "required": ["title"],
             "additionalProperties": false,
+            "allOf": [{"oneOf": [{"required": ["summary"]}, {"required": ["excerpt"]}]}],
         }),
         "unknown fields are refused, so the document says so"
     );

@@ -193,7 +193,7 @@ pub fn derive_sanitized(input: TokenStream) -> TokenStream {
 /// handler: it records each field's wire name (after serde's renames) for error details.
 /// Unknown fields are refused unless the type says `#[input(allow_unknown_fields)]`.
 ///
-/// It also writes the type's `Schema` for the OpenAPI document: the fields by their wire names,
+/// It also writes the type's `InputSchema` for the OpenAPI document: the fields by their wire names,
 /// which are required (not `Option`, no `#[serde(default)]`), whether unknown ones are refused,
 /// and the bounds of its `length`, `range`, `email` and `url` rules.
 ///

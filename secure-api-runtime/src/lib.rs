@@ -71,8 +71,8 @@ pub mod __private {
     pub use crate::sanitize::{RawResponse, Redacted, SanitizedToken, sanitized};
     pub use crate::schema::response::{KnownResponse, UnknownResponse};
     pub use crate::schema::{
-        Components, Constraint, KnownSchema, ObjectSchema, Schema, SchemaProbe, UnknownSchema,
-        constrain, string_enum,
+        Components, Constraint, InputSchema, KnownInputSchema, KnownSchema, ObjectSchema, Schema,
+        SchemaProbe, UnknownSchema, constrain, string_enum,
     };
     pub use crate::validate::{
         Checked, NamesOfInput, NestedNames, NoNames, ValidForm, ValidJson, ValidQuery, WireNames,

@@ -62,11 +62,10 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
                 let _ = attr.parse_nested_meta(|meta| {
                     if meta.path.is_ident("flatten") {
                         flattened = true;
-                    } else if meta.path.is_ident("rename")
-                        && let Ok(value) = meta.value()
-                        && let Ok(name) = value.parse::<LitStr>()
-                    {
-                        wire = name.value();
+                    } else if meta.path.is_ident("rename") {
+                        if let Some(name) = deserialize_name(&meta)? {
+                            wire = name;
+                        }
                     } else if meta.input.peek(syn::Token![=]) {
                         let _ = meta.value()?.parse::<syn::Expr>()?;
                     } else if meta.input.peek(syn::token::Paren) {
@@ -144,6 +143,23 @@ fn item_type(ty: &syn::Type) -> &syn::Type {
     ty
 }
 
+/// The name a `rename` or `rename_all` gives for reading: `= "name"`, or the `deserialize`
+/// of `(serialize = "...", deserialize = "...")`.
+fn deserialize_name(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Option<String>> {
+    if meta.input.peek(syn::Token![=]) {
+        return Ok(Some(meta.value()?.parse::<LitStr>()?.value()));
+    }
+    let mut name = None;
+    meta.parse_nested_meta(|inner| {
+        let value = inner.value()?.parse::<LitStr>()?;
+        if inner.path.is_ident("deserialize") {
+            name = Some(value.value());
+        }
+        Ok(())
+    })?;
+    Ok(name)
+}
+
 /// `#[serde(rename_all)]`, `#[input(allow_unknown_fields)]` and `#[serde(default)]` of the
 /// type.
 fn container_attrs(input: &DeriveInput, errors: &mut Errors) -> (Option<RenameRule>, bool, bool) {
@@ -154,11 +170,10 @@ fn container_attrs(input: &DeriveInput, errors: &mut Errors) -> (Option<RenameRu
         if attr.path().is_ident("serde") {
             // Only the renames matter here; serde's own derive checks everything else.
             let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename_all")
-                    && let Ok(value) = meta.value()
-                    && let Ok(rule) = value.parse::<LitStr>()
-                {
-                    rename_all = RenameRule::from_name(&rule.value());
+                if meta.path.is_ident("rename_all") {
+                    if let Some(rule) = deserialize_name(&meta)? {
+                        rename_all = RenameRule::from_name(&rule);
+                    }
                 } else if meta.path.is_ident("default") {
                     default_all = true;
                     if meta.input.peek(syn::Token![=]) {

@@ -1,4 +1,4 @@
-//! The OpenAPI description of an input type: `impl Schema`.
+//! The OpenAPI description of an input type: `impl InputSchema`.
 //!
 //! ```text
 //! // Input:
@@ -7,9 +7,9 @@
 //! struct NewPost { #[validate(length(min = 3, max = 200))] title: String, tags: Option<Vec<String>> }
 //!
 //! // Output (paths through ::secure_api::__private):
-//! impl Schema for NewPost {
-//!     fn schema(components: &mut Components) -> Value {
-//!         components.named::<Self>(|components| ObjectSchema::new()
+//! impl InputSchema for NewPost {
+//!     fn input_schema(components: &mut Components) -> Value {
+//!         components.named_input::<Self>(|components| ObjectSchema::new()
 //!             .field("title", constrain(<String's schema>, &Constraint::Length { min: 3, max: 200 }), true)
 //!             .field("tags", <Option<Vec<String>>'s schema>, false)
 //!             .build(true))                                   // unknown fields are refused
@@ -30,7 +30,7 @@ pub(super) struct SchemaField<'a> {
     pub(super) field: &'a Field,
 }
 
-/// `impl Schema for #ident`. `closed` when unknown fields are refused; `default_all` when the
+/// `impl InputSchema for #ident`. `closed` when unknown fields are refused; `default_all` when the
 /// type says `#[serde(default)]`, so that no field is required.
 pub(super) fn schema(
     ident: &Ident,
@@ -38,36 +38,53 @@ pub(super) fn schema(
     closed: bool,
     default_all: bool,
 ) -> TokenStream {
-    let fields = fields.iter().filter_map(|SchemaField { wire_name, field }| {
-        let serde = SerdeField::read(field);
-        if serde.skipped || serde.flattened {
-            return None;
-        }
-        let ty = &field.ty;
-        let required = !default_all && !serde.default && !is_option(ty);
-        let constraints = constraints(field);
-        Some(quote! {
-            .field(
-                #wire_name,
-                {
-                    let __schema = (&&::secure_api::__private::SchemaProbe::<#ty>::new()).schema(__components);
-                    #(let __schema = ::secure_api::__private::constrain(__schema, &#constraints);)*
-                    __schema
-                },
-                #required,
-            )
-        })
-    });
+    let fields = fields
+        .iter()
+        .filter_map(|SchemaField { wire_name, field }| {
+            let serde = SerdeField::read(field);
+            if serde.left_out {
+                return None;
+            }
+            let ty = &field.ty;
+            let (constraints, required_rule) = constraints(field);
+            // validator's `required` refuses a missing `Option`. With aliases, which one name
+            // is sent is a rule over the names, not a property of each.
+            let must_send = required_rule || !default_all && !serde.default && !is_option(ty);
+            let required = must_send && serde.aliases.is_empty();
+            // A field read by a function of its own is not described by its type.
+            let schema = if serde.custom {
+                quote!(::secure_api::__private::serde_json::Value::Object(
+                    ::core::default::Default::default()
+                ))
+            } else {
+                quote!((&&&::secure_api::__private::SchemaProbe::<#ty>::new()).schema(__components))
+            };
+            let aliases = &serde.aliases;
+            let one_name = (!aliases.is_empty()).then(|| {
+                quote!(let __object = __object.one_name_of(&[#wire_name #(, #aliases)*], #must_send);)
+            });
+            Some(quote! {
+                let __schema = #schema;
+                #(let __schema = ::secure_api::__private::constrain(__schema, &#constraints);)*
+                #(let __object = __object.field(#aliases, __schema.clone(), false);)*
+                let __object = __object.field(#wire_name, __schema, #required);
+                #one_name
+            })
+        });
     quote! {
-        impl ::secure_api::__private::Schema for #ident {
-            fn schema(
+        impl ::secure_api::__private::InputSchema for #ident {
+            fn input_schema(
                 __components: &mut ::secure_api::__private::Components,
             ) -> ::secure_api::__private::serde_json::Value {
-                __components.named::<Self>(|__components| {
+                __components.named_input::<Self>(|__components| {
                     #[allow(unused_imports)]
-                    use ::secure_api::__private::{KnownSchema as _, UnknownSchema as _};
+                    use ::secure_api::__private::{
+                        KnownInputSchema as _, KnownSchema as _, UnknownSchema as _,
+                    };
                     let _ = &__components;
-                    ::secure_api::__private::ObjectSchema::new() #(#fields)* .build(#closed)
+                    let __object = ::secure_api::__private::ObjectSchema::new();
+                    #(#fields)*
+                    __object.build(#closed)
                 })
             }
         }
@@ -79,10 +96,13 @@ pub(super) fn schema(
 struct SerdeField {
     /// `default` or `default = "..."`: it may be left out.
     default: bool,
-    /// `skip` or `skip_deserializing`: it is not read at all.
-    skipped: bool,
-    /// `flatten`: its fields are the type's own; they are not described.
-    flattened: bool,
+    /// `skip` or `skip_deserializing` (it is not read at all), or `flatten` (its fields are the
+    /// type's own, and are not described).
+    left_out: bool,
+    /// `alias = "..."`: other names the field is read by.
+    aliases: Vec<String>,
+    /// `with` or `deserialize_with`: read by a function, not as its type.
+    custom: bool,
 }
 
 impl SerdeField {
@@ -92,10 +112,17 @@ impl SerdeField {
             let _ = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("default") {
                     read.default = true;
-                } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_deserializing") {
-                    read.skipped = true;
-                } else if meta.path.is_ident("flatten") {
-                    read.flattened = true;
+                } else if ["skip", "skip_deserializing", "flatten"]
+                    .iter()
+                    .any(|name| meta.path.is_ident(name))
+                {
+                    read.left_out = true;
+                } else if meta.path.is_ident("with") || meta.path.is_ident("deserialize_with") {
+                    read.custom = true;
+                } else if meta.path.is_ident("alias") {
+                    let alias: syn::LitStr = meta.value()?.parse()?;
+                    read.aliases.push(alias.value());
+                    return Ok(());
                 }
                 skip_value(&meta)
             });
@@ -121,9 +148,10 @@ fn is_option(ty: &Type) -> bool {
 }
 
 /// The `#[validate(...)]` rules of a field that have a JSON Schema counterpart, as
-/// `Constraint` expressions.
-fn constraints(field: &Field) -> Vec<TokenStream> {
+/// `Constraint` expressions, and whether it has the `required` rule.
+fn constraints(field: &Field) -> (Vec<TokenStream>, bool) {
     let mut constraints = Vec::new();
+    let mut required = false;
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("validate")) {
         let _ = attr.parse_nested_meta(|meta| {
             let rule = meta.path.get_ident().map(ToString::to_string);
@@ -151,12 +179,17 @@ fn constraints(field: &Field) -> Vec<TokenStream> {
                     constraints.push(quote!(::secure_api::__private::Constraint::Url));
                     skip_value(&meta)?;
                 }
+                Some("required") => {
+                    required = true;
+                    constraints.push(quote!(::secure_api::__private::Constraint::Required));
+                    skip_value(&meta)?;
+                }
                 _ => skip_value(&meta)?,
             }
             Ok(())
         });
     }
-    constraints
+    (constraints, required)
 }
 
 /// The values of `names` inside `rule(...)`, as `Option<Value>` expressions.

@@ -303,21 +303,18 @@ fn schemas(handler: &Handler) -> TokenStream {
     if !handler.function.sig.generics.params.is_empty() {
         return TokenStream::new();
     }
-    let probe = |ty: &TokenStream, method: TokenStream| {
-        quote! {
-            |__components| {
-                #[allow(unused_imports)]
-                use ::secure_api::__private::{
-                    KnownResponse as _, KnownSchema as _, UnknownResponse as _, UnknownSchema as _,
-                };
-                (&&::secure_api::__private::SchemaProbe::<#ty>::new()).#method(__components)
-            }
-        }
-    };
     let mut tokens = TokenStream::new();
     for input in &handler.inputs {
         let ty = &input.ty;
-        let describe = probe(&quote!(#ty), quote!(schema));
+        let describe = quote! {
+            |__components| {
+                #[allow(unused_imports)]
+                use ::secure_api::__private::{
+                    KnownInputSchema as _, KnownSchema as _, UnknownSchema as _,
+                };
+                (&&&::secure_api::__private::SchemaProbe::<#ty>::new()).schema(__components)
+            }
+        };
         tokens.extend(match input.kind {
             InputKind::Json | InputKind::Form => quote!(.body_schema(#describe)),
             InputKind::Query => quote!(.query_schema(#describe)),
@@ -331,7 +328,13 @@ fn schemas(handler: &Handler) -> TokenStream {
         }
     };
     if let Some(output) = output {
-        let describe = probe(&output, quote!(response_body));
+        let describe = quote! {
+            |__components| {
+                #[allow(unused_imports)]
+                use ::secure_api::__private::{KnownResponse as _, UnknownResponse as _};
+                (&&::secure_api::__private::SchemaProbe::<#output>::new()).response_body(__components)
+            }
+        };
         tokens.extend(quote!(.response_schema(#describe)));
     }
     tokens

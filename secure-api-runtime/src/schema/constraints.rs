@@ -32,11 +32,27 @@ pub enum Constraint {
     Email,
     /// `url`.
     Url,
+    /// `required` on an `Option`: it must be present, and not `null`.
+    Required,
 }
 
 /// `schema` with `constraint` written into it. An optional field's rule applies to its value,
 /// so it goes into the non-null branch; a rule that does not fit the schema's type is left out.
 pub fn constrain(mut schema: Value, constraint: &Constraint) -> Value {
+    if *constraint == Constraint::Required {
+        return match schema.get_mut("anyOf").and_then(Value::as_array_mut) {
+            Some(branches) if branches.len() == 2 => {
+                let value = branches.iter().position(|b| b["type"] != "null");
+                match value {
+                    Some(index) if branches.iter().any(|b| b["type"] == "null") => {
+                        branches.swap_remove(index)
+                    }
+                    _ => schema,
+                }
+            }
+            _ => schema,
+        };
+    }
     if let Some(branches) = schema.get_mut("anyOf").and_then(Value::as_array_mut) {
         for branch in branches.iter_mut().filter(|b| b["type"] != "null") {
             *branch = constrain(branch.take(), constraint);
@@ -159,6 +175,19 @@ mod tests {
         assert_eq!(
             constrain(schema, &Constraint::Email),
             json!({"anyOf": [{"type": "string", "format": "email"}, {"type": "null"}]})
+        );
+    }
+
+    #[test]
+    fn a_required_option_is_its_value() {
+        let schema = json!({"anyOf": [{"type": "string"}, {"type": "null"}]});
+        assert_eq!(
+            constrain(schema, &Constraint::Required),
+            json!({"type": "string"})
+        );
+        assert_eq!(
+            constrain(json!({"type": "string"}), &Constraint::Required),
+            json!({"type": "string"})
         );
     }
 

@@ -22,19 +22,35 @@ use std::marker::PhantomData;
 
 use serde_json::{Value, json};
 
-/// A type with a JSON Schema (the 2020-12 dialect OpenAPI 3.1 uses) of its wire form.
+/// A type with a JSON Schema (the 2020-12 dialect OpenAPI 3.1 uses) of its wire form: what
+/// it serializes to.
 pub trait Schema {
     /// The schema. A named type adds its own to `components` with [`Components::named`] and
     /// returns a reference to it; others return it inline.
     fn schema(components: &mut Components) -> Value;
 }
 
+/// The JSON Schema of what a request body or query type accepts, written by
+/// `#[derive(Input)]`. Apart from [`Schema`], so that one type can be both an input and a
+/// response, each described as it is read or written.
+pub trait InputSchema {
+    /// The schema, added to `components` with [`Components::named_input`].
+    fn input_schema(components: &mut Components) -> Value;
+}
+
+/// Which side of the wire a component describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Side {
+    Output,
+    Input,
+}
+
 /// The named schemas of a document: `components.schemas`.
 #[derive(Debug, Default)]
 pub struct Components {
     schemas: BTreeMap<String, Value>,
-    /// The component name given to each Rust type, by its full type name.
-    names: HashMap<&'static str, String>,
+    /// The component name given to each Rust type, by its full type name and side.
+    names: HashMap<(&'static str, Side), String>,
 }
 
 impl Components {
@@ -55,8 +71,18 @@ impl Components {
     /// number added when another type of the same name came first. A type that contains itself
     /// is fine: while `build` runs, the reference already resolves.
     pub fn named<T: ?Sized>(&mut self, build: impl FnOnce(&mut Self) -> Value) -> Value {
+        self.named_on::<T>(Side::Output, build)
+    }
+
+    /// [`named`](Self::named) for what `T` accepts as an input; a type that is also sent in
+    /// responses has a second component, with a number added to its name.
+    pub fn named_input<T: ?Sized>(&mut self, build: impl FnOnce(&mut Self) -> Value) -> Value {
+        self.named_on::<T>(Side::Input, build)
+    }
+
+    fn named_on<T: ?Sized>(&mut self, side: Side, build: impl FnOnce(&mut Self) -> Value) -> Value {
         let type_name = std::any::type_name::<T>();
-        if let Some(name) = self.names.get(type_name) {
+        if let Some(name) = self.names.get(&(type_name, side)) {
             return reference(name);
         }
         let base = short_name(type_name);
@@ -66,7 +92,7 @@ impl Components {
             suffix += 1;
             name = format!("{base}{suffix}");
         }
-        self.names.insert(type_name, name.clone());
+        self.names.insert((type_name, side), name.clone());
         self.schemas.insert(name.clone(), Value::Bool(true));
         let schema = build(self);
         self.schemas.insert(name.clone(), schema);
@@ -137,7 +163,8 @@ fn short_name(type_name: &str) -> String {
 
 /// Finds the schema of a type that has one, and `{}` otherwise, without requiring it: generated
 /// code calls `(&&SchemaProbe::<T>::new()).schema(components)`, and method resolution picks
-/// [`KnownSchema`] when `T: Schema` and [`UnknownSchema`] otherwise.
+/// [`KnownSchema`] when `T: Schema` and [`UnknownSchema`] otherwise. For inputs it calls
+/// `(&&&SchemaProbe::<T>::new()).schema(components)`, which tries [`KnownInputSchema`] first.
 #[doc(hidden)]
 pub struct SchemaProbe<T: ?Sized>(PhantomData<fn(&T)>);
 
@@ -151,6 +178,19 @@ impl<T: ?Sized> SchemaProbe<T> {
 impl<T: ?Sized> Default for SchemaProbe<T> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The probe's answer when the type is an input with a schema of what it accepts.
+#[doc(hidden)]
+pub trait KnownInputSchema {
+    /// The type's input schema.
+    fn schema(&self, components: &mut Components) -> Value;
+}
+
+impl<T: InputSchema + ?Sized> KnownInputSchema for &&SchemaProbe<T> {
+    fn schema(&self, components: &mut Components) -> Value {
+        T::input_schema(components)
     }
 }
 
@@ -186,6 +226,8 @@ impl<T: ?Sized> UnknownSchema for SchemaProbe<T> {
 pub struct ObjectSchema {
     properties: serde_json::Map<String, Value>,
     required: Vec<String>,
+    /// Rules over several fields (one field read under several names).
+    all_of: Vec<Value>,
 }
 
 impl ObjectSchema {
@@ -194,6 +236,7 @@ impl ObjectSchema {
         Self {
             properties: serde_json::Map::new(),
             required: Vec::new(),
+            all_of: Vec::new(),
         }
     }
 
@@ -208,6 +251,28 @@ impl ObjectSchema {
         self
     }
 
+    /// One field read under several `names` (serde's `alias`): at most one of them may be sent,
+    /// and exactly one when the field is `required`.
+    #[must_use]
+    pub fn one_name_of(mut self, names: &[&str], required: bool) -> Self {
+        let rule = if required {
+            json!({ "oneOf": names.iter().map(|name| json!({ "required": [name] })).collect::<Vec<_>>() })
+        } else {
+            let pairs: Vec<Value> = names
+                .iter()
+                .enumerate()
+                .flat_map(|(i, a)| {
+                    names[i + 1..]
+                        .iter()
+                        .map(move |b| json!({ "required": [a, b] }))
+                })
+                .collect();
+            json!({ "not": { "anyOf": pairs } })
+        };
+        self.all_of.push(rule);
+        self
+    }
+
     /// The schema; `closed` when no other fields appear (a response) or are accepted (an input
     /// that refuses unknown fields).
     pub fn build(self, closed: bool) -> Value {
@@ -217,6 +282,9 @@ impl ObjectSchema {
         }
         if closed {
             schema["additionalProperties"] = false.into();
+        }
+        if !self.all_of.is_empty() {
+            schema["allOf"] = self.all_of.into();
         }
         schema
     }

@@ -16,8 +16,8 @@
 //!
 //! As in `validator`, a nested struct's rules run only when the field says
 //! `#[validate(nested)]`; whether unknown fields are allowed is the top-level type's choice, for
-//! the whole body; and wire names follow `rename` / `rename_all`, not their
-//! `deserialize = "..."` forms.
+//! the whole body. Wire names follow `rename` / `rename_all`, their `deserialize = "..."`
+//! forms included.
 
 mod details;
 mod extract;

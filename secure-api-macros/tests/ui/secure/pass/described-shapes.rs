@@ -52,6 +52,19 @@ async fn save(Json(draft): Json<Draft>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+/// Read and sent back: an input and a response, each described as it is read or written.
+#[derive(Deserialize, Validate, Input, Sanitized)]
+#[serde(rename_all = "camelCase")]
+struct Settings {
+    #[validate(length(max = 20))]
+    display_name: String,
+}
+
+#[secure(public)]
+async fn settings(Json(settings): Json<Settings>) -> Json<Settings> {
+    Json(settings)
+}
+
 #[secure(public)]
 async fn nothing() {}
 
@@ -76,6 +89,7 @@ fn main() {
         .route("/label", get(label))
         .route("/save", post(save))
         .route("/nothing", get(nothing))
+        .route("/settings", post(settings))
         .route("/borrowed", get(borrowed))
         .route("/legacy", get(legacy))
         .route("/generic", get(generic::<u8>));
@@ -86,6 +100,14 @@ fn main() {
     assert_eq!(draft["properties"]["amount"]["maximum"], 1_000_000);
     assert!(draft.get("required").is_none(), "`#[serde(default)]`: nothing is required");
     assert!(draft["properties"].get("internal").is_none(), "a skipped field is not read");
+    let settings = &doc["paths"]["/settings"]["post"];
+    let accepted = &settings["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+    let sent = &settings["responses"]["2XX"]["content"]["application/json"]["schema"]["$ref"];
+    assert_eq!(accepted, "#/components/schemas/Settings");
+    assert_eq!(sent, "#/components/schemas/Settings2");
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["Settings"]["properties"]["displayName"]["maxLength"], 20);
+    assert!(schemas["Settings2"]["properties"]["displayName"].get("maxLength").is_none());
     let label = &doc["paths"]["/label"]["get"]["responses"]["2XX"]["content"];
     assert_eq!(label["application/json"]["schema"]["$ref"], "#/components/schemas/Label");
     assert!(doc["paths"]["/legacy"]["get"]["responses"]["2XX"].get("content").is_none());
