@@ -60,77 +60,71 @@ struct Fields<'a> {
 }
 
 impl Fields<'_> {
-    fn skipped(&self, field: &Field) -> bool {
-        self.log_record && field.name().starts_with("log.")
-    }
-
-    fn name(&mut self, field: &Field) {
+    /// Writes `,"name":` and returns the line for the value, unless the field is left out.
+    fn value_of(&mut self, field: &Field) -> Option<&mut String> {
+        if self.log_record && field.name().starts_with("log.") {
+            return None;
+        }
         self.line.push(',');
         escaped(self.line, field.name());
         self.line.push(':');
+        Some(self.line)
     }
 }
 
 impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if self.skipped(field) {
+        let Some(line) = self.value_of(field) else {
             return;
-        }
-        self.name(field);
-        escaped(self.line, value);
+        };
+        escaped(line, value);
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        if self.skipped(field) {
+        let Some(line) = self.value_of(field) else {
             return;
-        }
-        self.name(field);
-        self.line.push_str(if value { "true" } else { "false" });
+        };
+        line.push_str(if value { "true" } else { "false" });
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if self.skipped(field) {
+        let Some(line) = self.value_of(field) else {
             return;
-        }
-        self.name(field);
-        push_u64(self.line, value);
+        };
+        push_u64(line, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if self.skipped(field) {
+        let Some(line) = self.value_of(field) else {
             return;
-        }
-        self.name(field);
-        push_i64(self.line, value);
+        };
+        push_i64(line, value);
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        if self.skipped(field) {
+        let Some(line) = self.value_of(field) else {
             return;
-        }
-        self.name(field);
+        };
         if value.is_finite() {
-            let _ = write!(self.line, "{value}");
+            let _ = write!(line, "{value}");
         } else {
             // JSON has no NaN or infinity.
-            self.line.push_str("null");
+            line.push_str("null");
         }
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        if self.skipped(field) {
+        let Some(line) = self.value_of(field) else {
             return;
-        }
-        self.name(field);
-        escaped(self.line, &value.to_string());
+        };
+        escaped(line, &value.to_string());
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if self.skipped(field) {
+        let Some(line) = self.value_of(field) else {
             return;
-        }
-        self.name(field);
-        escaped(self.line, &format!("{value:?}"));
+        };
+        escaped(line, &format!("{value:?}"));
     }
 }
 

@@ -18,7 +18,7 @@ use crate::error::generic_message;
 use crate::policy::{Access, InputKind, Policy};
 use crate::rate::{GeneralLimit, covers};
 use crate::sanitize::SecureResponse;
-use crate::schema::{Components, ResponseBody, ResponseSchema};
+use crate::schema::{Components, ResponseBody, ResponseSchema, option_value};
 
 /// The name of the bearer scheme in `components.securitySchemes`.
 const BEARER: &str = "bearerAuth";
@@ -245,21 +245,9 @@ fn query_parameters(policy: &Policy, components: &mut Components) -> Vec<Value> 
         .iter()
         .map(|(name, schema)| {
             let required = required.is_some_and(|names| names.iter().any(|n| n == name));
-            json!({ "name": name, "in": "query", "required": required, "schema": without_null(schema) })
+            json!({ "name": name, "in": "query", "required": required, "schema": option_value(schema) })
         })
         .collect()
-}
-
-/// The schema of an `Option`'s value: `T` of `anyOf: [T, null]`.
-fn without_null(schema: &Value) -> &Value {
-    match schema
-        .get("anyOf")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-    {
-        Some([value, null] | [null, value]) if null["type"] == "null" => value,
-        _ => schema,
-    }
 }
 
 /// The route's policy as declared, for readers and tools: `x-secure-api`.

@@ -40,18 +40,7 @@ pub enum Constraint {
 /// so it goes into the non-null branch; a rule that does not fit the schema's type is left out.
 pub fn constrain(mut schema: Value, constraint: &Constraint) -> Value {
     if *constraint == Constraint::Required {
-        return match schema.get_mut("anyOf").and_then(Value::as_array_mut) {
-            Some(branches) if branches.len() == 2 => {
-                let value = branches.iter().position(|b| b["type"] != "null");
-                match value {
-                    Some(index) if branches.iter().any(|b| b["type"] == "null") => {
-                        branches.swap_remove(index)
-                    }
-                    _ => schema,
-                }
-            }
-            _ => schema,
-        };
+        return super::option_value(&schema).clone();
     }
     if let Some(branches) = schema.get_mut("anyOf").and_then(Value::as_array_mut) {
         for branch in branches.iter_mut().filter(|b| b["type"] != "null") {

@@ -296,6 +296,18 @@ impl Default for ObjectSchema {
     }
 }
 
+/// The schema of an `Option`'s value: `T` of `anyOf: [T, null]`, and any other schema as it is.
+pub(crate) fn option_value(schema: &Value) -> &Value {
+    match schema
+        .get("anyOf")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        Some([value, null] | [null, value]) if null["type"] == "null" => value,
+        _ => schema,
+    }
+}
+
 /// The schema of a unit enum: one of its variants' wire names.
 #[doc(hidden)]
 pub fn string_enum(variants: &[&str]) -> Value {
