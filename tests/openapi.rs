@@ -374,12 +374,7 @@ fn the_document_passes_an_openapi_3_1_validator() {
         .output()
         .unwrap();
     std::fs::remove_file(&file).unwrap();
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::assert_tool_succeeded(&output);
 }
 
 /// schemathesis reads the document, generates valid and invalid requests for every operation,
@@ -394,35 +389,16 @@ async fn schemathesis_finds_every_answer_as_the_document_says() {
     // Without the general limit, which schemathesis would spend in a moment: an address limit
     // answers 429 before authentication, which is right, and hides every other answer.
     let app = || routes().with_config(common::hs256_config());
-    // schemathesis keeps its state in its working directory: a scratch one, not the repository.
-    let scratch = std::env::temp_dir().join(format!("secure-api-st-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir(&scratch).unwrap();
-    let file = scratch.join("openapi.json");
-    std::fs::write(&file, app().openapi("Blog", "1.0.0").to_string()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let server = tokio::spawn(secure_api::serve(listener, app()).into_future());
     let token = common::hs256_token(&common::valid_claims());
-    let directory = scratch.clone();
-    let run = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("python3")
-            .current_dir(&directory)
-            .args(["-m", "schemathesis.cli", "run", "openapi.json"])
-            .args(["--url", &format!("http://{address}")])
-            .args(["--header", &format!("Authorization: Bearer {token}")])
-            .args(["--checks", "all", "--max-examples", "25", "--seed", "1"])
-            .args(["--no-color", "--generation-database", "none"])
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("python3 runs");
+    common::assert_schemathesis_passes(
+        common::Document::Written(app().openapi("Blog", "1.0.0")),
+        format!("http://{address}"),
+        &token,
+        &[],
+    )
+    .await;
     server.abort();
-    std::fs::remove_dir_all(&scratch).unwrap();
-    assert!(
-        run.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
 }

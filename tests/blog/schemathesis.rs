@@ -21,31 +21,12 @@ async fn schemathesis_finds_the_blog_as_its_document_says() {
     // The admin's token, so that the admin route is reached too.
     let token = blog.client().login("admin@example.com", password).await;
     let address = blog.address();
-    // schemathesis keeps its state in its working directory: a scratch one.
-    let scratch = std::env::temp_dir().join(format!("secure-api-st-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir(&scratch).unwrap();
-    let directory = scratch.clone();
-    let run = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("python3")
-            .current_dir(&directory)
-            .args(["-m", "schemathesis.cli", "run"])
-            .arg(format!("http://{address}/api/v1/openapi.json"))
-            .args(["--url", &format!("http://{address}")])
-            .args(["--header", &format!("Authorization: Bearer {token}")])
-            // A logout would revoke the one token every other request uses.
-            .args(["--exclude-path", "/api/v1/auth/logout"])
-            .args(["--checks", "all", "--max-examples", "20", "--seed", "1"])
-            .args(["--no-color", "--generation-database", "none"])
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("python3 runs");
-    std::fs::remove_dir_all(&scratch).unwrap();
-    assert!(
-        run.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
+    crate::common::assert_schemathesis_passes(
+        crate::common::Document::Served(format!("http://{address}/api/v1/openapi.json")),
+        format!("http://{address}"),
+        &token,
+        // A logout would revoke the one token every other request uses.
+        &["--exclude-path", "/api/v1/auth/logout"],
+    )
+    .await;
 }

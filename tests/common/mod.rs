@@ -281,3 +281,60 @@ pub fn python_tool_installed(module: &str, package: &str) -> bool {
     }
     found
 }
+
+/// Panics with a tool's report unless it exited successfully.
+pub fn assert_tool_succeeded(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Where schemathesis reads the OpenAPI document from.
+pub enum Document {
+    /// This document, written to a file first.
+    Written(Value),
+    /// The document the server serves at this URL.
+    Served(String),
+}
+
+/// Runs schemathesis against the server at `base_url`: it generates valid and invalid requests
+/// for every operation of `document`, with `token` and without, and checks every answer against
+/// the document (statuses, content types, bodies against their schemas, no 5xx, invalid input
+/// refused, valid input accepted, a missing token refused). `extra` adds arguments. Panics with
+/// its report when it finds anything.
+pub async fn assert_schemathesis_passes(
+    document: Document,
+    base_url: String,
+    token: &str,
+    extra: &[&str],
+) {
+    // schemathesis keeps its state in its working directory: a scratch one, not the repository.
+    let scratch = std::env::temp_dir().join(format!("secure-api-st-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir(&scratch).unwrap();
+    let location = match document {
+        Document::Written(document) => {
+            std::fs::write(scratch.join("openapi.json"), document.to_string()).unwrap();
+            "openapi.json".to_owned()
+        }
+        Document::Served(url) => url,
+    };
+    let mut command = std::process::Command::new("python3");
+    command
+        .current_dir(&scratch)
+        .args(["-m", "schemathesis.cli", "run", &location])
+        .args(["--url", &base_url])
+        .args(["--header", &format!("Authorization: Bearer {token}")])
+        .args(["--checks", "all", "--max-examples", "25", "--seed", "1"])
+        .args(["--no-color", "--generation-database", "none"])
+        .args(extra);
+    // The server under test runs on this runtime, which must keep serving meanwhile.
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .expect("python3 runs");
+    std::fs::remove_dir_all(&scratch).unwrap();
+    assert_tool_succeeded(&output);
+}
