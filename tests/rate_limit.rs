@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::routing::RouterIntoService;
 use common::*;
 use secure_api::authz::Resource;
 use secure_api::prelude::*;
 use secure_api::rate::{MemoryLimiter, Quota, TrustedProxies};
+use secure_api::routing::SecureService;
 use secure_api::routing::{get, post};
 use secure_api::{Router, SecurityConfig};
 use serde_json::json;
@@ -55,7 +55,7 @@ async fn ten_per_minute() -> StatusCode {
 const CLIENT: [u8; 4] = [203, 0, 113, 9];
 
 /// The app as one service, so that every request meets the same limiters.
-fn service(router: Router) -> RouterIntoService<Body> {
+fn service(router: Router) -> SecureService {
     router.with_config(hs256_config()).into_service()
 }
 
@@ -74,7 +74,7 @@ fn get_from(peer: impl Into<std::net::IpAddr>, uri: &str) -> http::Request<Body>
     from(peer, get_request(uri))
 }
 
-async fn call(app: &RouterIntoService<Body>, request: http::Request<Body>) -> Reply {
+async fn call(app: &SecureService, request: http::Request<Body>) -> Reply {
     read(app.clone().oneshot(request).await.unwrap()).await
 }
 

@@ -69,7 +69,7 @@ fn app(config: SecurityConfig) -> secure_api::Router {
         .with_config(config)
 }
 
-type Service = axum::routing::RouterIntoService<Body>;
+type Service = secure_api::routing::SecureService;
 
 /// One instance of the app: its own connection to Redis, under the app's key prefix, with
 /// revoked tokens on Redis too; limits and revocations answer an outage as `failure` says.

@@ -12,11 +12,11 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::response::{IntoResponse, Response};
-use axum::routing::RouterIntoService;
 use common::*;
 use http::{HeaderValue, Method, header};
 use secure_api::config::SecurityConfigBuilder;
 use secure_api::prelude::*;
+use secure_api::routing::SecureService;
 use secure_api::routing::{get, post};
 use secure_api::transport::{Cors, HttpsPolicy, SecurityHeaders, TlsConnection};
 use secure_api::{ConfigError, Mode, Router, SecurityConfig};
@@ -115,7 +115,7 @@ async fn counted(State(calls): State<Calls>) -> StatusCode {
 }
 
 /// Every kind of route the tests need, under `config`, as one service.
-fn app(config: SecurityConfig) -> RouterIntoService<Body> {
+fn app(config: SecurityConfig) -> SecureService {
     Router::new()
         .route("/x", get(ok))
         .route("/me", get(me))
@@ -130,7 +130,7 @@ fn app(config: SecurityConfig) -> RouterIntoService<Body> {
 }
 
 /// A `POST /api/x` app counting its handler's calls.
-fn counted_app(builder: SecurityConfigBuilder) -> (RouterIntoService<Body>, Calls) {
+fn counted_app(builder: SecurityConfigBuilder) -> (SecureService, Calls) {
     let calls = Calls::default();
     let app = Router::new()
         .route("/api/x", post(counted))
@@ -161,7 +161,7 @@ fn production() -> SecurityConfigBuilder {
         .https(public_origin())
 }
 
-fn cors_app() -> RouterIntoService<Body> {
+fn cors_app() -> SecureService {
     let cors = Cors::allow_origins([APP_ORIGIN]).unwrap();
     app(base().cors(cors.allow_credentials(true)).build().unwrap())
 }
@@ -174,7 +174,7 @@ fn from_vars(vars: &[(&str, &str)]) -> Result<SecurityConfig, ConfigError> {
     })
 }
 
-async fn call(app: &RouterIntoService<Body>, request: http::Request<Body>) -> Reply {
+async fn call(app: &SecureService, request: http::Request<Body>) -> Reply {
     read(app.clone().oneshot(request).await.unwrap()).await
 }
 

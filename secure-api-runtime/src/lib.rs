@@ -17,18 +17,22 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod client_ip;
 pub mod config;
+pub mod connection;
 mod digits;
 pub mod error;
 mod extract;
 mod handler;
-mod pipeline;
+pub mod pipeline;
 pub mod policy;
 pub mod rate;
+pub mod request_id;
 pub mod routing;
 pub mod sanitize;
 pub mod schema;
 pub mod serve;
+pub mod tls;
 pub mod transport;
 pub mod validate;
 
@@ -36,11 +40,11 @@ pub use auth::AuthUser;
 pub use config::{Mode, SecurityConfig};
 pub use error::{ApiError, ApiResult, ConfigError};
 pub use handler::{ExtractableHandler, SecureHandler};
+pub use request_id::{REQUEST_ID_HEADER, RequestId};
 pub use routing::Router;
 pub use sanitize::{Sanitized, SecureResponse};
 pub use schema::Schema;
 pub use serve::serve;
-pub use transport::{REQUEST_ID_HEADER, RequestId};
 pub use validate::Input;
 
 /// The runtime's part of `secure_api::prelude`.

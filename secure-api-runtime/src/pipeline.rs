@@ -1,62 +1,126 @@
-//! The request pipeline of DESIGN.md, steps 2 to 6, for one route's policy.
+//! The request pipeline of DESIGN.md, in order. Every request of the app goes through it,
+//! matched or not, and it stops at the first refusal:
 //!
-//! Step 1 (request id, declared body size) runs in the security layer before routing reaches
-//! the handler; step 7 (input) runs in the extractors the macro places after the guard; steps 8
-//! and 9 are the handler and the security layer again. Read top to bottom, [`enforce`] is the
-//! order every `#[secure]` request goes through, stopping at the first refusal.
+//! 1. [`begin`] and [`gate`]: the request id, the scheme, the client address (one
+//!    [`RequestContext`] per request, the only entry the framework puts in the request's
+//!    extensions); plain HTTP redirected, a declared body over the limit refused, the timeout;
+//! 2. to 5. [`enforce`], the route's policy guard: limits by client address, authentication,
+//!    the limit by user, roles and scopes;
+//! 6. [`load_resource`]: object-level authorization;
+//! 7. input validation, in the extractors `#[secure]` puts last ([`crate::validate`]);
+//! 8. the handler;
+//! 9. [`finish`]: the error shape, the security and rate-limit headers, the audit record.
+//!
+//! Each step is a call into its concern; what the steps share travels in the context.
+//! [`SecurityLayer`] is the one tower service that runs steps 1 and 9 around the router
+//! (and the gate just inside the CORS layer, so an allowed origin can read its answers).
 
-use std::marker::PhantomData;
+mod context;
+mod extract;
+mod service;
+mod settings;
+
+pub use extract::Guard;
+pub use service::{GateFuture, GateService, ResponseFuture, SecurityService};
+pub(crate) use service::{GateLayer, SecurityLayer};
+pub(crate) use settings::AppSettings;
+
 use std::sync::Arc;
+use std::time::Instant;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, MatchedPath, Path};
+use axum::response::Response;
 use http::request::Parts;
+use http::{HeaderMap, Method, Uri};
 
-use crate::auth::authenticate;
-use crate::error::ApiError;
-use crate::policy::{Access, Policy, RoutePolicy};
-use crate::rate::RateLimits;
+use crate::audit::{self, AuditRecord, Decision};
+use crate::auth::{Identity, authenticate};
+use crate::authz::{DenyAs, OwnershipRule, Resource};
+use crate::client_ip::peer_of;
+use crate::error::{self, ApiError};
+use crate::policy::{Access, Policy};
+use crate::rate::{ClientKey, Limiter, RateKey, RouteId, covers};
+use crate::request_id::{REQUEST_ID_HEADER, RequestId};
+use crate::transport::{self, Scheme, TlsConnection};
+use context::RequestContext;
 
-/// The first argument `#[secure]` gives every handler: extracting it enforces the policy `P`
-/// before any of the handler's own extractors run.
-pub struct Guard<P>(PhantomData<fn() -> P>);
-
-impl<S, P> FromRequestParts<S> for Guard<P>
-where
-    S: Send + Sync,
-    P: RoutePolicy,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        enforce(&P::POLICY, parts).await?;
-        Ok(Guard(PhantomData))
-    }
+/// Step 1, on the way in: the request's context, made once for every request before routing.
+fn begin(
+    settings: &Arc<AppSettings>,
+    request: &mut http::Request<axum::body::Body>,
+) -> RequestContext {
+    let peer = peer_of(request.extensions());
+    let over_tls = request.extensions().get::<TlsConnection>().is_some();
+    let scheme = settings.transport.https.scheme(
+        over_tls,
+        peer,
+        request.headers(),
+        &settings.trusted_proxies,
+    );
+    let context = RequestContext::new(Arc::clone(settings), RequestId::generate(), scheme, peer);
+    request.extensions_mut().insert(context.clone());
+    context
 }
 
-/// Enforces one policy on one request. Not generic, so every route shares this code.
-async fn enforce(policy: &'static Policy, parts: &mut Parts) -> Result<(), ApiError> {
-    // The router puts the app's limiters in every request when it has any.
-    let limits = parts.extensions.get::<Arc<RateLimits>>().cloned();
-    if limits.is_none() && policy.rate_limit().is_some() {
-        return Err(ApiError::internal(
-            "a rate-limited route was served without its limiter",
-        ));
+/// Step 1, just inside CORS: the answers given before any other work (the redirect of plain
+/// HTTP, a declared body over the limit). The timeout runs around the rest.
+fn gate(context: &RequestContext, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+    transport::gate::early_answer(
+        &context.settings().transport,
+        context.scheme(),
+        uri,
+        headers,
+    )
+}
+
+/// Steps 2 to 5, the policy guard of a route. Not generic, so every route shares this code.
+async fn enforce(policy: &'static Policy, parts: &Parts) -> Result<(), ApiError> {
+    let context = RequestContext::of(parts)?;
+    let route = parts.extensions.get::<MatchedPath>();
+    if let Some(route) = route {
+        context.set_route(route);
     }
+    let limits = context.settings().rate.as_ref();
+    let own_limit = match (policy.rate_limit(), limits) {
+        (None, _) => None,
+        (Some(rule), Some(limits)) => match limits.route(route_id(policy)) {
+            Some(limiter) => Some((rule.key(), limiter)),
+            None => return Err(ApiError::internal("a rate-limited route has no limiter")),
+        },
+        (Some(_), None) => {
+            return Err(ApiError::internal(
+                "a rate-limited route was served without its limiter",
+            ));
+        }
+    };
     // 2. rate limits by client address: the general ones covering the route, and a public
     //    route's own, before any token or database work; or 429.
-    if let Some(limits) = &limits {
-        limits.before_authentication(policy, parts).await?;
+    if let Some(limits) = limits {
+        let path = route.map_or("", MatchedPath::as_str);
+        let own_by_ip = own_limit
+            .filter(|(key, _)| *key == RateKey::Ip || policy.access() == Access::Public)
+            .map(|(_, limiter)| limiter);
+        if limits.covers(path) || own_by_ip.is_some() {
+            let client = ClientKey::Ip(context.client_ip(&parts.headers)?);
+            // Plain loops: the future holds no iterator adapter across an await.
+            for (prefix, limiter) in limits.general() {
+                if covers(prefix, path) {
+                    spend(context, limiter, client).await?;
+                }
+            }
+            if let Some(limiter) = own_by_ip {
+                spend(context, limiter, client).await?;
+            }
+        }
     }
     if policy.access() == Access::Public {
         return Ok(());
     }
     // 3. authentication: a verified bearer token, or 401.
-    let identity = authenticate(parts).await?;
+    let identity = verify(context, &parts.headers).await?;
     // 4. rate limit by verified user; or 429.
-    if let Some(limits) = &limits {
-        limits
-            .after_authentication(policy, &identity.subject, parts)
-            .await?;
+    if let Some((RateKey::User, limiter)) = own_limit {
+        spend(context, limiter, ClientKey::User(&identity.subject)).await?;
     }
     // 5. function-level authorization: roles and scopes of the verified token, or 403.
     if !policy.required_roles().is_met_by(&identity.roles) {
@@ -65,7 +129,133 @@ async fn enforce(policy: &'static Policy, parts: &mut Parts) -> Result<(), ApiEr
     if !policy.required_scopes().is_met_by(&identity.scopes) {
         return Err(ApiError::forbidden().with_reason("the token lacks a required scope"));
     }
-    // 6. object-level authorization runs in the `Owned<T>` loader, which the macro places
-    //    right after this guard and before every other argument.
     Ok(())
+}
+
+/// Step 3: the request's verified identity, verified once whoever asks first (the guard, or an
+/// `AuthUser` on a public route).
+async fn verify(context: &RequestContext, headers: &HeaderMap) -> Result<Arc<Identity>, ApiError> {
+    if let Some(identity) = context.identity() {
+        return Ok(identity);
+    }
+    let identity = authenticate(&context.settings().auth, headers).await?;
+    context.set_identity(&identity);
+    Ok(identity)
+}
+
+/// Steps 2 and 4: one limiter decides; its item goes to the response headers.
+async fn spend(
+    context: &RequestContext,
+    limiter: &Limiter,
+    client: ClientKey<'_>,
+) -> Result<(), ApiError> {
+    let Some(item) = limiter.decide(client).await? else {
+        return Ok(());
+    };
+    let refused = item.refused;
+    context.add_rate_item(item);
+    if refused {
+        Err(limiter.refusal())
+    } else {
+        Ok(())
+    }
+}
+
+fn route_id(policy: &Policy) -> RouteId {
+    RouteId {
+        module: policy.module(),
+        handler: policy.handler(),
+        line: policy.line(),
+    }
+}
+
+/// Step 6: the resource the route acts on, loaded by its path id and granted by the route's
+/// rule `P` to the verified caller; else `404` (or `403`, as the route or the config says).
+async fn load_resource<S, T, P>(parts: &mut Parts, state: &S) -> Result<T, ApiError>
+where
+    S: Send + Sync,
+    T: Resource<S>,
+    P: OwnershipRule<T> + crate::policy::RoutePolicy,
+{
+    let context = RequestContext::of(parts)?;
+    // The guard, which runs first, has verified the token of every route with an owner.
+    let identity = context.identity().ok_or_else(|| {
+        ApiError::internal("Owned<T> on a route whose guard did not authenticate")
+    })?;
+    let deny_default = context.settings().deny_as;
+    let Path(id) = Path::<T::Id>::from_request_parts(parts, state)
+        .await
+        .map_err(|_| ApiError::not_found().with_reason("resource id in the path does not parse"))?;
+    let Some(resource) = T::load(id, state).await? else {
+        return Err(ApiError::not_found().with_reason("no resource with this id"));
+    };
+    if P::grants(&resource, &identity.subject) {
+        return Ok(resource);
+    }
+    let error = match P::POLICY.deny().unwrap_or(deny_default) {
+        DenyAs::NotFound => ApiError::not_found(),
+        DenyAs::Forbidden => ApiError::forbidden(),
+    };
+    Err(error
+        .with_reason("the resource is not the caller's")
+        .with_decision(Decision::Forbidden))
+}
+
+/// Step 9, on the way out: every answer, whoever made it, leaves as a client may see it, with
+/// the headers, and is recorded.
+fn finish(mut response: Response, context: &RequestContext, exchange: &Exchange) -> Response {
+    let status = response.status();
+    let request_id = context.request_id();
+    let decision = if status.is_client_error() || status.is_server_error() {
+        let (for_client, report) = error::for_client(response, request_id);
+        response = for_client;
+        log_error(status, request_id, report.cause.as_deref());
+        report.decision
+    } else {
+        Decision::Allowed
+    };
+    let headers = response.headers_mut();
+    headers.insert(REQUEST_ID_HEADER, request_id.header_value());
+    context
+        .settings()
+        .transport
+        .headers
+        .apply(headers, context.scheme() == Scheme::Https);
+    context.write_rate_headers(headers);
+    record(context, exchange, status, decision);
+    response
+}
+
+/// What the pipeline's service remembers of a request until its answer.
+pub(crate) struct Exchange {
+    started: Instant,
+    method: Method,
+}
+
+fn record(
+    context: &RequestContext,
+    exchange: &Exchange,
+    status: http::StatusCode,
+    decision: Decision,
+) {
+    let route = context.route();
+    let identity = context.identity();
+    audit::record(&AuditRecord {
+        request_id: context.request_id().as_str(),
+        method: &exchange.method,
+        route: route.as_ref().map_or("<unmatched>", MatchedPath::as_str),
+        status,
+        user_id: identity.as_ref().map(|identity| &*identity.subject),
+        decision,
+        latency: exchange.started.elapsed(),
+    });
+}
+
+fn log_error(status: http::StatusCode, request_id: RequestId, cause: Option<&str>) {
+    let request_id = request_id.as_str();
+    if status.is_server_error() {
+        tracing::error!(target: "secure_api::error", request_id, status = status.as_u16(), cause, "request failed");
+    } else {
+        tracing::info!(target: "secure_api::error", request_id, status = status.as_u16(), cause, "request refused");
+    }
 }

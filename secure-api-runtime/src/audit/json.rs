@@ -16,6 +16,7 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use super::{AUDIT_TARGET, AuditRecord};
 use crate::digits::{push_i64, push_padded, push_u64};
 
 /// The event format of [`JsonLogs`](super::JsonLogs).
@@ -50,6 +51,31 @@ where
         line.push_str("}\n");
         writer.write_str(&line)
     }
+}
+
+/// Appends the audit record as the line its `tracing` event would be formatted into.
+pub(super) fn audit_line(line: &mut String, record: &AuditRecord<'_>) {
+    line.push_str("{\"timestamp\":\"");
+    rfc3339(line, SystemTime::now());
+    line.push_str("\",\"level\":\"INFO\",\"target\":");
+    escaped(line, AUDIT_TARGET);
+    line.push_str(",\"message\":\"request\",\"request_id\":");
+    escaped(line, record.request_id);
+    line.push_str(",\"method\":");
+    escaped(line, record.method.as_str());
+    line.push_str(",\"route\":");
+    escaped(line, record.route);
+    line.push_str(",\"status\":");
+    push_u64(line, u64::from(record.status.as_u16()));
+    if let Some(user_id) = record.user_id {
+        line.push_str(",\"user_id\":");
+        escaped(line, user_id);
+    }
+    line.push_str(",\"decision\":");
+    escaped(line, record.decision.as_str());
+    line.push_str(",\"latency_us\":");
+    push_u64(line, record.latency_us());
+    line.push_str("}\n");
 }
 
 /// Appends each field as `,"name":value`.

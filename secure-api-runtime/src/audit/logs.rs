@@ -6,10 +6,11 @@
 //! it grows, and readable from the [`LogGuard`]. Every value is JSON-escaped, so a newline a
 //! client managed to put in a logged value cannot start a forged line.
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -18,7 +19,8 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use super::json::JsonLines;
+use super::AuditRecord;
+use super::json::{JsonLines, audit_line};
 
 /// Audit records are written whatever the filter says.
 const AUDIT_DIRECTIVE: &str = "secure_api::audit=info";
@@ -103,21 +105,56 @@ impl JsonLogs {
             inner: writer,
             counts: Arc::clone(&counts),
         };
+        let queue = writer.clone();
         let subscriber = tracing_subscriber::registry().with(filter).with(
             tracing_subscriber::fmt::layer()
                 .event_format(JsonLines)
                 .with_writer(writer),
         );
-        (subscriber, LogGuard::new(worker, dropped, counts))
+        let mut guard = LogGuard::new(worker, dropped, counts);
+        guard.queue = Some(queue);
+        (subscriber, guard)
     }
 
     /// Installs the logs for the whole process. Keep the guard alive until the end of `main`:
     /// dropping it flushes what is still buffered.
+    ///
+    /// Installed for the process, the logs also take the audit records straight into their
+    /// queue, without a `tracing` dispatch per request (see [`crate::audit`]).
     pub fn init(self) -> Result<LogGuard, tracing_subscriber::util::TryInitError> {
-        let (subscriber, guard) = self.build();
+        let (subscriber, mut guard) = self.build();
         subscriber.try_init()?;
+        if let Some(queue) = guard.queue.take() {
+            let _ = AUDIT_QUEUE.set(queue);
+        }
         Ok(guard)
     }
+}
+
+/// The queue of the process's `JsonLogs`, once [`JsonLogs::init`] installed them.
+static AUDIT_QUEUE: OnceLock<Queue> = OnceLock::new();
+
+thread_local! {
+    /// The line an audit record is written into, kept between records.
+    static AUDIT_LINE: RefCell<String> = RefCell::new(String::with_capacity(512));
+}
+
+/// Writes `record` as one JSON line into the process's log queue; `false` when no `JsonLogs`
+/// were installed for the process, and the record must go through `tracing`.
+pub(super) fn write_audit_line(record: &AuditRecord<'_>) -> bool {
+    let Some(queue) = AUDIT_QUEUE.get() else {
+        return false;
+    };
+    AUDIT_LINE.with(|line| {
+        let Ok(mut line) = line.try_borrow_mut() else {
+            return false;
+        };
+        line.clear();
+        audit_line(&mut line, record);
+        // The queue counts a line it could not take with the other dropped lines.
+        let _ = queue.clone().write(line.as_bytes());
+        true
+    })
 }
 
 /// Lines handed to the queue, and what became of them at the destination.
@@ -184,6 +221,8 @@ impl Write for Destination {
 
 /// Keeps the log writer running; flushes it when dropped. See [`JsonLogs`].
 pub struct LogGuard {
+    /// The queue, until `init` hands it to the audit records.
+    queue: Option<Queue>,
     dropped: ErrorCounter,
     counts: Arc<Counts>,
     stop: Option<mpsc::Sender<()>>,
@@ -222,6 +261,7 @@ impl LogGuard {
             })
             .ok();
         Self {
+            queue: None,
             dropped,
             counts,
             stop: Some(stop),

@@ -4,6 +4,11 @@
 //! password, a body or a query string. The route is the matched template (`/posts/{id}`), never
 //! the raw path, and an unknown path is recorded as `<unmatched>`: no client-controlled text
 //! reaches the record, so none can forge a line.
+//!
+//! With [`JsonLogs`] installed for the process, a record goes straight into the log writer's
+//! queue as one JSON line, of the same shape the `tracing` event would have, without the
+//! event's dispatch; otherwise it is one `tracing` event (target `secure_api::audit`), for
+//! whatever subscriber the application installed. Either way there is exactly one per request.
 
 mod json;
 mod logs;
@@ -11,12 +16,9 @@ mod logs;
 pub use logs::{JsonLogs, LogGuard};
 
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use http::{Method, StatusCode};
-
-use crate::rate::RateItem;
 
 /// The target of audit events, for filtering: `RUST_LOG=secure_api::audit=info`.
 pub const AUDIT_TARGET: &str = "secure_api::audit";
@@ -79,52 +81,6 @@ impl fmt::Display for Decision {
     }
 }
 
-/// Per-request facts that the pipeline learns deep inside and the audit record needs at the end.
-///
-/// It travels in the request's extensions; the security layer keeps a second handle.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct AuditContext {
-    shared: Arc<Shared>,
-}
-
-#[derive(Debug, Default)]
-struct Shared {
-    user_id: OnceLock<Arc<str>>,
-    /// What each rate limit that applied decided, for the response headers.
-    rate: Mutex<Vec<RateItem>>,
-}
-
-impl AuditContext {
-    /// Records the verified user id (the first verification wins; later ones are the same token).
-    pub(crate) fn set_user(&self, id: &Arc<str>) {
-        let _ = self.shared.user_id.set(Arc::clone(id));
-    }
-
-    pub(crate) fn user_id(&self) -> Option<&str> {
-        self.shared.user_id.get().map(|id| &**id)
-    }
-
-    /// Records a rate limit's decision.
-    pub(crate) fn add_rate_item(&self, item: RateItem) {
-        self.shared
-            .rate
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(item);
-    }
-
-    /// The rate limits' decisions so far.
-    pub(crate) fn take_rate_items(&self) -> Vec<RateItem> {
-        std::mem::take(
-            &mut *self
-                .shared
-                .rate
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
-    }
-}
-
 /// Everything one audit record holds.
 pub(crate) struct AuditRecord<'a> {
     pub(crate) request_id: &'a str,
@@ -136,9 +92,18 @@ pub(crate) struct AuditRecord<'a> {
     pub(crate) latency: Duration,
 }
 
+impl AuditRecord<'_> {
+    fn latency_us(&self) -> u64 {
+        u64::try_from(self.latency.as_micros()).unwrap_or(u64::MAX)
+    }
+}
+
 /// Writes one audit record.
 pub(crate) fn record(event: &AuditRecord<'_>) {
-    let latency_us = u64::try_from(event.latency.as_micros()).unwrap_or(u64::MAX);
+    if logs::write_audit_line(event) {
+        return;
+    }
+    let latency_us = event.latency_us();
     tracing::info!(
         target: AUDIT_TARGET,
         request_id = event.request_id,

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use super::token::Identity;
+use super::identity::Identity;
 
 /// The most tokens remembered.
 pub(crate) const CAPACITY: usize = 4096;

@@ -101,20 +101,15 @@ impl AuthConfig {
     pub fn revocations(&self) -> &dyn RevocationStore {
         &*self.inner.revocations
     }
-}
 
-/// The router's own config, for handlers that mint or revoke tokens (a login, a logout): the
-/// same keys that verify the requests.
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AuthConfig {
-    type Rejection = crate::error::ApiError;
+    /// The clock leeway allowed for `exp`, `nbf` and `iat`.
+    pub fn leeway(&self) -> Duration {
+        self.inner.leeway
+    }
 
-    async fn from_request_parts(
-        parts: &mut http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Self>().cloned().ok_or_else(|| {
-            crate::error::ApiError::internal("AuthConfig extracted outside secure_api::Router")
-        })
+    /// The claims roles and scopes are read from.
+    pub fn claim_names(&self) -> &ClaimNames {
+        &self.inner.claims
     }
 }
 

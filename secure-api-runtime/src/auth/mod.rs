@@ -13,6 +13,7 @@
 
 mod cache;
 mod config;
+mod identity;
 mod key;
 mod revocation;
 mod token;
@@ -27,5 +28,5 @@ pub use revocation::{MemoryRevocations, RevocationStore, StoreError, StoreFuture
 pub use token::{MintError, MintedToken, TokenRequest};
 pub use user::{AuthUser, NoClaims};
 
-pub(crate) use token::Identity;
-pub(crate) use user::authenticate;
+pub(crate) use identity::Identity;
+pub(crate) use user::{authenticate, presents_no_bearer};

@@ -12,19 +12,9 @@ use jsonwebtoken::{Header, TokenData};
 use serde_json::{Map, Value};
 
 use super::config::{AuthConfig, VerificationKey};
+use super::identity::Identity;
 use super::revocation::unix_now;
 use crate::error::ApiError;
-
-/// A verified token: who, with which roles and scopes, and every claim.
-#[derive(Debug)]
-pub(crate) struct Identity {
-    pub(crate) subject: Arc<str>,
-    pub(crate) roles: Vec<String>,
-    pub(crate) scopes: Vec<String>,
-    pub(crate) token_id: Option<String>,
-    pub(crate) expires_at: u64,
-    pub(crate) claims: Value,
-}
 
 impl AuthConfig {
     /// Verifies a bearer token (the text after `Bearer `).
@@ -43,7 +33,11 @@ impl AuthConfig {
             identity
         };
         if let Some(jti) = &identity.token_id {
-            match self.inner.revocations.is_revoked(jti).await {
+            let revoked = match self.inner.revocations.is_revoked_now(jti) {
+                Some(revoked) => Ok(revoked),
+                None => self.inner.revocations.is_revoked(jti).await,
+            };
+            match revoked {
                 Ok(false) => {}
                 Ok(true) => return Err(ApiError::invalid_token("token has been revoked")),
                 Err(error) => return Err(ApiError::unavailable().with_reason(error.to_string())),

@@ -3,16 +3,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use http::request::Parts;
 use http::{HeaderMap, header};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::config::AuthConfig;
-use super::token::Identity;
-use crate::audit::AuditContext;
+use super::identity::Identity;
 use crate::error::ApiError;
 
 /// The caller, verified from their bearer token. Every field comes from the token, never from
@@ -117,46 +114,9 @@ impl<'de> Deserialize<'de> for NoClaims {
     }
 }
 
-impl<S, C> FromRequestParts<S> for AuthUser<C>
-where
-    S: Send + Sync,
-    C: DeserializeOwned + Send + 'static,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let identity = match parts.extensions.get::<Arc<Identity>>() {
-            Some(identity) => Arc::clone(identity),
-            None => authenticate(parts).await?,
-        };
-        Self::with_claims(identity)
-    }
-}
-
-impl<S, C> OptionalFromRequestParts<S> for AuthUser<C>
-where
-    S: Send + Sync,
-    C: DeserializeOwned + Send + 'static,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        if let Some(identity) = parts.extensions.get::<Arc<Identity>>() {
-            return Self::with_claims(Arc::clone(identity)).map(Some);
-        }
-        // No bearer credentials (no header, or another scheme such as `Basic`): no login.
-        if matches!(bearer_token(&parts.headers), Err(e) if e.is_missing_credentials()) {
-            return Ok(None);
-        }
-        Self::with_claims(authenticate(parts).await?).map(Some)
-    }
-}
-
 impl<C: DeserializeOwned> AuthUser<C> {
-    fn with_claims(identity: Arc<Identity>) -> Result<Self, ApiError> {
+    /// The caller of a verified `identity`, with the application's view of its claims.
+    pub(crate) fn with_claims(identity: Arc<Identity>) -> Result<Self, ApiError> {
         // Not serde's text, which quotes claim values.
         let claims = C::deserialize(&identity.claims).map_err(|_| {
             ApiError::invalid_token(format!(
@@ -168,26 +128,19 @@ impl<C: DeserializeOwned> AuthUser<C> {
     }
 }
 
-/// Verifies the request's bearer token and remembers the result in the request, so later
-/// extractors reuse it. Called by the policy guard of `auth` routes and by [`AuthUser`].
-pub(crate) async fn authenticate(parts: &mut Parts) -> Result<Arc<Identity>, ApiError> {
-    let config = parts
-        .extensions
-        .get::<AuthConfig>()
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::internal(
-                "no secure-api config on this request: serve #[secure] handlers through \
-             secure_api::Router",
-            )
-        })?;
-    let token = bearer_token(&parts.headers)?;
-    let identity = config.verify(token).await?;
-    if let Some(audit) = parts.extensions.get::<AuditContext>() {
-        audit.set_user(&identity.subject);
-    }
-    parts.extensions.insert(Arc::clone(&identity));
-    Ok(identity)
+/// Verifies the request's bearer token: step 3 of the pipeline, for the policy guard of `auth`
+/// routes and for an [`AuthUser`] on a public one.
+pub(crate) async fn authenticate(
+    config: &AuthConfig,
+    headers: &HeaderMap,
+) -> Result<Arc<Identity>, ApiError> {
+    config.verify(bearer_token(headers)?).await
+}
+
+/// Whether the request presents no bearer credentials at all (no `Authorization` header, or
+/// another scheme such as `Basic`): for `Option<AuthUser>`, no login.
+pub(crate) fn presents_no_bearer(headers: &HeaderMap) -> bool {
+    matches!(bearer_token(headers), Err(e) if e.is_missing_credentials())
 }
 
 /// The token of the one `Authorization: Bearer <token>` header.

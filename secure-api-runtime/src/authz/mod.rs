@@ -19,7 +19,6 @@ pub use owner::OwnerId;
 pub use resource::{Owned, Resource};
 
 pub use owner::OwnershipRule;
-pub(crate) use resource::DefaultDeny;
 pub use resource::OwnedLoader;
 
 /// How a route answers a caller who may not touch an existing resource.

@@ -7,17 +7,10 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Path};
-use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::DenyAs;
-use super::owner::OwnershipRule;
-use crate::auth::Identity;
 use crate::error::ApiError;
-use crate::policy::RoutePolicy;
 
 /// A type a route can load by the id in its path, for `Owned<Self>` arguments.
 ///
@@ -95,59 +88,13 @@ impl<T: fmt::Debug> fmt::Debug for Owned<T> {
 pub struct OwnedLoader<T, P>(T, PhantomData<fn() -> P>);
 
 impl<T, P> OwnedLoader<T, P> {
+    /// A resource the route's rule granted (step 6 of the pipeline makes it).
+    pub(crate) fn granted(resource: T) -> Self {
+        Self(resource, PhantomData)
+    }
+
     /// The checked resource, for the handler.
     pub fn into_owned(self) -> Owned<T> {
         Owned(self.0)
-    }
-}
-
-/// The configured answer for a resource the caller may not touch; the security layer puts it in
-/// every request.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct DefaultDeny(pub(crate) DenyAs);
-
-impl<S, T, P> FromRequestParts<S> for OwnedLoader<T, P>
-where
-    S: Send + Sync,
-    T: Resource<S>,
-    P: OwnershipRule<T> + RoutePolicy,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        // The guard, which runs first, has verified the token of every route with an owner.
-        let identity = parts
-            .extensions
-            .get::<Arc<Identity>>()
-            .cloned()
-            .ok_or_else(|| {
-                ApiError::internal("Owned<T> on a route whose guard did not authenticate")
-            })?;
-        let Path(id) = Path::<T::Id>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| {
-                ApiError::not_found().with_reason("resource id in the path does not parse")
-            })?;
-        let Some(resource) = T::load(id, state).await? else {
-            return Err(ApiError::not_found().with_reason("no resource with this id"));
-        };
-        if P::grants(&resource, &identity.subject) {
-            return Ok(Self(resource, PhantomData));
-        }
-        let deny = P::POLICY.deny().unwrap_or_else(|| {
-            parts
-                .extensions
-                .get::<DefaultDeny>()
-                .copied()
-                .unwrap_or_default()
-                .0
-        });
-        let error = match deny {
-            DenyAs::NotFound => ApiError::not_found(),
-            DenyAs::Forbidden => ApiError::forbidden(),
-        };
-        Err(error
-            .with_reason("the resource is not the caller's")
-            .with_decision(crate::audit::Decision::Forbidden))
     }
 }

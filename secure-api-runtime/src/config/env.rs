@@ -13,6 +13,39 @@ impl SecurityConfig {
     /// Like [`from_env`](Self::from_env), with variables looked up by `lookup` (for tests and
     /// for apps that keep settings elsewhere).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::builder_from_lookup(lookup)?.build()
+    }
+
+    /// Reads the environment as [`from_env`](Self::from_env) does, then lets `change` add what
+    /// only code can give before the config is checked and built:
+    ///
+    /// ```
+    /// use secure_api::SecurityConfig;
+    /// use secure_api::auth::MemoryRevocations;
+    ///
+    /// let config = SecurityConfig::from_env_with(|builder| {
+    ///     builder.configure_auth(|auth| auth.issuer("https://blog.example").revocation_store(MemoryRevocations::default()))
+    /// })?;
+    /// assert_eq!(config.auth().issuer(), Some("https://blog.example"));
+    /// # Ok::<(), secure_api::ConfigError>(())
+    /// ```
+    pub fn from_env_with(
+        change: impl FnOnce(SecurityConfigBuilder) -> SecurityConfigBuilder,
+    ) -> Result<Self, ConfigError> {
+        Self::from_lookup_with(|name| std::env::var(name).ok(), change)
+    }
+
+    /// [`from_env_with`](Self::from_env_with), with variables looked up by `lookup`.
+    pub fn from_lookup_with(
+        lookup: impl Fn(&str) -> Option<String>,
+        change: impl FnOnce(SecurityConfigBuilder) -> SecurityConfigBuilder,
+    ) -> Result<Self, ConfigError> {
+        change(Self::builder_from_lookup(lookup)?).build()
+    }
+
+    fn builder_from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<SecurityConfigBuilder, ConfigError> {
         let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
         let mut builder = Self::builder();
         if let Some(mode) = var("SECURE_API_ENV") {
@@ -87,7 +120,7 @@ impl SecurityConfig {
         let _ = revocation_failure;
         builder.auth_settings = auth;
         builder.key = key;
-        builder.build()
+        Ok(builder)
     }
 }
 
@@ -124,7 +157,7 @@ fn transport_env(
         }
         builder = builder.cors(cors);
     }
-    if let Some(tls) = crate::serve::TlsConfig::from_lookup(var)? {
+    if let Some(tls) = crate::tls::TlsConfig::from_lookup(var)? {
         builder = builder.tls(tls);
     }
     if let Some(secs) = var("REQUEST_TIMEOUT_SECS") {

@@ -26,11 +26,14 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::auth::{AuthConfig, JwtKey};
+use crate::auth::{AuthConfig, AuthConfigBuilder, JwtKey};
 use crate::authz::DenyAs;
+use crate::client_ip::TrustedProxies;
+use crate::connection::ConnectionLimits;
 use crate::error::ConfigError;
-use crate::rate::{DEFAULT_MAX_KEYS, TrustedProxies};
-use crate::transport::{Cors, HttpsPolicy, SecurityHeaders};
+use crate::pipeline::AppSettings;
+use crate::rate::{DEFAULT_MAX_KEYS, RateLimits, RateSettings};
+use crate::transport::{Cors, HttpsPolicy, SecurityHeaders, TransportSettings};
 
 /// The default largest request body: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -78,7 +81,8 @@ struct Settings {
     https: HttpsPolicy,
     cors: Option<Cors>,
     request_timeout: std::time::Duration,
-    tls: Option<crate::serve::TlsConfig>,
+    tls: Option<crate::tls::TlsConfig>,
+    connections: ConnectionLimits,
 }
 
 impl SecurityConfig {
@@ -144,7 +148,7 @@ impl SecurityConfig {
     }
 
     /// The certificate `serve` terminates TLS with, when one is configured.
-    pub fn tls(&self) -> Option<&crate::serve::TlsConfig> {
+    pub fn tls(&self) -> Option<&crate::tls::TlsConfig> {
         self.inner.tls.as_ref()
     }
 
@@ -152,6 +156,38 @@ impl SecurityConfig {
     #[cfg(feature = "redis")]
     pub fn redis(&self) -> Option<&crate::rate::RedisStore> {
         self.inner.redis.as_ref()
+    }
+
+    /// The limits on connections `secure_api::serve` applies.
+    pub fn connections(&self) -> &ConnectionLimits {
+        &self.inner.connections
+    }
+
+    /// The rate limiters' own settings.
+    pub(crate) fn rate_settings(&self) -> RateSettings {
+        RateSettings {
+            max_keys: self.inner.rate_max_keys,
+            #[cfg(feature = "redis")]
+            redis: self.inner.redis.clone(),
+        }
+    }
+
+    /// What the pipeline reads on every request, with the app's limiters.
+    pub(crate) fn pipeline_settings(&self, rate: Option<RateLimits>) -> AppSettings {
+        let settings = &self.inner;
+        AppSettings {
+            auth: settings.auth.clone(),
+            transport: TransportSettings {
+                https: settings.https.clone(),
+                redirect_plain_http: settings.https.redirects(settings.mode == Mode::Production),
+                headers: settings.headers.clone(),
+                body_limit: settings.body_limit,
+                request_timeout: settings.request_timeout,
+            },
+            trusted_proxies: settings.trusted_proxies.clone(),
+            deny_as: settings.deny_as,
+            rate,
+        }
     }
 }
 
@@ -178,7 +214,7 @@ pub struct SecurityConfigBuilder {
     mode: Mode,
     auth: Option<AuthConfig>,
     // Set by `from_lookup`: settings and key from the environment, used when `auth` is not given.
-    auth_settings: crate::auth::AuthConfigBuilder,
+    auth_settings: AuthConfigBuilder,
     key: Option<JwtKey>,
     body_limit: Option<usize>,
     deny_as: DenyAs,
@@ -190,7 +226,8 @@ pub struct SecurityConfigBuilder {
     https: HttpsPolicy,
     cors: Option<Cors>,
     request_timeout: Option<std::time::Duration>,
-    tls: Option<crate::serve::TlsConfig>,
+    tls: Option<crate::tls::TlsConfig>,
+    connections: ConnectionLimits,
 }
 
 impl SecurityConfigBuilder {
@@ -271,8 +308,27 @@ impl SecurityConfigBuilder {
     }
 
     /// The certificate `secure_api::serve` terminates TLS with (`TLS_CERT`/`TLS_KEY`).
-    pub fn tls(mut self, tls: crate::serve::TlsConfig) -> Self {
+    pub fn tls(mut self, tls: crate::tls::TlsConfig) -> Self {
         self.tls = Some(tls);
+        self
+    }
+
+    /// The limits on connections `secure_api::serve` applies (default: see
+    /// [`ConnectionLimits`]).
+    pub fn connections(mut self, limits: ConnectionLimits) -> Self {
+        self.connections = limits;
+        self
+    }
+
+    /// Changes the authentication settings read so far (from the environment, with
+    /// [`SecurityConfig::from_env_with`]) in code: a revocation store, an issuer, claim names.
+    /// The key is still the one configured, or the environment's. Ignored when a whole
+    /// [`AuthConfig`] was given with [`auth`](Self::auth).
+    pub fn configure_auth(
+        mut self,
+        change: impl FnOnce(AuthConfigBuilder) -> AuthConfigBuilder,
+    ) -> Self {
+        self.auth_settings = change(self.auth_settings);
         self
     }
 
@@ -318,6 +374,7 @@ impl SecurityConfigBuilder {
                 cors: self.cors,
                 request_timeout,
                 tls: self.tls,
+                connections: self.connections,
             }),
         })
     }

@@ -47,13 +47,17 @@ fn push_sf_string(text: &mut String, name: &str) {
 }
 
 /// Adds the headers for `items` to a response.
-pub(crate) fn write_headers(items: &[RateItem], headers: &mut HeaderMap) {
-    if items.is_empty() {
+pub(crate) fn write_headers<'a, I>(items: I, headers: &mut HeaderMap)
+where
+    I: Iterator<Item = &'a RateItem> + Clone,
+{
+    let count = items.clone().count();
+    if count == 0 {
         return;
     }
-    let mut policy = String::with_capacity(32 * items.len());
-    let mut state = String::with_capacity(32 * items.len());
-    for (i, item) in items.iter().enumerate() {
+    let mut policy = String::with_capacity(32 * count);
+    let mut state = String::with_capacity(32 * count);
+    for (i, item) in items.clone().enumerate() {
         if i > 0 {
             policy.push_str(", ");
             state.push_str(", ");
@@ -72,11 +76,10 @@ pub(crate) fn write_headers(items: &[RateItem], headers: &mut HeaderMap) {
     // A refusal waits for every limit it exhausted: the general one it spent its last request
     // of before the route's own refused is no freer than the one that refused.
     let retry_after = items
-        .iter()
+        .clone()
         .any(|item| item.refused)
         .then(|| {
             items
-                .iter()
                 .filter(|item| item.refused || item.remaining == 0)
                 .map(|item| item.reset_secs)
                 .max()
@@ -122,7 +125,7 @@ mod tests {
             },
         ];
         let mut headers = HeaderMap::new();
-        write_headers(&items, &mut headers);
+        write_headers(items.iter(), &mut headers);
         assert_eq!(
             headers["ratelimit-policy"],
             "\"api\";q=100;w=900, \"login\";q=5;w=900"
@@ -148,11 +151,11 @@ mod tests {
             },
         ];
         let mut headers = HeaderMap::new();
-        write_headers(&spent_general, &mut headers);
+        write_headers(spent_general.iter(), &mut headers);
         assert_eq!(headers["retry-after"], "60");
         // Allowed answers carry no Retry-After, even with nothing left.
         let mut headers = HeaderMap::new();
-        write_headers(&spent_general[..1], &mut headers);
+        write_headers(spent_general[..1].iter(), &mut headers);
         assert!(headers.get("retry-after").is_none());
         assert_eq!(sf_string("a\"b\\"), "\"a\\\"b\\\\\"");
         assert_eq!(ceil_secs(1, 1_000_000), 1);

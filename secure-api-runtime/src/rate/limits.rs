@@ -1,27 +1,20 @@
-//! The live limiters of one app, made when the router is finished, and how a request meets them.
+//! The live limiters of one app, made when the router is finished.
 //!
 //! Each route's limit is its own limiter (named after its handler), and each general limit is
 //! one limiter shared by every route under its prefix, whenever that route was added. The
-//! pipeline calls [`RateLimits::before_authentication`] (limits by address: the general ones,
-//! then a public route's own) and [`RateLimits::after_authentication`] (a limit by user), and
-//! stops at the first refusal, so a refused request spends nothing further down.
+//! pipeline asks which limiters cover a request ([`RateLimits::covering`],
+//! [`RateLimits::route`]) and has each [`Limiter`] decide, in the order of DESIGN.md, stopping
+//! at the first refusal, so a refused request spends nothing further down.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Arc;
 
-use axum::extract::MatchedPath;
 use http::StatusCode;
-use http::request::Parts;
 
-use super::client::{client_ip, ip_key};
 use super::headers::{RateItem, ceil_secs};
-use super::{MemoryLimiter, Quota, RateKey};
-use crate::audit::AuditContext;
-use crate::config::SecurityConfig;
+use super::key::{ClientKey, Unavailable};
+use super::{MemoryLimiter, Quota, RateRule};
+use crate::client_ip::ip_key;
 use crate::error::ApiError;
-use crate::policy::{Access, Policy};
-use crate::routing::RouteInfo;
 
 /// A general limit as the router records it: `.rate_limit("/api", "100/15m")`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,12 +26,34 @@ pub(crate) struct GeneralLimit {
 /// The name of the general limits in the headers.
 const GENERAL_NAME: &str = "api";
 
+/// A route's handler, by its module, name and line (as its policy records them), which is
+/// what a route's own limiter is kept under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct RouteId {
+    pub(crate) module: &'static str,
+    pub(crate) handler: &'static str,
+    pub(crate) line: u32,
+}
+
+/// A route's own limit, as the router hands it over.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RouteLimit {
+    pub(crate) route: RouteId,
+    pub(crate) rule: RateRule,
+}
+
+/// What the limiters are kept on, and how many clients one may remember.
+#[derive(Clone, Debug)]
+pub(crate) struct RateSettings {
+    pub(crate) max_keys: usize,
+    #[cfg(feature = "redis")]
+    pub(crate) redis: Option<super::RedisStore>,
+}
+
 /// Every limiter of one app.
 pub(crate) struct RateLimits {
-    /// By the handler's module, name and line.
-    routes: HashMap<RouteKey, Limiter>,
+    routes: HashMap<RouteId, Limiter>,
     general: Vec<(String, Limiter)>,
-    config: SecurityConfig,
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -60,21 +75,8 @@ impl std::fmt::Debug for RateLimits {
     }
 }
 
-/// A handler: its module, name and line (`Policy::module`, `handler`, `line`).
-type RouteKey = (&'static str, &'static str, u32);
-
-fn route_key(policy: &Policy) -> RouteKey {
-    (policy.module(), policy.handler(), policy.line())
-}
-
-/// Who a request is counted as.
-#[derive(Clone, Copy)]
-pub(crate) enum ClientKey<'a> {
-    Ip(IpAddr),
-    User(&'a str),
-}
-
-struct Limiter {
+/// One limit, with its counts.
+pub(crate) struct Limiter {
     name: &'static str,
     quota: Quota,
     message: Option<&'static str>,
@@ -91,46 +93,32 @@ enum Store {
     Redis(super::redis::RedisLimiter),
 }
 
-/// A shared store could not decide.
-pub(crate) struct Unavailable {
-    pub(crate) reason: String,
-    /// The store's choice: let the request through (`true`) or refuse it.
-    pub(crate) fail_open: bool,
-}
-
 impl RateLimits {
     /// The limiters for `routes` and `general`, or `None` when nothing is limited.
     pub(crate) fn build(
-        routes: &[RouteInfo],
+        routes: &[RouteLimit],
         general: &[GeneralLimit],
-        config: &SecurityConfig,
-    ) -> Option<Arc<Self>> {
+        settings: &RateSettings,
+    ) -> Option<Self> {
         let mut limits = Self {
             routes: HashMap::new(),
             general: Vec::new(),
-            config: config.clone(),
         };
-        for route in routes {
-            let policy = &route.policy;
-            let Some(rule) = policy.rate_limit() else {
-                continue;
-            };
+        for &RouteLimit { route, rule } in routes {
             // Handlers of one name in one module (local to different functions) are told
             // apart by their line; the line joins the shared store's key only then, so that
             // editing a file does not reset every budget on the next deployment.
             let namesake = routes.iter().any(|other| {
-                let other = &other.policy;
-                other.rate_limit().is_some()
-                    && (other.module(), other.handler()) == (policy.module(), policy.handler())
-                    && other.line() != policy.line()
+                (other.route.module, other.route.handler) == (route.module, route.handler)
+                    && other.route.line != route.line
             });
             // One limiter per handler, even when it serves several paths or methods.
-            limits.routes.entry(route_key(policy)).or_insert_with(|| {
-                let mut id = format!("route:{}::{}", policy.module(), policy.handler());
+            limits.routes.entry(route).or_insert_with(|| {
+                let mut id = format!("route:{}::{}", route.module, route.handler);
                 if namesake {
-                    id = format!("{id}@{}", policy.line());
+                    id = format!("{id}@{}", route.line);
                 }
-                Limiter::new(policy.handler(), &id, rule.quota(), config)
+                Limiter::new(route.handler, &id, rule.quota(), settings)
                     .with_message(rule.refusal_message())
             });
         }
@@ -141,103 +129,26 @@ impl RateLimits {
                 .filter(|earlier| *earlier == limit)
                 .count();
             let id = format!("general:{}:{}#{twins}", limit.prefix, limit.quota);
-            let limiter = Limiter::new(GENERAL_NAME, &id, limit.quota, config);
+            let limiter = Limiter::new(GENERAL_NAME, &id, limit.quota, settings);
             limits.general.push((limit.prefix.clone(), limiter));
         }
-        (!limits.routes.is_empty() || !limits.general.is_empty()).then(|| Arc::new(limits))
+        (!limits.routes.is_empty() || !limits.general.is_empty()).then_some(limits)
     }
 
-    /// Step 2 of the pipeline: the limits by client address that cover this route.
-    pub(crate) async fn before_authentication(
-        &self,
-        policy: &Policy,
-        parts: &Parts,
-    ) -> Result<(), ApiError> {
-        let path = parts
-            .extensions
-            .get::<MatchedPath>()
-            .map(MatchedPath::as_str);
-        let own = policy
-            .rate_limit()
-            .filter(|rule| rule.key() == RateKey::Ip || policy.access() == Access::Public)
-            .and_then(|_| self.routes.get(&route_key(policy)));
-        let covered = |prefix: &str| path.is_some_and(|path| covers(prefix, path));
-        if own.is_none() && !self.general.iter().any(|(prefix, _)| covered(prefix)) {
-            return Ok(());
-        }
-        let client = ClientKey::Ip(client_ip(parts, self.config.trusted_proxies())?);
-        // A plain loop: the future must not hold iterator adapters with closures across awaits.
-        for (prefix, limiter) in &self.general {
-            if path.is_some_and(|path| covers(prefix, path)) {
-                self.apply(limiter, client, parts).await?;
-            }
-        }
-        if let Some(limiter) = own {
-            self.apply(limiter, client, parts).await?;
-        }
-        Ok(())
+    /// The general limits by their prefix, in the order they were added.
+    pub(crate) fn general(&self) -> &[(String, Limiter)] {
+        &self.general
     }
 
-    /// Step 4 of the pipeline: the route's limit by verified user.
-    pub(crate) async fn after_authentication(
-        &self,
-        policy: &Policy,
-        user_id: &str,
-        parts: &Parts,
-    ) -> Result<(), ApiError> {
-        let by_user = policy
-            .rate_limit()
-            .is_some_and(|rule| rule.key() == RateKey::User);
-        match self.routes.get(&route_key(policy)) {
-            Some(limiter) if by_user => self.apply(limiter, ClientKey::User(user_id), parts).await,
-            _ => Ok(()),
-        }
+    /// Whether a general limit covers the route template `path`.
+    pub(crate) fn covers(&self, path: &str) -> bool {
+        self.general.iter().any(|(prefix, _)| covers(prefix, path))
     }
 
-    async fn apply(
-        &self,
-        limiter: &Limiter,
-        client: ClientKey<'_>,
-        parts: &Parts,
-    ) -> Result<(), ApiError> {
-        let item = match limiter.check(client).await {
-            Ok(item) => item,
-            Err(unavailable) => return unavailable_store(limiter, &unavailable),
-        };
-        let refused = item.refused;
-        if let Some(audit) = parts.extensions.get::<AuditContext>() {
-            audit.add_rate_item(item);
-        }
-        if !refused {
-            return Ok(());
-        }
-        let error = match limiter.message {
-            Some(message) => ApiError::client(StatusCode::TOO_MANY_REQUESTS, message),
-            None => ApiError::status(StatusCode::TOO_MANY_REQUESTS),
-        };
-        Err(error.with_reason(format!(
-            "rate limit \"{}\" ({}) exceeded",
-            limiter.name, limiter.quota
-        )))
+    /// The route's own limiter.
+    pub(crate) fn route(&self, route: RouteId) -> Option<&Limiter> {
+        self.routes.get(&route)
     }
-}
-
-/// The store could not decide: refuse (`503`) or let through, as the store is configured.
-fn unavailable_store(limiter: &Limiter, unavailable: &Unavailable) -> Result<(), ApiError> {
-    let reason = &*unavailable.reason;
-    if unavailable.fail_open {
-        tracing::warn!(
-            target: "secure_api::rate",
-            limit = limiter.name,
-            reason,
-            "rate limit store unavailable: request let through unlimited (fail open)"
-        );
-        return Ok(());
-    }
-    Err(ApiError::unavailable().with_reason(format!(
-        "rate limit \"{}\" store unavailable (fail closed): {reason}",
-        limiter.name
-    )))
 }
 
 /// Whether a general limit on `prefix` covers the route template `path`, segment-wise:
@@ -251,9 +162,9 @@ pub(crate) fn covers(prefix: &str, path: &str) -> bool {
 }
 
 impl Limiter {
-    fn new(name: &'static str, id: &str, quota: Quota, config: &SecurityConfig) -> Self {
+    fn new(name: &'static str, id: &str, quota: Quota, settings: &RateSettings) -> Self {
         #[cfg(feature = "redis")]
-        if let Some(redis) = config.redis() {
+        if let Some(redis) = &settings.redis {
             return Self {
                 name,
                 quota,
@@ -267,7 +178,7 @@ impl Limiter {
             quota,
             message: None,
             store: Store::Memory {
-                limiter: MemoryLimiter::new(quota, config.rate_max_keys()),
+                limiter: MemoryLimiter::new(quota, settings.max_keys),
                 epoch: tokio::time::Instant::now(),
             },
         }
@@ -275,6 +186,41 @@ impl Limiter {
 
     fn with_message(self, message: Option<&'static str>) -> Self {
         Self { message, ..self }
+    }
+
+    /// Decides one request of `client`: its item for the headers, or `None` when a shared
+    /// store could not decide and lets requests through (fail open); a store that fails
+    /// closed answers `503`. A refusal is an item with `refused` set: see
+    /// [`refusal`](Self::refusal).
+    pub(crate) async fn decide(&self, client: ClientKey<'_>) -> Result<Option<RateItem>, ApiError> {
+        match self.check(client).await {
+            Ok(item) => Ok(Some(item)),
+            Err(unavailable) if unavailable.fail_open => {
+                tracing::warn!(
+                    target: "secure_api::rate",
+                    limit = self.name,
+                    reason = &*unavailable.reason,
+                    "rate limit store unavailable: request let through unlimited (fail open)"
+                );
+                Ok(None)
+            }
+            Err(unavailable) => Err(ApiError::unavailable().with_reason(format!(
+                "rate limit \"{}\" store unavailable (fail closed): {}",
+                self.name, unavailable.reason
+            ))),
+        }
+    }
+
+    /// The answer to a request this limit refused: `429`, with the route's message if it has one.
+    pub(crate) fn refusal(&self) -> ApiError {
+        let error = match self.message {
+            Some(message) => ApiError::client(StatusCode::TOO_MANY_REQUESTS, message),
+            None => ApiError::status(StatusCode::TOO_MANY_REQUESTS),
+        };
+        error.with_reason(format!(
+            "rate limit \"{}\" ({}) exceeded",
+            self.name, self.quota
+        ))
     }
 
     #[cfg_attr(not(feature = "redis"), allow(clippy::unused_async))]

@@ -33,9 +33,9 @@
 //!   (feature `redis`, `REDIS_URL`), where one Lua script decides each request atomically by the
 //!   Redis server's clock.
 
-mod client;
 mod gcra;
 mod headers;
+mod key;
 mod limits;
 mod memory;
 mod quota;
@@ -44,9 +44,12 @@ mod redis;
 
 use std::fmt;
 
-pub use client::{InvalidCidr, TrustedProxies};
+pub use crate::client_ip::{InvalidCidr, TrustedProxies};
 pub(crate) use headers::{RateItem, write_headers};
-pub(crate) use limits::{GeneralLimit, RateLimits, covers};
+pub(crate) use key::ClientKey;
+pub(crate) use limits::{
+    GeneralLimit, Limiter, RateLimits, RateSettings, RouteId, RouteLimit, covers,
+};
 pub use memory::{Check, DEFAULT_MAX_KEYS, MemoryLimiter};
 pub use quota::{MAX_PERIOD_SECS, Quota, QuotaError};
 #[cfg(feature = "redis")]

@@ -17,11 +17,11 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::FailureMode;
-use super::client::ip_label;
 use super::gcra::{Gcra, Outcome};
-use super::limits::{ClientKey, Unavailable};
+use super::key::{ClientKey, Unavailable};
 use super::quota::Quota;
 use crate::auth::{MAX_LEEWAY_SECS, RevocationStore, StoreError, StoreFuture};
+use crate::client_ip::ip_label;
 
 /// The Redis store counts in microseconds, the resolution of Redis's `TIME`.
 pub(crate) const TICKS_PER_SEC: u64 = 1_000_000;

@@ -11,13 +11,17 @@ mod method;
 mod openapi;
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::IntoResponse;
 use axum::routing::Route;
+use axum::routing::future::RouteFuture;
 use http::Method;
+use tower::util::Either;
+use tower::util::future::EitherResponseFuture;
 use tower::{Layer, Service};
-use tower_http::timeout::TimeoutLayer;
+use tower_http::cors::Cors;
 
 pub use inventory::Inventory;
 pub use method::{MethodRouter, delete, get, head, options, patch, post, put, trace};
@@ -26,9 +30,11 @@ pub use openapi::OpenApiDocument;
 use crate::authz::DenyAs;
 use crate::config::SecurityConfig;
 use crate::error::ApiError;
+use crate::pipeline::{
+    GateFuture, GateLayer, GateService, ResponseFuture, SecurityLayer, SecurityService,
+};
 use crate::policy::Policy;
-use crate::rate::{GeneralLimit, IntoQuota, RateLimits};
-use crate::transport::{GateLayer, SecurityLayer};
+use crate::rate::{GeneralLimit, IntoQuota, RateLimits, RouteId, RouteLimit};
 
 /// A route of the secure router, as the inventory lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -295,38 +301,45 @@ where
 }
 
 impl Router<()> {
-    /// The finished app as an axum router with the security envelope around every route.
-    /// Nothing can be added to it afterwards except by axum's own methods, which is why this
-    /// is crate-private: users get services, not a router to extend.
-    pub(crate) fn finish(self) -> axum::Router {
-        self.finish_with_config().0
-    }
-
-    /// [`finish`](Self::finish), with the config the app runs with.
-    pub(crate) fn finish_with_config(self) -> (axum::Router, SecurityConfig) {
+    /// The finished app: the pipeline around the router, with its config. Nothing can be
+    /// added to it afterwards, which is why users get a service, not a router to extend.
+    pub(crate) fn finish(self) -> (SecureService, SecurityConfig) {
         let config = self.config.unwrap_or_else(|| {
             SecurityConfig::from_env()
                 .unwrap_or_else(|error| panic!("secure-api cannot start: {error}"))
         });
-        let body_limit = config.body_limit();
-        let rate = RateLimits::build(&self.routes, &self.general_limits, &config);
-        // Inside the security layer, so that their answers (a 408, a preflight, the gate's
-        // redirect and 413) get the JSON error shape, the headers and the audit record like
-        // any other; the gate inside CORS, so an allowed origin can read its answers too.
-        let mut router = self
-            .inner
-            .fallback(not_found)
-            .layer(DefaultBodyLimit::max(body_limit))
-            .layer(TimeoutLayer::with_status_code(
-                http::StatusCode::REQUEST_TIMEOUT,
-                config.request_timeout(),
-            ))
-            .layer(GateLayer::new(config.clone()));
-        if let Some(cors) = config.cors() {
-            router = router.layer(cors.layer());
-        }
+        let route_limits: Vec<RouteLimit> = self
+            .routes
+            .iter()
+            .filter_map(|route| {
+                let policy = &route.policy;
+                Some(RouteLimit {
+                    route: RouteId {
+                        module: policy.module(),
+                        handler: policy.handler(),
+                        line: policy.line(),
+                    },
+                    rule: policy.rate_limit()?,
+                })
+            })
+            .collect();
+        let rate = RateLimits::build(&route_limits, &self.general_limits, &config.rate_settings());
+        let settings = Arc::new(config.pipeline_settings(rate));
+        let body_limit = settings.transport.body_limit;
+        // The gate inside CORS, so an allowed origin can read its answers (a redirect, a 413,
+        // a 408) too; the pipeline's service outermost, so every answer, matched or not,
+        // gets the JSON error shape, the headers and the audit record.
+        let router = GateLayer.layer(
+            self.inner
+                .fallback(not_found)
+                .layer(DefaultBodyLimit::max(body_limit)),
+        );
+        let inner = match config.cors() {
+            Some(cors) => Either::Left(cors.layer().layer(router)),
+            None => Either::Right(router),
+        };
         (
-            router.layer(SecurityLayer::new(config.clone(), rate)),
+            SecureService(SecurityLayer::new(settings).layer(inner)),
             config,
         )
     }
@@ -337,19 +350,20 @@ impl Router<()> {
     ///
     /// When no config was given and the environment's is invalid (production mode without a
     /// secret); build it with [`SecurityConfig::from_env`] yourself to handle that error.
-    pub fn into_service(self) -> axum::routing::RouterIntoService<axum::body::Body> {
-        self.finish().into_service()
+    pub fn into_service(self) -> SecureService {
+        self.finish().0
     }
 
     /// A make-service for `axum::serve`. Prefer
     /// [`into_make_service_with_connect_info`](Self::into_make_service_with_connect_info),
-    /// which gives the pipeline the client's address.
+    /// which gives the pipeline the client's address, or [`crate::serve`], which also serves
+    /// without axum's router around the app.
     ///
     /// # Panics
     ///
     /// As [`into_service`](Self::into_service).
     pub fn into_make_service(self) -> axum::routing::IntoMakeService<axum::Router> {
-        self.finish().into_make_service()
+        self.into_axum().into_make_service()
     }
 
     /// A make-service for `axum::serve` that records each connection's peer address.
@@ -360,7 +374,51 @@ impl Router<()> {
     pub fn into_make_service_with_connect_info<C>(
         self,
     ) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, C> {
-        self.finish().into_make_service_with_connect_info()
+        self.into_axum().into_make_service_with_connect_info()
+    }
+
+    /// The app as an axum router, for axum's own make-services.
+    fn into_axum(self) -> axum::Router {
+        axum::Router::new().fallback_service(self.into_service())
+    }
+}
+
+/// The finished app: the request pipeline around the router. Clone it per connection; call it
+/// with any request body axum accepts.
+#[derive(Clone)]
+pub struct SecureService(
+    SecurityService<Either<Cors<GateService<axum::Router>>, GateService<axum::Router>>>,
+);
+
+impl std::fmt::Debug for SecureService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecureService").finish_non_exhaustive()
+    }
+}
+
+impl<B> Service<http::Request<B>> for SecureService
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = axum::response::Response;
+    type Error = Infallible;
+    type Future = ResponseFuture<
+        EitherResponseFuture<
+            tower_http::cors::ResponseFuture<GateFuture<RouteFuture<Infallible>>>,
+            GateFuture<RouteFuture<Infallible>>,
+        >,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        Service::<http::Request<B>>::poll_ready(&mut self.0, cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        self.0.call(request)
     }
 }
 

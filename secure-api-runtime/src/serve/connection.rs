@@ -25,7 +25,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tower::ServiceExt;
 
-use super::TlsConfig;
+use super::{App, TlsConfig};
 use crate::transport::TlsConnection;
 
 /// The longest a TLS handshake may take.
@@ -33,7 +33,7 @@ const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One accepted connection and what serving it needs.
 pub(super) struct Connection {
-    pub(super) app: axum::Router,
+    pub(super) app: App,
     pub(super) peer: SocketAddr,
     pub(super) builder: Arc<Builder<TokioExecutor>>,
     pub(super) tls: Option<TlsConfig>,

@@ -13,7 +13,6 @@
 //!   period), and returns.
 
 mod connection;
-mod tls;
 
 use std::future::{Future, IntoFuture};
 use std::io;
@@ -30,18 +29,17 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-pub use tls::TlsConfig;
+pub use crate::connection::{
+    ConnectionLimits, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_GRACE,
+};
+pub use crate::tls::TlsConfig;
 
-use crate::routing::Router;
+use crate::routing::{Router, SecureService};
 use crate::transport::SecurityHeaders;
 use connection::Connection;
 
-/// The default cut-off for a client to send its request headers: 10 seconds.
-pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default cap on connections served at once.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
-/// The default time requests in flight get to finish after a shutdown signal: 30 seconds.
-pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// What a connection is served by: the app, or `redirect_http`'s redirecting router.
+pub(crate) type App = tower::util::Either<SecureService, axum::Router>;
 /// Requests one HTTP/2 connection may have in flight at once.
 const H2_MAX_STREAMS: u32 = 100;
 /// How often an idle HTTP/2 peer is pinged, and how long it has to answer.
@@ -72,14 +70,14 @@ type ShutdownSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// When `app` has no config and the environment's is invalid, as
 /// [`Router::into_service`](crate::Router::into_service) does.
 pub fn serve(listener: TcpListener, app: Router) -> Serve {
-    let (app, config) = app.finish_with_config();
+    let (app, config) = app.finish();
     Serve {
         listener,
-        app,
+        app: App::Left(app),
         options: Options {
+            limits: *config.connections(),
             // A certificate in the config (`TLS_CERT`/`TLS_KEY`) means TLS.
             tls: config.tls().cloned(),
-            ..Options::default()
         },
         shutdown: None,
     }
@@ -116,7 +114,7 @@ pub fn redirect_http(
     });
     Ok(Serve {
         listener,
-        app,
+        app: App::Right(app),
         options: Options::default(),
         shutdown: None,
     })
@@ -126,28 +124,15 @@ pub fn redirect_http(
 #[must_use = "a server does nothing until it is awaited"]
 pub struct Serve {
     listener: TcpListener,
-    app: axum::Router,
+    app: App,
     options: Options,
     shutdown: Option<ShutdownSignal>,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct Options {
-    header_read_timeout: Duration,
-    max_connections: usize,
-    shutdown_grace: Duration,
+    limits: ConnectionLimits,
     tls: Option<TlsConfig>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
-            max_connections: DEFAULT_MAX_CONNECTIONS,
-            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
-            tls: None,
-        }
-    }
 }
 
 impl Serve {
@@ -155,20 +140,20 @@ impl Serve {
     /// connection may stay open with no request in flight (a client that connects and sends
     /// nothing, an idle HTTP/2 connection); past it the connection is closed.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
-        self.options.header_read_timeout = timeout;
+        self.options.limits.header_read_timeout = timeout;
         self
     }
 
     /// The most connections served at once (default 10,000). Further clients wait in the
     /// listen backlog until a connection closes.
     pub fn max_connections(mut self, max: usize) -> Self {
-        self.options.max_connections = max.max(1);
+        self.options.limits.max_connections = max.max(1);
         self
     }
 
     /// How long requests in flight get to finish after the shutdown signal (default 30 s).
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
-        self.options.shutdown_grace = grace;
+        self.options.limits.shutdown_grace = grace;
         self
     }
 
@@ -214,7 +199,7 @@ async fn run(serve: Serve) -> io::Result<()> {
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(options.header_read_timeout);
+        .header_read_timeout(options.limits.header_read_timeout);
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -225,7 +210,7 @@ async fn run(serve: Serve) -> io::Result<()> {
         .keep_alive_timeout(H2_KEEP_ALIVE);
     let builder = Arc::new(builder);
     let (stop, stopping) = watch::channel(false);
-    let slots = Arc::new(Semaphore::new(options.max_connections));
+    let slots = Arc::new(Semaphore::new(options.limits.max_connections));
     let mut connections = JoinSet::new();
     loop {
         let slot = tokio::select! {
@@ -248,7 +233,7 @@ async fn run(serve: Serve) -> io::Result<()> {
             peer,
             builder: Arc::clone(&builder),
             tls: options.tls.clone(),
-            idle_timeout: options.header_read_timeout,
+            idle_timeout: options.limits.header_read_timeout,
             stopping: stopping.clone(),
         };
         connections.spawn(async move {
@@ -261,13 +246,13 @@ async fn run(serve: Serve) -> io::Result<()> {
     drop(listener);
     tracing::info!(target: "secure_api::serve", "shutting down: finishing requests in flight");
     let _ = stop.send(true);
-    let finished = tokio::time::timeout(options.shutdown_grace, async {
+    let finished = tokio::time::timeout(options.limits.shutdown_grace, async {
         while connections.join_next().await.is_some() {}
     });
     if finished.await.is_err() {
         tracing::warn!(
             target: "secure_api::serve",
-            grace_secs = options.shutdown_grace.as_secs(),
+            grace_secs = options.limits.shutdown_grace.as_secs(),
             connections = connections.len(),
             "requests still in flight after the grace period were cancelled"
         );

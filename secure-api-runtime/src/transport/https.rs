@@ -7,11 +7,10 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::ConnectInfo;
-use http::{HeaderMap, HeaderValue, Request, Uri};
+use http::{HeaderMap, HeaderValue, Uri};
 
+use crate::client_ip::TrustedProxies;
 use crate::error::ConfigError;
-use crate::rate::TrustedProxies;
 
 /// Marks a request accepted over TLS by the server loop (`secure_api::serve` with TLS). A
 /// custom server that terminates TLS itself can insert it too.
@@ -86,21 +85,24 @@ impl HttpsPolicy {
         Ok(())
     }
 
-    /// What is known of the request's scheme.
-    pub(crate) fn scheme_of<B>(&self, request: &Request<B>, proxies: &TrustedProxies) -> Scheme {
-        if self.assume_https || request.extensions().get::<TlsConnection>().is_some() {
+    /// What is known of the scheme of a request from `peer` (if known), accepted over TLS by
+    /// the server loop or not, with `headers`.
+    pub(crate) fn scheme(
+        &self,
+        over_tls: bool,
+        peer: Option<SocketAddr>,
+        headers: &HeaderMap,
+        proxies: &TrustedProxies,
+    ) -> Scheme {
+        if self.assume_https || over_tls {
             return Scheme::Https;
         }
-        let trusted_peer = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .is_some_and(|ConnectInfo(peer)| proxies.contains(peer.ip()));
-        if !trusted_peer {
+        if !peer.is_some_and(|peer| proxies.contains(peer.ip())) {
             return Scheme::Unknown;
         }
         // The proxy may set one header and pass the other through from the client: plain HTTP
         // reported by either wins, so a client cannot talk its way out of the redirect.
-        let reported = forwarded_protos(request.headers());
+        let reported = forwarded_protos(headers);
         if reported.contains(&Some("http")) {
             Scheme::Http
         } else if reported.contains(&Some("https")) {
@@ -168,6 +170,8 @@ fn parse_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::extract::ConnectInfo;
+    use http::Request;
 
     fn request(peer: [u8; 4], headers: &[(&str, &str)]) -> Request<()> {
         let mut builder = Request::builder().uri("/posts?page=2");
@@ -179,6 +183,16 @@ mod tests {
             .extensions_mut()
             .insert(ConnectInfo(SocketAddr::from((peer, 1234))));
         request
+    }
+
+    impl HttpsPolicy {
+        fn scheme_of<B>(&self, request: &Request<B>, proxies: &TrustedProxies) -> Scheme {
+            let peer = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| *peer);
+            self.scheme(false, peer, request.headers(), proxies)
+        }
     }
 
     #[test]

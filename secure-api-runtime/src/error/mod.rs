@@ -4,13 +4,19 @@
 //! an error (its cause chain, a rejection's text, why a token was refused) goes to `tracing`, next
 //! to the same request id, so an operator can find it and an attacker cannot.
 
+mod config;
+mod render;
+
+pub use config::ConfigError;
+pub(crate) use render::for_client;
+pub use render::{generic_message, is_error_header};
+
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 
-use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 use crate::audit::Decision;
 
@@ -287,41 +293,6 @@ impl fmt::Debug for ApiError {
     }
 }
 
-/// The generic message of an error status: what every client sees for it.
-pub fn generic_message(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        401 => "Authentication required",
-        403 => "Access denied",
-        404 => "Not found",
-        405 => "Method not allowed",
-        408 => "Request timeout",
-        409 => "Conflict",
-        413 => "Payload too large",
-        415 => "Unsupported media type",
-        429 => "Too many requests",
-        503 => "Service unavailable",
-        500..=599 => "An unexpected error occurred",
-        _ => "Invalid request",
-    }
-}
-
-/// Whether an error response may carry header `name` to the client. Everything else that a
-/// handler, a rejection or a layer put on an error response (`Content-Encoding` of a body that
-/// was replaced, cookies, caching validators) is dropped with the body it described.
-pub fn is_error_header(name: &HeaderName) -> bool {
-    const KEPT: [&str; 8] = [
-        "www-authenticate",
-        "allow",
-        "retry-after",
-        "ratelimit",
-        "ratelimit-policy",
-        "vary",
-        "access-control-allow-origin",
-        "access-control-allow-credentials",
-    ];
-    KEPT.contains(&name.as_str())
-}
-
 /// A plain-text reason, kept for the log.
 #[derive(Debug)]
 struct Reason(Cow<'static, str>);
@@ -333,159 +304,3 @@ impl fmt::Display for Reason {
 }
 
 impl StdError for Reason {}
-
-/// What an error response carries to the security layer, which adds the request id to the
-/// body, logs the cause and writes the audit record. It travels in the response's extensions.
-#[derive(Clone, Debug)]
-pub(crate) struct ErrorReport {
-    pub(crate) message: Cow<'static, str>,
-    pub(crate) decision: Decision,
-    pub(crate) cause: Option<Arc<str>>,
-    pub(crate) details: Option<Arc<[FieldError]>>,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = self.status_code();
-        let decision = self.decision();
-        let cause = self.log_text().map(Arc::from);
-        let fixed = self.fixed_message();
-        let message = match self.kind {
-            Kind::Client { status, message } if status.is_client_error() => message,
-            _ => Cow::Borrowed(fixed),
-        };
-        let mut response = error_response(
-            status,
-            ErrorReport {
-                message,
-                decision,
-                cause,
-                details: self.details,
-            },
-        );
-        if let Some(headers) = self.headers {
-            response.headers_mut().extend(*headers);
-        }
-        response
-    }
-}
-
-/// Builds the JSON error response (without a request id, which the security layer adds).
-pub(crate) fn error_response(status: StatusCode, report: ErrorReport) -> Response {
-    let body = error_body(&report.message, report.details.as_deref(), None);
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if status == StatusCode::UNAUTHORIZED {
-        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    response.extensions_mut().insert(report);
-    response
-}
-
-/// `{"error": message, "requestId": id}`, with the message JSON-escaped.
-pub(crate) fn error_body(
-    message: &str,
-    details: Option<&[FieldError]>,
-    request_id: Option<&str>,
-) -> String {
-    #[derive(serde::Serialize)]
-    struct Body<'a> {
-        error: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        details: Option<&'a [FieldError]>,
-        #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
-        request_id: Option<&'a str>,
-    }
-    serde_json::to_string(&Body {
-        error: message,
-        details,
-        request_id,
-    })
-    // Serializing two strings cannot fail; the fallback keeps this path free of panics anyway.
-    .unwrap_or_else(|_| String::from(r#"{"error":"An unexpected error occurred"}"#))
-}
-
-/// A configuration that must not start: reported when the config is built, never at request time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// An HMAC secret shorter than its algorithm allows.
-    WeakSecret {
-        /// The algorithm the secret was given for.
-        algorithm: jsonwebtoken::Algorithm,
-        /// The least length accepted, in bytes.
-        min_bytes: usize,
-        /// The length given, in bytes.
-        actual_bytes: usize,
-    },
-    /// A key of one kind given for an algorithm of another.
-    AlgorithmMismatch {
-        /// The algorithm requested.
-        algorithm: jsonwebtoken::Algorithm,
-        /// What was given instead.
-        key: &'static str,
-    },
-    /// Key material that does not parse.
-    InvalidKey(String),
-    /// Several keys where one of them has no `kid`, or two share one.
-    AmbiguousKeys(String),
-    /// An authentication config without any key.
-    NoKeys,
-    /// Production mode without a configured secret or key.
-    MissingSecret,
-    /// An environment variable with a value that does not parse.
-    InvalidEnv {
-        /// The variable.
-        var: &'static str,
-        /// What is wrong with it (never the value, which may be a secret).
-        reason: String,
-    },
-    /// A setting outside its allowed range.
-    InvalidSetting(String),
-    /// No JWT crypto provider could be installed.
-    NoCryptoProvider,
-}
-
-impl ConfigError {
-    #[allow(clippy::needless_pass_by_value)] // used as `map_err(ConfigError::invalid_key)`
-    pub(crate) fn invalid_key(error: jsonwebtoken::errors::Error) -> Self {
-        Self::InvalidKey(error.to_string())
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::WeakSecret {
-                algorithm,
-                min_bytes,
-                actual_bytes,
-            } => write!(
-                f,
-                "the {algorithm:?} secret is {actual_bytes} bytes long; it must be at least \
-                 {min_bytes} random bytes"
-            ),
-            Self::AlgorithmMismatch { algorithm, key } => {
-                write!(f, "{algorithm:?} cannot be used with {key}")
-            }
-            Self::InvalidKey(reason) => write!(f, "invalid JWT key: {reason}"),
-            Self::AmbiguousKeys(reason) => write!(f, "ambiguous JWT key set: {reason}"),
-            Self::NoKeys => f.write_str("the authentication config has no key"),
-            Self::MissingSecret => f.write_str(
-                "production mode needs a JWT key: set JWT_SECRET (at least 32 bytes) or configure \
-                 one in code; refusing to start",
-            ),
-            Self::InvalidEnv { var, reason } => write!(f, "environment variable {var}: {reason}"),
-            Self::InvalidSetting(reason) => f.write_str(reason),
-            Self::NoCryptoProvider => f.write_str(
-                "no JWT crypto provider could be installed (jsonwebtoken's CryptoProvider)",
-            ),
-        }
-    }
-}
-
-impl StdError for ConfigError {}

@@ -1,4 +1,4 @@
-//! [`TlsConfig`]: a certificate chain and key for `serve` to terminate TLS with.
+//! [`TlsConfig`]: a certificate chain and key for `secure_api::serve` to terminate TLS with.
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use tokio_rustls::server::TlsStream;
 
 use crate::error::ConfigError;
 
-/// A certificate chain and its private key, for [`Serve::tls`](super::Serve::tls).
+/// A certificate chain and its private key, for [`Serve::tls`](crate::serve::Serve::tls).
 ///
 /// TLS 1.2 and 1.3 only, with rustls's default cipher suites, on aws-lc-rs (the crypto backend
 /// the JWT verification uses too, so one backend serves both). HTTP/2 and HTTP/1.1 are offered
@@ -88,7 +88,7 @@ impl TlsConfig {
         }
     }
 
-    pub(super) async fn accept(&self, stream: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
+    pub(crate) async fn accept(&self, stream: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
         self.acceptor.accept(stream).await
     }
 }

@@ -1,4 +1,5 @@
-//! Who the client is, for limits keyed by address: the socket peer, or what trusted proxies say.
+//! Who the client is: the socket peer, or what trusted proxies say. Limits keyed by address
+//! count by it, and the HTTPS policy believes only the proxies listed here.
 //!
 //! `X-Forwarded-For` is a list every hop appends to, so only its right end is trustworthy, and
 //! only while the hops are our own proxies. The client is the rightmost address that is not a
@@ -10,9 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::str::FromStr;
 
 use axum::extract::ConnectInfo;
-use http::request::Parts;
-
-use crate::error::ApiError;
+use http::{Extensions, HeaderMap};
 
 /// The proxies whose `X-Forwarded-For` is believed: a list of CIDR blocks (`TRUSTED_PROXIES`).
 ///
@@ -105,15 +104,14 @@ impl TrustedProxies {
     }
 
     /// The client's address for `peer`, given the request's `X-Forwarded-For` headers.
-    pub(crate) fn client_of(&self, peer: IpAddr, parts: &Parts) -> IpAddr {
+    pub(crate) fn client_of(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
         let mut client = normalize(peer);
         if !self.contains(client) {
             return client;
         }
         // From the right, hop by hop, without collecting: the walk costs what it reads, and it
         // reads only as far as our own proxies go (at most `MAX_TRUSTED_HOPS` of them).
-        let hops = parts
-            .headers
+        let hops = headers
             .get_all("x-forwarded-for")
             .iter()
             .rev()
@@ -158,22 +156,12 @@ fn parse_hop(hop: &[u8]) -> Option<IpAddr> {
     hop.strip_prefix('[')?.strip_suffix(']')?.parse().ok()
 }
 
-/// The client address of a request, for limits keyed by address.
-///
-/// Fails closed when the server did not record peer addresses: every client would otherwise
-/// share one budget, and a single flood would lock everybody out.
-pub(crate) fn client_ip(parts: &Parts, proxies: &TrustedProxies) -> Result<IpAddr, ApiError> {
-    let peer = parts
-        .extensions
+/// The socket peer of a request, as the server loop (or axum's connect-info make-service)
+/// recorded it; `None` when the server did not.
+pub(crate) fn peer_of(extensions: &Extensions) -> Option<SocketAddr> {
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(address)| address.ip())
-        .ok_or_else(|| {
-            ApiError::internal(
-                "a rate limit keyed by client address needs the peer address: serve the app \
-                 with `into_make_service_with_connect_info::<SocketAddr>()`",
-            )
-        })?;
-    Ok(proxies.client_of(peer, parts))
+        .map(|ConnectInfo(address)| *address)
 }
 
 /// The bytes a client address is counted under: IPv4 as itself (IPv4-mapped IPv6 included),
@@ -229,12 +217,12 @@ fn mask(address: IpAddr, prefix: u8) -> IpAddr {
 mod tests {
     use super::*;
 
-    fn parts(forwarded: &[&str]) -> Parts {
+    fn parts(forwarded: &[&str]) -> HeaderMap {
         let mut request = http::Request::builder();
         for value in forwarded {
             request = request.header("x-forwarded-for", *value);
         }
-        request.body(()).unwrap().into_parts().0
+        request.body(()).unwrap().into_parts().0.headers
     }
 
     fn ip(text: &str) -> IpAddr {
@@ -294,7 +282,7 @@ mod tests {
             "x-forwarded-for",
             http::HeaderValue::from_bytes(b"\xff, 198.51.100.7").unwrap(),
         );
-        let request = request.into_parts().0;
+        let request = request.into_parts().0.headers;
         assert_eq!(proxies.client_of(peer, &request), ip("198.51.100.7"));
     }
 

@@ -1,0 +1,103 @@
+//! The extractors through which handlers meet the pipeline: the policy [`Guard`] `#[secure]`
+//! puts first, the resource loader it puts second, and what a handler may ask of the request's
+//! context ([`AuthUser`], [`RequestId`], the app's [`AuthConfig`]).
+
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::context::RequestContext;
+use crate::auth::{AuthConfig, AuthUser, presents_no_bearer};
+use crate::authz::{OwnedLoader, OwnershipRule, Resource};
+use crate::error::ApiError;
+use crate::policy::RoutePolicy;
+use crate::request_id::RequestId;
+
+/// The first argument `#[secure]` gives every handler: extracting it enforces the policy `P`
+/// (steps 2 to 5 of the pipeline) before any of the handler's own extractors run.
+pub struct Guard<P>(PhantomData<fn() -> P>);
+
+impl<S, P> FromRequestParts<S> for Guard<P>
+where
+    S: Send + Sync,
+    P: RoutePolicy,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        super::enforce(&P::POLICY, parts).await?;
+        Ok(Guard(PhantomData))
+    }
+}
+
+/// Step 6: the argument `#[secure]` puts in place of an `Owned<T>`, right after the guard.
+impl<S, T, P> FromRequestParts<S> for OwnedLoader<T, P>
+where
+    S: Send + Sync,
+    T: Resource<S>,
+    P: OwnershipRule<T> + RoutePolicy,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        super::load_resource::<S, T, P>(parts, state)
+            .await
+            .map(OwnedLoader::granted)
+    }
+}
+
+/// On an `auth` route the guard has verified the token, so this costs no second verification;
+/// on a public route it verifies the token itself.
+impl<S, C> FromRequestParts<S> for AuthUser<C>
+where
+    S: Send + Sync,
+    C: DeserializeOwned + Send + 'static,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let context = RequestContext::of(parts)?;
+        Self::with_claims(super::verify(context, &parts.headers).await?)
+    }
+}
+
+/// No bearer credentials (no header, or another scheme such as `Basic`) give `None`; a present
+/// but bad token still answers `401`.
+impl<S, C> OptionalFromRequestParts<S> for AuthUser<C>
+where
+    S: Send + Sync,
+    C: DeserializeOwned + Send + 'static,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let context = RequestContext::of(parts)?;
+        if context.identity().is_none() && presents_no_bearer(&parts.headers) {
+            return Ok(None);
+        }
+        Self::with_claims(super::verify(context, &parts.headers).await?).map(Some)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        RequestContext::of(parts).map(RequestContext::request_id)
+    }
+}
+
+/// The router's own config, for handlers that mint or revoke tokens (a login, a logout): the
+/// same keys that verify the requests.
+impl<S: Send + Sync> FromRequestParts<S> for AuthConfig {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        RequestContext::of(parts).map(|context| context.settings().auth.clone())
+    }
+}

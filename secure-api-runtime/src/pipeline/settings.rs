@@ -1,0 +1,20 @@
+//! [`AppSettings`]: what the pipeline reads on every request, shared by all of them.
+
+use crate::auth::AuthConfig;
+use crate::authz::DenyAs;
+use crate::client_ip::TrustedProxies;
+use crate::rate::RateLimits;
+use crate::transport::TransportSettings;
+
+/// The app-wide settings of the pipeline, assembled once from each concern's own settings when
+/// the router is finished, then shared by every request through one `Arc`.
+#[derive(Debug)]
+pub(crate) struct AppSettings {
+    pub(crate) auth: AuthConfig,
+    pub(crate) transport: TransportSettings,
+    pub(crate) trusted_proxies: TrustedProxies,
+    /// How routes without their own `deny` answer a caller who may not touch a resource.
+    pub(crate) deny_as: DenyAs,
+    /// The app's limiters, when anything is limited.
+    pub(crate) rate: Option<RateLimits>,
+}
