@@ -25,8 +25,9 @@
 use std::net::SocketAddr;
 
 use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::ConnectInfo;
-use http::Request;
+use http::{HeaderValue, Request, Uri, header};
 use http_body_util::BodyExt;
 use secure_api::authz::Resource;
 use secure_api::prelude::*;
@@ -102,6 +103,12 @@ async fn bare(axum::extract::Path(id): axum::extract::Path<u64>) -> axum::Json<B
     })
 }
 
+/// The post request `n` asks for: one of user `n % 1000`'s, of an odd thousand, so
+/// unpublished, and only its owner passes the secured route's check.
+fn path_id(n: usize) -> usize {
+    n % USERS + USERS * (2 * (n / USERS) + 1)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Route {
     Bare,
@@ -129,7 +136,10 @@ struct Client {
         std::convert::Infallible,
     >,
     route: Route,
-    tokens: Vec<String>,
+    /// The path of each request in turn.
+    paths: Vec<Uri>,
+    /// Each user's `Authorization` header; every route is sent the same requests.
+    tokens: Vec<HeaderValue>,
     sent: usize,
 }
 
@@ -141,9 +151,11 @@ impl Client {
             .unwrap();
         let tokens = (0..USERS)
             .map(|user| {
-                auth.mint(&secure_api::auth::TokenRequest::new(format!("user-{user}")))
+                let token = auth
+                    .mint(&secure_api::auth::TokenRequest::new(format!("user-{user}")))
                     .unwrap()
-                    .token
+                    .token;
+                HeaderValue::from_maybe_shared(Bytes::from(format!("Bearer {token}"))).unwrap()
             })
             .collect();
         let config = secure_api::SecurityConfig::builder()
@@ -173,22 +185,28 @@ impl Client {
         Self {
             app,
             route,
+            paths: (0..USERS * 7)
+                .map(|n| {
+                    let path = format!("/api/posts/{}", path_id(n));
+                    Uri::from_maybe_shared(Bytes::from(path)).unwrap()
+                })
+                .collect(),
             tokens,
             sent: 0,
         }
     }
 
     /// Sends one request (user `n % 1000` asks for a post of their own) and reads the answer.
+    /// Every route gets the same request, token included, built from parts made beforehand,
+    /// so that what differs between the counts is the server's work.
     async fn send(&mut self) {
-        let user = self.sent % USERS;
-        // An odd thousand: unpublished, so only the owner passes the secured route's check.
-        let id = user + USERS * (2 * (self.sent % 7) + 1);
+        let n = self.sent % self.paths.len();
         self.sent += 1;
-        let mut request = Request::get(format!("/api/posts/{id}"));
-        if self.route == Route::Secured {
-            request = request.header("authorization", format!("Bearer {}", self.tokens[user]));
-        }
-        let mut request = request.body(Body::empty()).unwrap();
+        let mut request = Request::new(Body::empty());
+        *request.uri_mut() = self.paths[n].clone();
+        request
+            .headers_mut()
+            .insert(header::AUTHORIZATION, self.tokens[n % USERS].clone());
         request
             .extensions_mut()
             .insert(ConnectInfo(SocketAddr::from(([203, 0, 113, 9], 4711))));

@@ -215,12 +215,12 @@ fn finish(mut response: Response, context: &RequestContext, exchange: &Exchange)
         Decision::Allowed
     };
     let headers = response.headers_mut();
-    headers.insert(REQUEST_ID_HEADER, request_id.header_value());
     context
         .settings()
         .transport
         .headers
         .apply(headers, context.scheme() == Scheme::Https);
+    headers.insert(REQUEST_ID_HEADER, request_id.header_value());
     context.write_rate_headers(headers);
     record(context, exchange, status, decision);
     response

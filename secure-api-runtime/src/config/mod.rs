@@ -180,7 +180,7 @@ impl SecurityConfig {
             transport: TransportSettings {
                 https: settings.https.clone(),
                 redirect_plain_http: settings.https.redirects(settings.mode == Mode::Production),
-                headers: settings.headers.clone(),
+                headers: settings.headers.templates(),
                 body_limit: settings.body_limit,
                 request_timeout: settings.request_timeout,
             },

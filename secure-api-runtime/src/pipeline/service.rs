@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody as _};
+use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
 use http::{Request, StatusCode};
 use tower::{Layer, Service};
@@ -179,15 +180,20 @@ fn panic_response(panic: &(dyn std::any::Any + Send)) -> Response {
     ApiError::internal(format!("handler panicked: {message}")).into_response()
 }
 
-/// Applies [`GateService`].
+/// Applies [`GateService`] with the app's body limit.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct GateLayer;
+pub(crate) struct GateLayer {
+    pub(crate) body_limit: usize,
+}
 
-impl<S> Layer<S> for GateLayer {
+impl<S: Clone> Layer<S> for GateLayer {
     type Service = GateService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        GateService { inner }
+        GateService {
+            with_body: DefaultBodyLimit::max(self.body_limit).layer(inner.clone()),
+            inner,
+        }
     }
 }
 
@@ -195,6 +201,9 @@ impl<S> Layer<S> for GateLayer {
 #[derive(Clone, Debug)]
 pub struct GateService<S> {
     inner: S,
+    /// The same service, with the app's body limit set for the extractors that read a body
+    /// (axum's `DefaultBodyLimit`): used for requests that may carry one.
+    with_body: <DefaultBodyLimit as Layer<S>>::Service,
 }
 
 impl<S> Service<Request<Body>> for GateService<S>
@@ -207,7 +216,10 @@ where
     type Future = GateFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        match self.inner.poll_ready(cx) {
+            Poll::Ready(Ok(())) => self.with_body.poll_ready(cx),
+            other => other,
+        }
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
@@ -221,9 +233,14 @@ where
         if let Some(response) = super::gate(context, request.uri(), request.headers()) {
             return GateFuture::answered(response);
         }
+        let future = if request.body().is_end_stream() {
+            self.inner.call(request)
+        } else {
+            self.with_body.call(request)
+        };
         GateFuture {
             state: GateState::Passed {
-                future: self.inner.call(request),
+                future,
                 timeout,
                 deadline: None,
             },

@@ -5,6 +5,9 @@
 //! `q` is the quota, `w` its window in seconds, `r` the requests left and `t` the seconds until
 //! one more is available. Seconds are rounded up, so a client that waits `t` is never early.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 
 use super::Quota;
@@ -16,8 +19,8 @@ const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy")
 /// One limit's decision about a request, as the headers report it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RateItem {
-    pub(crate) name: &'static str,
-    pub(crate) quota: Quota,
+    /// The limit's own part of the headers, written once when the limit was made.
+    pub(crate) texts: Arc<ItemTexts>,
     pub(crate) remaining: u32,
     /// Seconds, rounded up, until one more request is available.
     pub(crate) reset_secs: u64,
@@ -46,33 +49,75 @@ fn push_sf_string(text: &mut String, name: &str) {
     text.push('"');
 }
 
+thread_local! {
+    static TEXT: RefCell<String> = RefCell::new(String::with_capacity(128));
+}
+
+/// What a limit's items say whatever the request: its name, and its `RateLimit-Policy` item.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ItemTexts {
+    /// `"name"`
+    label: String,
+    /// `"name";q=5;w=900`
+    policy: String,
+}
+
+impl ItemTexts {
+    pub(crate) fn new(name: &str, quota: Quota) -> Self {
+        let mut label = String::new();
+        push_sf_string(&mut label, name);
+        let mut policy = label.clone();
+        policy.push_str(";q=");
+        push_u64(&mut policy, u64::from(quota.count()));
+        policy.push_str(";w=");
+        push_u64(&mut policy, quota.period().as_secs());
+        Self { label, policy }
+    }
+}
+
+/// `"name";q=5;w=900`
+fn policy_item(text: &mut String, item: &RateItem) {
+    text.push_str(&item.texts.policy);
+}
+
+/// `"name";r=4;t=180`
+fn state_item(text: &mut String, item: &RateItem) {
+    text.push_str(&item.texts.label);
+    text.push_str(";r=");
+    push_u64(text, u64::from(item.remaining));
+    text.push_str(";t=");
+    push_u64(text, item.reset_secs);
+}
+
 /// Adds the headers for `items` to a response.
 pub(crate) fn write_headers<'a, I>(items: I, headers: &mut HeaderMap)
 where
     I: Iterator<Item = &'a RateItem> + Clone,
 {
-    let count = items.clone().count();
-    if count == 0 {
+    if items.clone().next().is_none() {
         return;
     }
-    let mut policy = String::with_capacity(32 * count);
-    let mut state = String::with_capacity(32 * count);
-    for (i, item) in items.clone().enumerate() {
-        if i > 0 {
-            policy.push_str(", ");
-            state.push_str(", ");
+    // Each value is written into this thread's scratch text, then copied once into its header.
+    TEXT.with(|text| {
+        let Ok(mut text) = text.try_borrow_mut() else {
+            return;
+        };
+        for (name, write) in [
+            (RATELIMIT_POLICY, policy_item as fn(&mut String, &RateItem)),
+            (RATELIMIT, state_item),
+        ] {
+            text.clear();
+            for (i, item) in items.clone().enumerate() {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                write(&mut text, item);
+            }
+            if let Ok(value) = HeaderValue::from_str(&text) {
+                headers.insert(name, value);
+            }
         }
-        push_sf_string(&mut policy, item.name);
-        policy.push_str(";q=");
-        push_u64(&mut policy, u64::from(item.quota.count()));
-        policy.push_str(";w=");
-        push_u64(&mut policy, item.quota.period().as_secs());
-        push_sf_string(&mut state, item.name);
-        state.push_str(";r=");
-        push_u64(&mut state, u64::from(item.remaining));
-        state.push_str(";t=");
-        push_u64(&mut state, item.reset_secs);
-    }
+    });
     // A refusal waits for every limit it exhausted: the general one it spent its last request
     // of before the route's own refused is no freer than the one that refused.
     let retry_after = items
@@ -85,11 +130,6 @@ where
                 .max()
         })
         .flatten();
-    for (name, value) in [(RATELIMIT_POLICY, policy), (RATELIMIT, state)] {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
-    }
     if let Some(seconds) = retry_after {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
     }
@@ -110,15 +150,13 @@ mod tests {
     fn one_item_per_limit_and_retry_after_on_refusal() {
         let items = [
             RateItem {
-                name: "api",
-                quota: "100/15m".parse().unwrap(),
+                texts: Arc::new(ItemTexts::new("api", "100/15m".parse().unwrap())),
                 remaining: 99,
                 reset_secs: 9,
                 refused: false,
             },
             RateItem {
-                name: "login",
-                quota: "5/15m".parse().unwrap(),
+                texts: Arc::new(ItemTexts::new("login", "5/15m".parse().unwrap())),
                 remaining: 0,
                 reset_secs: 180,
                 refused: true,

@@ -7,10 +7,11 @@
 //! at the first refusal, so a refused request spends nothing further down.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use http::StatusCode;
 
-use super::headers::{RateItem, ceil_secs};
+use super::headers::{ItemTexts, RateItem, ceil_secs};
 use super::key::{ClientKey, Unavailable};
 use super::{MemoryLimiter, Quota, RateRule};
 use crate::client_ip::ip_key;
@@ -80,6 +81,7 @@ pub(crate) struct Limiter {
     name: &'static str,
     quota: Quota,
     message: Option<&'static str>,
+    texts: Arc<ItemTexts>,
     store: Store,
 }
 
@@ -169,6 +171,7 @@ impl Limiter {
                 name,
                 quota,
                 message: None,
+                texts: Arc::new(ItemTexts::new(name, quota)),
                 store: Store::Redis(redis.limiter(id, quota)),
             };
         }
@@ -177,6 +180,7 @@ impl Limiter {
             name,
             quota,
             message: None,
+            texts: Arc::new(ItemTexts::new(name, quota)),
             store: Store::Memory {
                 limiter: MemoryLimiter::new(quota, settings.max_keys),
                 epoch: tokio::time::Instant::now(),
@@ -241,8 +245,7 @@ impl Limiter {
             Store::Redis(limiter) => (limiter.check(client).await?, super::redis::TICKS_PER_SEC),
         };
         Ok(RateItem {
-            name: self.name,
-            quota: self.quota,
+            texts: Arc::clone(&self.texts),
             remaining: outcome.remaining,
             reset_secs: ceil_secs(outcome.reset, ticks_per_sec),
             refused: !outcome.allowed,

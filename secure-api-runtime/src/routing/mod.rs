@@ -13,7 +13,7 @@ mod openapi;
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::Request;
 use axum::response::IntoResponse;
 use axum::routing::Route;
 use axum::routing::future::RouteFuture;
@@ -329,11 +329,9 @@ impl Router<()> {
         // The gate inside CORS, so an allowed origin can read its answers (a redirect, a 413,
         // a 408) too; the pipeline's service outermost, so every answer, matched or not,
         // gets the JSON error shape, the headers and the audit record.
-        let router = GateLayer.layer(
-            self.inner
-                .fallback(not_found)
-                .layer(DefaultBodyLimit::max(body_limit)),
-        );
+        // `with_state` turns every handler into its route once, here, rather than on each
+        // request (axum's own make-services do the same).
+        let router = GateLayer { body_limit }.layer(self.inner.fallback(not_found).with_state(()));
         let inner = match config.cors() {
             Some(cors) => Either::Left(cors.layer().layer(router)),
             None => Either::Right(router),

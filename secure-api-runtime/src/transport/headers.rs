@@ -2,6 +2,8 @@
 
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 
+const X_POWERED_BY: HeaderName = HeaderName::from_static("x-powered-by");
+
 /// The HSTS value sent on requests known to have come over HTTPS: one year, subdomains too.
 pub const DEFAULT_HSTS: &str = "max-age=31536000; includeSubDomains";
 
@@ -110,6 +112,59 @@ impl SecurityHeaders {
             }
         }
         headers.remove(header::SERVER);
-        headers.remove(HeaderName::from_static("x-powered-by"));
+        headers.remove(X_POWERED_BY);
     }
+}
+
+/// The security headers as two finished maps, one for requests known to be HTTPS (with HSTS)
+/// and one for the others, made once: every response starts from a copy of one, so the
+/// headers are not looked up and inserted one by one on every request.
+#[derive(Clone, Debug)]
+pub(crate) struct HeaderTemplates {
+    plain: HeaderMap,
+    https: HeaderMap,
+}
+
+/// Room in a template's copy for the headers added after it: the response's own, the request
+/// id and the rate-limit headers.
+const ROOM: usize = 12;
+
+impl SecurityHeaders {
+    pub(crate) fn templates(&self) -> HeaderTemplates {
+        let mut plain = HeaderMap::with_capacity(self.headers.len() + ROOM);
+        for (name, value) in &self.headers {
+            plain.insert(name.clone(), value.clone());
+        }
+        let mut https = plain.clone();
+        if let Some(hsts) = &self.hsts {
+            https.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
+        }
+        HeaderTemplates { plain, https }
+    }
+}
+
+impl HeaderTemplates {
+    /// Puts the security headers under `headers`, a response's own: a header the response set
+    /// itself keeps its value; `Server`, `X-Powered-By` and a response's own HSTS are dropped.
+    pub(crate) fn apply(&self, headers: &mut HeaderMap, https: bool) {
+        let template = if https { &self.https } else { &self.plain };
+        let own = std::mem::replace(headers, template.clone());
+        let mut current: Option<HeaderName> = None;
+        for (name, value) in own {
+            // `None`: another value of the header before it.
+            if let Some(name) = name {
+                current = (!is_dropped(&name)).then_some(name);
+                if let Some(name) = &current {
+                    headers.insert(name.clone(), value);
+                }
+            } else if let Some(name) = &current {
+                headers.append(name.clone(), value);
+            }
+        }
+    }
+}
+
+/// Headers no response keeps: version banners, and HSTS, which only the config sends.
+fn is_dropped(name: &HeaderName) -> bool {
+    *name == header::SERVER || *name == X_POWERED_BY || *name == header::STRICT_TRANSPORT_SECURITY
 }

@@ -18,6 +18,7 @@ pub use cors::Cors;
 pub use headers::{DEFAULT_HSTS, SecurityHeaders};
 pub use https::{HttpsPolicy, TlsConnection};
 
+pub(crate) use headers::HeaderTemplates;
 pub(crate) use https::Scheme;
 
 use std::time::Duration;
@@ -29,7 +30,7 @@ pub(crate) struct TransportSettings {
     /// Whether plain HTTP reported by a trusted proxy is redirected (the mode's default or the
     /// policy's own choice, decided when the config was built).
     pub(crate) redirect_plain_http: bool,
-    pub(crate) headers: SecurityHeaders,
+    pub(crate) headers: HeaderTemplates,
     pub(crate) body_limit: usize,
     pub(crate) request_timeout: Duration,
 }
