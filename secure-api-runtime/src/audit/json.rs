@@ -57,14 +57,15 @@ where
 pub(super) fn audit_line(line: &mut String, record: &AuditRecord<'_>) {
     line.push_str("{\"timestamp\":\"");
     rfc3339(line, SystemTime::now());
-    line.push_str("\",\"level\":\"INFO\",\"target\":");
-    escaped(line, AUDIT_TARGET);
-    // The request id is a UUID's text, and needs no escape.
-    line.push_str(",\"message\":\"request\",\"request_id\":\"");
+    // The target, the request id (a UUID's text), a method (an HTTP token) and the decision
+    // need no escape; the route and the user id are escaped.
+    line.push_str("\",\"level\":\"INFO\",\"target\":\"");
+    line.push_str(AUDIT_TARGET);
+    line.push_str("\",\"message\":\"request\",\"request_id\":\"");
     line.push_str(record.request_id);
-    line.push_str("\",\"method\":");
-    escaped(line, record.method.as_str());
-    line.push_str(",\"route\":");
+    line.push_str("\",\"method\":\"");
+    line.push_str(record.method.as_str());
+    line.push_str("\",\"route\":");
     escaped(line, record.route);
     line.push_str(",\"status\":");
     push_u64(line, u64::from(record.status.as_u16()));
@@ -72,9 +73,9 @@ pub(super) fn audit_line(line: &mut String, record: &AuditRecord<'_>) {
         line.push_str(",\"user_id\":");
         escaped(line, user_id);
     }
-    line.push_str(",\"decision\":");
-    escaped(line, record.decision.as_str());
-    line.push_str(",\"latency_us\":");
+    line.push_str(",\"decision\":\"");
+    line.push_str(record.decision.as_str());
+    line.push_str("\",\"latency_us\":");
     push_u64(line, record.latency_us());
     line.push_str("}\n");
 }

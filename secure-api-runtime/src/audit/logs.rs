@@ -1,26 +1,26 @@
 //! [`JsonLogs`]: JSON-lines logs for an application, audit records included, in one call.
 //!
-//! Lines are written by a background thread (tracing-appender's non-blocking writer), so a
-//! slow terminal or pipe never holds up a request. When the writer cannot keep up, lines are
+//! Lines are written in batches by a background thread (see `queue.rs`), so a slow terminal or
+//! pipe never holds up a request. When the writer cannot keep up, lines are
 //! dropped rather than blocking, and never silently: the count is kept, reported on stderr as
 //! it grows, and readable from the [`LogGuard`]. Every value is JSON-escaped, so a newline a
 //! client managed to put in a logged value cannot start a forged line.
 
 use std::cell::RefCell;
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tracing_appender::non_blocking::{ErrorCounter, NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use super::AuditRecord;
 use super::json::{JsonLines, audit_line};
+use super::queue::Queue;
 
 /// Audit records are written whatever the filter says.
 const AUDIT_DIRECTIVE: &str = "secure_api::audit=info";
@@ -91,29 +91,22 @@ impl JsonLogs {
         if let Ok(audit) = AUDIT_DIRECTIVE.parse() {
             filter = filter.add_directive(audit);
         }
-        let counts = Arc::new(Counts::default());
-        let destination = Destination {
-            inner: self.writer,
-            counts: Arc::clone(&counts),
-        };
-        let (writer, worker) = NonBlockingBuilder::default()
-            .lossy(true)
-            .buffered_lines_limit(self.buffered_lines)
-            .finish(destination);
-        let dropped = writer.error_counter();
-        let writer = Queue {
-            inner: writer,
-            counts: Arc::clone(&counts),
-        };
-        let queue = writer.clone();
+        let (queue, writer) = Queue::new(self.buffered_lines, self.writer);
+        let (done, finished) = mpsc::channel::<()>();
+        let worker = std::thread::Builder::new()
+            .name("secure-api-logs".into())
+            .spawn(move || {
+                writer.run();
+                let _ = done.send(());
+            })
+            .ok();
+        let writer = queue.clone();
         let subscriber = tracing_subscriber::registry().with(filter).with(
             tracing_subscriber::fmt::layer()
                 .event_format(JsonLines)
                 .with_writer(writer),
         );
-        let mut guard = LogGuard::new(worker, dropped, counts);
-        guard.queue = Some(queue);
-        (subscriber, guard)
+        (subscriber, LogGuard::new(queue, worker.map(|_| finished)))
     }
 
     /// Installs the logs for the whole process. Keep the guard alive until the end of `main`:
@@ -122,11 +115,9 @@ impl JsonLogs {
     /// Installed for the process, the logs also take the audit records straight into their
     /// queue, without a `tracing` dispatch per request (see [`crate::audit`]).
     pub fn init(self) -> Result<LogGuard, tracing_subscriber::util::TryInitError> {
-        let (subscriber, mut guard) = self.build();
+        let (subscriber, guard) = self.build();
         subscriber.try_init()?;
-        if let Some(queue) = guard.queue.take() {
-            let _ = AUDIT_QUEUE.set(queue);
-        }
+        let _ = AUDIT_QUEUE.set(guard.queue.clone());
         Ok(guard)
     }
 }
@@ -152,82 +143,18 @@ pub(super) fn write_audit_line(record: &AuditRecord<'_>) -> bool {
         line.clear();
         audit_line(&mut line, record);
         // The queue counts a line it could not take with the other dropped lines.
-        let _ = queue.clone().write(line.as_bytes());
+        queue.push(line.as_bytes());
         true
     })
 }
 
-/// Lines handed to the queue, and what became of them at the destination.
-#[derive(Default)]
-struct Counts {
-    queued: AtomicUsize,
-    written: AtomicUsize,
-    failed: AtomicUsize,
-}
-
-/// The front of the queue, as the formatter writes to it: one `write` per line.
-#[derive(Clone)]
-struct Queue {
-    inner: NonBlocking,
-    counts: Arc<Counts>,
-}
-
-impl Write for Queue {
-    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
-        self.counts.queued.fetch_add(1, Ordering::Relaxed);
-        self.inner.write(line)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Queue {
-    type Writer = Queue;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-/// The application's writer, behind the queue: counts the lines it took and those it failed
-/// (a closed pipe, a full disk), which the background writer would otherwise ignore.
-struct Destination {
-    inner: Box<dyn Write + Send>,
-    counts: Arc<Counts>,
-}
-
-impl Write for Destination {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.inner.write(bytes)
-    }
-
-    fn write_all(&mut self, line: &[u8]) -> std::io::Result<()> {
-        let result = self.inner.write_all(line);
-        let count = if result.is_ok() {
-            &self.counts.written
-        } else {
-            &self.counts.failed
-        };
-        count.fetch_add(1, Ordering::Relaxed);
-        result
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 /// Keeps the log writer running; flushes it when dropped. See [`JsonLogs`].
 pub struct LogGuard {
-    /// The queue, until `init` hands it to the audit records.
-    queue: Option<Queue>,
-    dropped: ErrorCounter,
-    counts: Arc<Counts>,
+    queue: Queue,
+    /// Says when the writer has written everything, once the queue is closed.
+    finished: Option<mpsc::Receiver<()>>,
     stop: Option<mpsc::Sender<()>>,
     reporter: Option<JoinHandle<()>>,
-    worker: Option<WorkerGuard>,
 }
 
 impl std::fmt::Debug for LogGuard {
@@ -238,11 +165,13 @@ impl std::fmt::Debug for LogGuard {
     }
 }
 
+/// How long dropping the guard waits for the writer to write what is queued.
+const FLUSH_WAIT: Duration = Duration::from_secs(1);
+
 impl LogGuard {
-    fn new(worker: WorkerGuard, dropped: ErrorCounter, counts: Arc<Counts>) -> Self {
+    fn new(queue: Queue, finished: Option<mpsc::Receiver<()>>) -> Self {
         let (stop, stopped) = mpsc::channel::<()>();
-        let counter = dropped.clone();
-        let seen = Arc::clone(&counts);
+        let watched = queue.clone();
         let reporter = std::thread::Builder::new()
             .name("secure-api-log-drops".into())
             .spawn(move || {
@@ -252,7 +181,9 @@ impl LogGuard {
                         Err(RecvTimeoutError::Timeout) => {}
                         Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
                     }
-                    let now = counter.dropped_lines() + seen.failed.load(Ordering::Relaxed);
+                    let counts = watched.counts();
+                    let now = counts.dropped.load(Ordering::Relaxed)
+                        + counts.failed.load(Ordering::Relaxed);
                     if now > reported {
                         report(now - reported, now);
                         reported = now;
@@ -261,19 +192,18 @@ impl LogGuard {
             })
             .ok();
         Self {
-            queue: None,
-            dropped,
-            counts,
+            queue,
+            finished,
             stop: Some(stop),
             reporter,
-            worker: Some(worker),
         }
     }
 
     /// How many log lines were lost so far: dropped because the writer could not keep up, or
     /// refused by the writer (a closed pipe, a full disk).
     pub fn dropped_lines(&self) -> usize {
-        self.dropped.dropped_lines() + self.counts.failed.load(Ordering::Relaxed)
+        let counts = self.queue.counts();
+        counts.dropped.load(Ordering::Relaxed) + counts.failed.load(Ordering::Relaxed)
     }
 }
 
@@ -283,11 +213,15 @@ impl Drop for LogGuard {
         if let Some(reporter) = self.reporter.take() {
             let _ = reporter.join();
         }
-        // Flushes what is queued, for at most a second (tracing-appender's bound); whatever
-        // is still unwritten after it is lost, and counted with the rest.
-        drop(self.worker.take());
-        let queued = self.counts.queued.load(Ordering::Relaxed);
-        let written = self.counts.written.load(Ordering::Relaxed);
+        // Writes what is queued, for at most a second; whatever is still unwritten after it
+        // is lost, and counted with the rest.
+        self.queue.close();
+        if let Some(finished) = self.finished.take() {
+            let _ = finished.recv_timeout(FLUSH_WAIT);
+        }
+        let counts = self.queue.counts();
+        let queued = counts.queued.load(Ordering::Relaxed);
+        let written = counts.written.load(Ordering::Relaxed);
         let lost = queued.saturating_sub(written);
         if lost > 0 {
             eprintln!(

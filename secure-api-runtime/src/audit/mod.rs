@@ -12,6 +12,7 @@
 
 mod json;
 mod logs;
+mod queue;
 
 pub use logs::{JsonLogs, LogGuard};
 

@@ -9,6 +9,7 @@
 //! client with many valid tokens costs verification time, never memory.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, DefaultHasher, Hasher, RandomState};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use super::identity::Identity;
@@ -18,7 +19,38 @@ pub(crate) const CAPACITY: usize = 4096;
 
 #[derive(Default)]
 pub(crate) struct VerifiedTokens {
-    tokens: RwLock<HashMap<Box<str>, Arc<Identity>>>,
+    tokens: RwLock<HashMap<Box<str>, Arc<Identity>, ByTail>>,
+}
+
+/// Hashes a token by its length and last bytes, with a random key: a token is a few hundred
+/// bytes, looked up on every request, and its tail is the signature. Only verified tokens
+/// enter the cache, and no client can choose the signature of a token the server accepts, so
+/// no client can aim entries at one bucket; equality still compares whole tokens.
+#[derive(Default)]
+struct ByTail(RandomState);
+
+/// How many bytes of a token's end are hashed.
+const TAIL: usize = 16;
+
+impl BuildHasher for ByTail {
+    type Hasher = TailHasher;
+
+    fn build_hasher(&self) -> TailHasher {
+        TailHasher(self.0.build_hasher())
+    }
+}
+
+struct TailHasher(DefaultHasher);
+
+impl Hasher for TailHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write_usize(bytes.len());
+        self.0.write(&bytes[bytes.len().saturating_sub(TAIL)..]);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.finish()
+    }
 }
 
 impl VerifiedTokens {
@@ -83,6 +115,28 @@ mod tests {
             cache.get("t2", 50, 30).is_none(),
             "only the exact text matches"
         );
+    }
+
+    #[test]
+    fn tokens_with_one_tail_are_told_apart() {
+        let cache = VerifiedTokens::default();
+        cache.insert("aaaa.same-signature-tail", &identity(100), 0, 0);
+        cache.insert("bbbb.same-signature-tail", &identity(200), 0, 0);
+        assert_eq!(
+            cache
+                .get("aaaa.same-signature-tail", 0, 0)
+                .unwrap()
+                .expires_at,
+            100
+        );
+        assert_eq!(
+            cache
+                .get("bbbb.same-signature-tail", 0, 0)
+                .unwrap()
+                .expires_at,
+            200
+        );
+        assert!(cache.get("cccc.same-signature-tail", 0, 0).is_none());
     }
 
     #[test]

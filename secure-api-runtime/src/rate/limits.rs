@@ -29,11 +29,20 @@ const GENERAL_NAME: &str = "api";
 
 /// A route's handler, by its module, name and line (as its policy records them), which is
 /// what a route's own limiter is kept under.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RouteId {
     pub(crate) module: &'static str,
     pub(crate) handler: &'static str,
     pub(crate) line: u32,
+}
+
+/// Hashes the line and the name's length only: route ids come from the app's own code, not
+/// from clients, and this is looked up on every request; equality still compares them whole.
+impl std::hash::Hash for RouteId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u32(self.line);
+        state.write_usize(self.handler.len());
+    }
 }
 
 /// A route's own limit, as the router hands it over.
@@ -242,7 +251,12 @@ impl Limiter {
                 (check.outcome(), 1_000_000_000)
             }
             #[cfg(feature = "redis")]
-            Store::Redis(limiter) => (limiter.check(client).await?, super::redis::TICKS_PER_SEC),
+            // Boxed: the Redis call's future is large, and every request's future would carry
+            // its room inline, in-memory limits included.
+            Store::Redis(limiter) => (
+                Box::pin(limiter.check(client)).await?,
+                super::redis::TICKS_PER_SEC,
+            ),
         };
         Ok(RateItem {
             texts: Arc::clone(&self.texts),
