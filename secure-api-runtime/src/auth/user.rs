@@ -156,9 +156,12 @@ fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
     if values.next().is_some() {
         return Err(ApiError::invalid_token("several Authorization headers"));
     }
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::invalid_token("Authorization header is not visible ASCII"))?;
+    // A header value holds no control characters but tab; ASCII is then visible ASCII. (A
+    // word at a time, where `to_str` checks a byte at a time: a token is hundreds of bytes.)
+    let value = Some(value.as_bytes())
+        .filter(|bytes| bytes.is_ascii())
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .ok_or_else(|| ApiError::invalid_token("Authorization header is not visible ASCII"))?;
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     // Auth schemes are case-insensitive (RFC 9110 §11.1).
     if !scheme.eq_ignore_ascii_case("bearer") {

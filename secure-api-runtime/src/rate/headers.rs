@@ -6,7 +6,7 @@
 //! one more is available. Seconds are rounded up, so a client that waits `t` is never early.
 
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 
@@ -54,13 +54,30 @@ thread_local! {
 }
 
 /// What a limit's items say whatever the request: its name, and its `RateLimit-Policy` item.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct ItemTexts {
     /// `"name"`
     label: String,
     /// `"name";q=5;w=900`
     policy: String,
+    /// The `RateLimit-Policy` of a request this limit alone applied to.
+    alone: Option<HeaderValue>,
+    /// The `RateLimit-Policy` the last time this limit came last, after the limits named by
+    /// their addresses: a route meets the same limits in the same order on every request, so
+    /// the header is written once, not per request.
+    after: Mutex<Option<([usize; INLINE - 1], HeaderValue)>>,
 }
+
+/// How many items a request's policy header is remembered for.
+const INLINE: usize = 3;
+
+impl PartialEq for ItemTexts {
+    fn eq(&self, other: &Self) -> bool {
+        self.policy == other.policy
+    }
+}
+
+impl Eq for ItemTexts {}
 
 impl ItemTexts {
     pub(crate) fn new(name: &str, quota: Quota) -> Self {
@@ -71,13 +88,58 @@ impl ItemTexts {
         push_u64(&mut policy, u64::from(quota.count()));
         policy.push_str(";w=");
         push_u64(&mut policy, quota.period().as_secs());
-        Self { label, policy }
+        Self {
+            alone: HeaderValue::from_str(&policy).ok(),
+            label,
+            policy,
+            after: Mutex::new(None),
+        }
     }
 }
 
-/// `"name";q=5;w=900`
-fn policy_item(text: &mut String, item: &RateItem) {
-    text.push_str(&item.texts.policy);
+/// The `RateLimit-Policy` header of `items`.
+fn policy_value<'a>(
+    items: impl Iterator<Item = &'a RateItem> + Clone,
+    text: &mut String,
+) -> Option<HeaderValue> {
+    let mut firsts = [0; INLINE - 1];
+    let mut last = None;
+    let mut count = 0;
+    for item in items.clone() {
+        if let Some(previous) = last.replace(item) {
+            if let Some(slot) = firsts.get_mut(count - 1) {
+                *slot = Arc::as_ptr(&previous.texts) as usize;
+            }
+        }
+        count += 1;
+    }
+    let last = last?;
+    if count == 1 {
+        return last.texts.alone.clone();
+    }
+    let mut after = (count <= INLINE).then(|| {
+        last.texts
+            .after
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    });
+    if let Some(Some((seen, value))) = after.as_deref() {
+        if *seen == firsts {
+            return Some(value.clone());
+        }
+    }
+    text.clear();
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&item.texts.policy);
+    }
+    let value = HeaderValue::from_str(text).ok()?;
+    if let Some(after) = after.as_mut() {
+        **after = Some((firsts, value.clone()));
+    }
+    Some(value)
 }
 
 /// `"name";r=4;t=180`
@@ -102,20 +164,18 @@ where
         let Ok(mut text) = text.try_borrow_mut() else {
             return;
         };
-        for (name, write) in [
-            (RATELIMIT_POLICY, policy_item as fn(&mut String, &RateItem)),
-            (RATELIMIT, state_item),
-        ] {
-            text.clear();
-            for (i, item) in items.clone().enumerate() {
-                if i > 0 {
-                    text.push_str(", ");
-                }
-                write(&mut text, item);
+        if let Some(value) = policy_value(items.clone(), &mut text) {
+            headers.insert(RATELIMIT_POLICY, value);
+        }
+        text.clear();
+        for (i, item) in items.clone().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
             }
-            if let Ok(value) = HeaderValue::from_str(&text) {
-                headers.insert(name, value);
-            }
+            state_item(&mut text, item);
+        }
+        if let Ok(value) = HeaderValue::from_str(&text) {
+            headers.insert(RATELIMIT, value);
         }
     });
     // A refusal waits for every limit it exhausted: the general one it spent its last request
@@ -173,6 +233,21 @@ mod tests {
             "\"api\";r=99;t=9, \"login\";r=0;t=180"
         );
         assert_eq!(headers["retry-after"], "180");
+        // The second time, from what the last limit remembered: the same header.
+        let mut again = HeaderMap::new();
+        write_headers(items.iter(), &mut again);
+        assert_eq!(again["ratelimit-policy"], headers["ratelimit-policy"]);
+        // Another limit before it is another policy.
+        let other = RateItem {
+            texts: Arc::new(ItemTexts::new("other", "1/1s".parse().unwrap())),
+            ..items[0].clone()
+        };
+        let mut different = HeaderMap::new();
+        write_headers([other, items[1].clone()].iter(), &mut different);
+        assert_eq!(
+            different["ratelimit-policy"],
+            "\"other\";q=1;w=1, \"login\";q=5;w=900"
+        );
         assert_eq!(sf_string("connexión"), "\"connexi_n\"");
 
         // The general limit was spent to its last request before the route's own refused:
