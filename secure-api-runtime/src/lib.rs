@@ -1,18 +1,21 @@
 //! The runtime of `secure-api`: the request pipeline that `#[secure(...)]` handlers run on.
 //!
 //! Use it through the `secure-api` crate, which re-exports everything here with the macros.
-//! Read top-down, the modules are the request's path:
+//! Read top-down, the modules are the request's path, and no module imports one above it
+//! (`tests/floors` checks this on the source, and fails naming the import that breaks it):
 //!
 //! ```text
-//! serve              the server loop: connections, TLS, timeouts, graceful shutdown
-//! transport          the envelope of every request: HTTPS, CORS, headers, errors, audit
-//! routing            the secure router (knows every route's policy, builds the stack)
-//! pipeline           steps 2-6 of the request pipeline for one policy
+//! serve              the server loop: connections, caps, TLS handshake, graceful shutdown
+//! routing handler    the secure router, inventory, OpenAPI (knows policies, builds the stack)
+//! config             assembles each concern's own settings, in code or from the environment
+//! pipeline           the nine steps of DESIGN.md in order, and the one service that runs them
 //! policy             what a route declared
-//! rate               rate limits: quotas, limiters, client addresses
-//! auth authz validate sanitize schema extract   one concern each
-//! error config audit handler             the ground floor
+//! auth authz rate validate transport tls connection extract schema   one concern each
+//! error audit sanitize client_ip request_id digits                   the ground floor
 //! ```
+//!
+//! What the steps of one request share travels in one typed context (`pipeline`), the only
+//! entry the framework puts in a request's extensions.
 
 pub mod audit;
 pub mod auth;
