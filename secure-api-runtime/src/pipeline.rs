@@ -1,18 +1,18 @@
 //! The request pipeline of DESIGN.md, in order. Every request of the app goes through it,
 //! matched or not, and it stops at the first refusal:
 //!
-//! 1. [`begin`] and [`gate`]: the request id, the scheme, the client address (one
-//!    [`RequestContext`] per request, the only entry the framework puts in the request's
+//! 1. `begin` and `gate`: the request id, the scheme, the client address (one
+//!    `RequestContext` per request, the only entry the framework puts in the request's
 //!    extensions); plain HTTP redirected, a declared body over the limit refused, the timeout;
-//! 2. to 5. [`enforce`], the route's policy guard: limits by client address, authentication,
+//! 2. to 5. `enforce`, the route's policy guard: limits by client address, authentication,
 //!    the limit by user, roles and scopes;
-//! 6. [`load_resource`]: object-level authorization;
+//! 6. `load_resource`: object-level authorization;
 //! 7. input validation, in the extractors `#[secure]` puts last ([`crate::validate`]);
 //! 8. the handler;
-//! 9. [`finish`]: the error shape, the security and rate-limit headers, the audit record.
+//! 9. `finish`: the error shape, the security and rate-limit headers, the audit record.
 //!
 //! Each step is a call into its concern; what the steps share travels in the context.
-//! [`SecurityLayer`] is the one tower service that runs steps 1 and 9 around the router
+//! `SecurityLayer` is the one tower service that runs steps 1 and 9 around the router
 //! (and the gate just inside the CORS layer, so an allowed origin can read its answers).
 
 mod context;

@@ -2,7 +2,7 @@
 //!
 //! The id is a random UUID (v4) written once into a fixed buffer: making, copying and sending it
 //! allocates nothing. While the pipeline polls a request's handler, the id is also known to the
-//! thread as the *current* one ([`RequestId::current`]), so an error turned into a response
+//! thread as the *current* one (`RequestId::current`), so an error turned into a response
 //! anywhere below (an extractor's rejection, a handler's `Err`) is rendered once, with its id,
 //! by the code that makes it.
 

@@ -106,10 +106,10 @@ fn policy_value<'a>(
     let mut last = None;
     let mut count = 0;
     for item in items.clone() {
-        if let Some(previous) = last.replace(item) {
-            if let Some(slot) = firsts.get_mut(count - 1) {
-                *slot = Arc::as_ptr(&previous.texts) as usize;
-            }
+        if let Some(previous) = last.replace(item)
+            && let Some(slot) = firsts.get_mut(count - 1)
+        {
+            *slot = Arc::as_ptr(&previous.texts) as usize;
         }
         count += 1;
     }
@@ -123,10 +123,10 @@ fn policy_value<'a>(
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     });
-    if let Some(Some((seen, value))) = after.as_deref() {
-        if *seen == firsts {
-            return Some(value.clone());
-        }
+    if let Some(Some((seen, value))) = after.as_deref()
+        && *seen == firsts
+    {
+        return Some(value.clone());
     }
     text.clear();
     for (i, item) in items.enumerate() {

@@ -150,7 +150,8 @@ impl MemoryLimiter {
         let shard_index = usize::try_from(hash >> 58).unwrap_or(0) % SHARDS;
         let outcome = {
             let mut shard = lock(&self.shards[shard_index]);
-            if !shard.tats.contains_key(&hash) && self.keys.load(Ordering::Relaxed) >= self.max_keys
+            // The count first: it is a load, and a full table is rare.
+            if self.keys.load(Ordering::Relaxed) >= self.max_keys && !shard.tats.contains_key(&hash)
             {
                 self.sweep(&mut shard, now);
                 if self.keys.load(Ordering::Relaxed) >= self.max_keys {

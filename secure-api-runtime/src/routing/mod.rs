@@ -354,7 +354,7 @@ impl Router<()> {
 
     /// A make-service for `axum::serve`. Prefer
     /// [`into_make_service_with_connect_info`](Self::into_make_service_with_connect_info),
-    /// which gives the pipeline the client's address, or [`crate::serve`], which also serves
+    /// which gives the pipeline the client's address, or [`crate::serve()`], which also serves
     /// without axum's router around the app.
     ///
     /// # Panics

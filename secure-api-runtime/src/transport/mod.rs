@@ -1,9 +1,9 @@
 //! Transport: what every request and response of the app gets around the policy.
 //!
-//! One module per job, each a step the pipeline calls: [`https`] (whether a request came over
-//! HTTPS, and the redirect of plain HTTP), [`gate`] (the answers given before any other work:
-//! the redirect, a declared body over the limit), [`headers`] (the security headers of every
-//! response) and [`cors`] (cross-origin requests). The request id is
+//! One module per job, each a step the pipeline calls: `https` (whether a request came over
+//! HTTPS, and the redirect of plain HTTP), `gate` (the answers given before any other work:
+//! the redirect, a declared body over the limit), `headers` (the security headers of every
+//! response) and `cors` (cross-origin requests). The request id is
 //! [`crate::request_id`]; error bodies are [`crate::error`]'s; the audit record is
 //! [`crate::audit`]'s. Nothing here keeps state between requests.
 
