@@ -14,6 +14,21 @@ use secure_api::prelude::StatusCode;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+/// A `Write` into memory that the test reads after the logs are flushed.
+#[derive(Clone, Default)]
+pub struct Buffer(pub Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
 pub const ISSUER: &str = "secure-api-tests";
 pub const AUDIENCE: &str = "secure-api-tests-aud";
