@@ -238,14 +238,13 @@ fn record(
     status: http::StatusCode,
     decision: Decision,
 ) {
-    let route = context.route();
-    let identity = context.identity();
+    let request_id = context.request_id();
     audit::record(&AuditRecord {
-        request_id: context.request_id().as_str(),
+        request_id: request_id.as_str(),
         method: &exchange.method,
-        route: route.as_ref().map_or("<unmatched>", MatchedPath::as_str),
+        route: context.route().map_or("<unmatched>", MatchedPath::as_str),
         status,
-        user_id: identity.as_ref().map(|identity| &*identity.subject),
+        user_id: context.user_id(),
         decision,
         latency: exchange.started.elapsed(),
     });

@@ -105,8 +105,8 @@ impl RequestContext {
         let _ = self.0.route.set(route.clone());
     }
 
-    pub(crate) fn route(&self) -> Option<MatchedPath> {
-        self.0.route.get().cloned()
+    pub(crate) fn route(&self) -> Option<&MatchedPath> {
+        self.0.route.get()
     }
 
     pub(crate) fn set_identity(&self, identity: &Arc<Identity>) {
@@ -115,6 +115,11 @@ impl RequestContext {
 
     pub(crate) fn identity(&self) -> Option<Arc<Identity>> {
         self.0.identity.get().cloned()
+    }
+
+    /// The verified caller's id, if the request has one.
+    pub(crate) fn user_id(&self) -> Option<&str> {
+        self.0.identity.get().map(|identity| &*identity.subject)
     }
 
     pub(crate) fn add_rate_item(&self, item: RateItem) {
