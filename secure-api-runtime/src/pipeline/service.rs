@@ -21,7 +21,7 @@ use super::{AppSettings, Exchange};
 use crate::audit::Decision;
 use crate::error::ApiError;
 
-/// Builds the pipeline around a router: `SecurityLayer::new(settings).wrap(router, cors)`.
+/// Applies [`SecurityService`] around the rest of the stack (CORS, the gate, the router).
 #[derive(Clone, Debug)]
 pub(crate) struct SecurityLayer {
     settings: Arc<AppSettings>,
