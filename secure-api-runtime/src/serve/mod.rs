@@ -95,7 +95,7 @@ pub fn redirect_http(
     https_origin: &str,
 ) -> Result<Serve, crate::ConfigError> {
     let policy = crate::transport::HttpsPolicy::default().public_origin(https_origin)?;
-    let headers = SecurityHeaders::default();
+    let headers = SecurityHeaders::default().templates();
     let app = axum::Router::new().fallback(move |request: Request<Body>| {
         let location = policy.location(request.uri());
         let headers = headers.clone();

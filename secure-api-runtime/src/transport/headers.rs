@@ -94,26 +94,6 @@ impl SecurityHeaders {
     pub fn headers(&self) -> &[(HeaderName, HeaderValue)] {
         &self.headers
     }
-
-    /// Adds the headers to a response of a request that did (`https`) or did not come over
-    /// HTTPS.
-    pub(crate) fn apply(&self, headers: &mut HeaderMap, https: bool) {
-        // One growth of the map for all of them, then one lookup each.
-        headers.reserve(self.headers.len() + 1);
-        for (name, value) in &self.headers {
-            headers.entry(name.clone()).or_insert_with(|| value.clone());
-        }
-        match (&self.hsts, https) {
-            (Some(value), true) => {
-                headers.insert(header::STRICT_TRANSPORT_SECURITY, value.clone());
-            }
-            _ => {
-                headers.remove(header::STRICT_TRANSPORT_SECURITY);
-            }
-        }
-        headers.remove(header::SERVER);
-        headers.remove(X_POWERED_BY);
-    }
 }
 
 /// The security headers as two finished maps, one for requests known to be HTTPS (with HSTS)
