@@ -100,17 +100,18 @@ async fn enforce(policy: &'static Policy, parts: &Parts) -> Result<(), ApiError>
         let own_by_ip = own_limit
             .filter(|(key, _)| *key == RateKey::Ip || policy.access() == Access::Public)
             .map(|(_, limiter)| limiter);
-        if limits.covers(path) || own_by_ip.is_some() {
-            let client = ClientKey::Ip(context.client_ip(&parts.headers)?);
-            // Plain loops: the future holds no iterator adapter across an await.
-            for (prefix, limiter) in limits.general() {
-                if covers(prefix, path) {
-                    spend(context, limiter, client).await?;
-                }
-            }
-            if let Some(limiter) = own_by_ip {
+        // The address is resolved once, when the first limit by address needs it. Plain
+        // loops: the future holds no iterator adapter across an await.
+        let mut client = None;
+        for (prefix, limiter) in limits.general() {
+            if covers(prefix, path) {
+                let client = client_key(&mut client, context, parts)?;
                 spend(context, limiter, client).await?;
             }
+        }
+        if let Some(limiter) = own_by_ip {
+            let client = client_key(&mut client, context, parts)?;
+            spend(context, limiter, client).await?;
         }
     }
     if policy.access() == Access::Public {
@@ -130,6 +131,20 @@ async fn enforce(policy: &'static Policy, parts: &Parts) -> Result<(), ApiError>
         return Err(ApiError::forbidden().with_reason("the token lacks a required scope"));
     }
     Ok(())
+}
+
+/// The client's address as a limiter key, resolved the first time it is asked for.
+fn client_key(
+    client: &mut Option<ClientKey<'static>>,
+    context: &RequestContext,
+    parts: &Parts,
+) -> Result<ClientKey<'static>, ApiError> {
+    if let Some(client) = *client {
+        return Ok(client);
+    }
+    let key = ClientKey::Ip(context.client_ip(&parts.headers)?);
+    *client = Some(key);
+    Ok(key)
 }
 
 /// Step 3: the request's verified identity, verified once whoever asks first (the guard, or an

@@ -172,11 +172,6 @@ impl RateLimits {
         &self.general
     }
 
-    /// Whether a general limit covers the route template `path`.
-    pub(crate) fn covers(&self, path: &str) -> bool {
-        self.general.iter().any(|(prefix, _)| covers(prefix, path))
-    }
-
     /// The route's own limiter.
     pub(crate) fn route(&self, route: RouteId) -> Option<&Limiter> {
         self.routes.get(&route)
