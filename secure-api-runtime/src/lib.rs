@@ -11,7 +11,7 @@
 //! pipeline           the nine steps of DESIGN.md in order, and the one service that runs them
 //! policy             what a route declared
 //! auth authz rate validate transport tls connection extract schema   one concern each
-//! error audit sanitize client_ip request_id digits                   the ground floor
+//! error audit sanitize client_ip request_id digits store             the ground floor
 //! ```
 //!
 //! What the steps of one request share travels in one typed context (`pipeline`), the only
@@ -35,6 +35,7 @@ pub mod routing;
 pub mod sanitize;
 pub mod schema;
 pub mod serve;
+pub mod store;
 pub mod tls;
 pub mod transport;
 pub mod validate;

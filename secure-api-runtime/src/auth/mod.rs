@@ -15,6 +15,8 @@ mod cache;
 mod config;
 mod identity;
 mod key;
+#[cfg(feature = "redis")]
+mod redis;
 mod revocation;
 mod token;
 mod user;
@@ -23,7 +25,7 @@ pub use config::{AuthConfig, AuthConfigBuilder, ClaimNames, DEFAULT_LEEWAY, DEFA
 pub use jsonwebtoken::Algorithm;
 pub use key::{JwtKey, MIN_HMAC_SECRET_BYTES};
 #[cfg(feature = "redis")]
-pub(crate) use revocation::MAX_LEEWAY_SECS;
+pub use redis::RedisRevocations;
 pub use revocation::{MemoryRevocations, RevocationStore, StoreError, StoreFuture};
 pub use token::{MintError, MintedToken, TokenRequest};
 pub use user::{AuthUser, NoClaims};

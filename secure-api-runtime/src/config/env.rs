@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::{Mode, SecurityConfig, SecurityConfigBuilder};
 use crate::auth::{Algorithm, AuthConfig, JwtKey};
 use crate::error::ConfigError;
-use crate::rate::FailureMode;
+use crate::store::FailureMode;
 use crate::transport::{Cors, HttpsPolicy};
 
 impl SecurityConfig {
@@ -230,7 +230,7 @@ fn rate_env(
     }
     #[cfg(feature = "redis")]
     if let Some(url) = redis_url {
-        let store = crate::rate::RedisStore::open(&url)
+        let store = crate::store::RedisStore::open(&url)
             .map_err(|e| ConfigError::InvalidEnv {
                 var: "REDIS_URL",
                 reason: e.to_string(),

@@ -76,7 +76,7 @@ struct Settings {
     trusted_proxies: TrustedProxies,
     rate_max_keys: usize,
     #[cfg(feature = "redis")]
-    redis: Option<crate::rate::RedisStore>,
+    redis: Option<crate::store::RedisStore>,
     headers: SecurityHeaders,
     https: HttpsPolicy,
     cors: Option<Cors>,
@@ -154,7 +154,7 @@ impl SecurityConfig {
 
     /// The Redis store of rate limits, when one is configured.
     #[cfg(feature = "redis")]
-    pub fn redis(&self) -> Option<&crate::rate::RedisStore> {
+    pub fn redis(&self) -> Option<&crate::store::RedisStore> {
         self.inner.redis.as_ref()
     }
 
@@ -221,7 +221,7 @@ pub struct SecurityConfigBuilder {
     trusted_proxies: TrustedProxies,
     rate_max_keys: Option<usize>,
     #[cfg(feature = "redis")]
-    pub(super) redis: Option<crate::rate::RedisStore>,
+    pub(super) redis: Option<crate::store::RedisStore>,
     headers: SecurityHeaders,
     https: HttpsPolicy,
     cors: Option<Cors>,
@@ -273,10 +273,10 @@ impl SecurityConfigBuilder {
     }
 
     /// Keeps rate limits on Redis, shared by every instance of the app. Give the same store's
-    /// [`revocations`](crate::rate::RedisStore::revocations) to the auth config to share
+    /// [`revocations`](crate::store::RedisStore::revocations) to the auth config to share
     /// revoked tokens too (`from_env` does both from `REDIS_URL`).
     #[cfg(feature = "redis")]
-    pub fn redis(mut self, store: crate::rate::RedisStore) -> Self {
+    pub fn redis(mut self, store: crate::store::RedisStore) -> Self {
         self.redis = Some(store);
         self
     }

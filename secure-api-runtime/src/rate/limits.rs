@@ -197,7 +197,7 @@ impl Limiter {
                 quota,
                 message: None,
                 texts: Arc::new(ItemTexts::new(name, quota)),
-                store: Store::Redis(redis.limiter(id, quota)),
+                store: Store::Redis(super::redis::RedisLimiter::new(redis, id, quota)),
             };
         }
         let _ = id;

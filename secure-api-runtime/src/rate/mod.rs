@@ -42,9 +42,10 @@ mod quota;
 #[cfg(feature = "redis")]
 mod redis;
 
-use std::fmt;
-
 pub use crate::client_ip::{InvalidCidr, TrustedProxies};
+pub use crate::store::FailureMode;
+#[cfg(feature = "redis")]
+pub use crate::store::{DEFAULT_TIMEOUT as DEFAULT_REDIS_TIMEOUT, RedisStore};
 pub(crate) use headers::{RateItem, write_headers};
 pub(crate) use key::ClientKey;
 pub(crate) use limits::{
@@ -52,8 +53,6 @@ pub(crate) use limits::{
 };
 pub use memory::{Check, DEFAULT_MAX_KEYS, MemoryLimiter};
 pub use quota::{MAX_PERIOD_SECS, Quota, QuotaError};
-#[cfg(feature = "redis")]
-pub use redis::{DEFAULT_TIMEOUT as DEFAULT_REDIS_TIMEOUT, RedisRevocations, RedisStore};
 
 /// A quota given at run time, as [`Router::rate_limit`](crate::Router::rate_limit) takes it: a
 /// [`Quota`], or its text, which is checked when the router is built.
@@ -146,25 +145,5 @@ impl RateRule {
     /// The route's own refusal message, if it sets one.
     pub const fn refusal_message(&self) -> Option<&'static str> {
         self.message
-    }
-}
-
-/// What a limit kept in a shared store (Redis) does while the store cannot be reached.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum FailureMode {
-    /// Refuse requests the limit would have decided: `503 {"error":"Service unavailable"}`.
-    /// The default: an outage of the store must not switch brute-force protection off.
-    #[default]
-    Closed,
-    /// Let requests through unlimited, logging each one that was.
-    Open,
-}
-
-impl fmt::Display for FailureMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Closed => "closed",
-            Self::Open => "open",
-        })
     }
 }
