@@ -118,6 +118,29 @@ async fn a_valid_token_reaches_the_handler_with_its_identity() {
     );
 }
 
+/// A token is looked up by its bytes; one that is not text (obs-text in the header) is refused
+/// like any bad token, also when the same bytes came before.
+#[tokio::test]
+async fn a_token_that_is_not_ascii_is_an_invalid_token() {
+    let config = hs256_config();
+    let valid = hs256_token(&valid_claims());
+    let ok = me_with(&config, &format!("Bearer {valid}")).await;
+    assert_eq!(ok.status, StatusCode::OK, "{ok:?}");
+    let mut bytes = format!("Bearer {valid}").into_bytes();
+    bytes.extend_from_slice("\u{e9}".as_bytes());
+    for _ in 0..2 {
+        let request = http::Request::get("/me")
+            .header(
+                "authorization",
+                http::HeaderValue::from_bytes(&bytes).unwrap(),
+            )
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let reply = send(app(config.clone()), request).await;
+        assert_invalid_token(&reply, "a token ending in a non-ASCII byte");
+    }
+}
+
 /// Every bad token, whatever is wrong with it, gets the same status, header and body.
 #[tokio::test]
 async fn every_bad_token_gets_the_same_answer() {

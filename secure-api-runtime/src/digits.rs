@@ -1,52 +1,25 @@
 //! Decimal numbers appended to text without `core::fmt`, which costs hundreds of instructions a
-//! number: the audit line and the rate-limit headers write several on every request.
+//! number: the audit line and the rate-limit headers write several on every request. `itoa`
+//! writes the digits; these add padding and the push.
 
 /// Appends `n` in decimal.
 pub(crate) fn push_u64(out: &mut String, n: u64) {
-    push_padded(out, n, 1);
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
-/// Two decimal digits of every number below 100: `"00"`, `"01"`, ... `"99"`.
-const PAIRS: &[u8; 200] = b"\
-0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
-
-/// Appends `n` in decimal, with leading zeros up to `width` digits (at most 20).
-pub(crate) fn push_padded(out: &mut String, mut n: u64, width: usize) {
-    let mut buffer = [b'0'; 20];
-    let mut start = buffer.len();
-    // Two digits a step, from a table: a division and a copy per pair.
-    while n >= 100 {
-        // `n % 100` is below 100, so the cast cannot truncate.
-        #[allow(clippy::cast_possible_truncation)]
-        let pair = 2 * (n % 100) as usize;
-        n /= 100;
-        start -= 2;
-        buffer[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+/// Appends `n` in decimal, with leading zeros up to `width` digits.
+pub(crate) fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(n);
+    for _ in digits.len()..width {
+        out.push('0');
     }
-    #[allow(clippy::cast_possible_truncation)]
-    let pair = 2 * n as usize;
-    if n >= 10 {
-        start -= 2;
-        buffer[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    } else {
-        start -= 1;
-        buffer[start] = PAIRS[pair + 1];
-    }
-    let start = start.min(buffer.len().saturating_sub(width));
-    // ASCII digits: one copy, not a `char` push per digit.
-    out.push_str(std::str::from_utf8(&buffer[start..]).unwrap_or_default());
+    out.push_str(digits);
 }
 
 /// Appends `n` in decimal, with its sign.
 pub(crate) fn push_i64(out: &mut String, n: i64) {
-    if n < 0 {
-        out.push('-');
-    }
-    push_u64(out, n.unsigned_abs());
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 #[cfg(test)]

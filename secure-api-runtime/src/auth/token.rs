@@ -22,12 +22,18 @@ impl AuthConfig {
     /// Every failure is the same `401 Invalid token` for the client; the reason is attached to
     /// the error for the log. A token verified before is taken from the cache while unexpired
     /// (see `cache.rs`); whether it was revoked is asked every time.
-    pub(crate) async fn verify(&self, token: &str) -> Result<Arc<Identity>, ApiError> {
+    pub(crate) async fn verify(&self, token: &[u8]) -> Result<Arc<Identity>, ApiError> {
         let now = unix_now();
         let leeway = self.inner.leeway.as_secs();
         let identity = if let Some(identity) = self.inner.verified.get(token, now, leeway) {
+            // Only tokens that were text entered the cache, so this one is text too.
             identity
         } else {
+            // A header value holds no control characters but tab: ASCII is visible ASCII.
+            let token = Some(token)
+                .filter(|bytes| bytes.is_ascii())
+                .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                .ok_or_else(|| ApiError::invalid_token("bearer token is not visible ASCII"))?;
             let identity = Arc::new(self.verify_signed(token)?);
             self.inner.verified.insert(token, &identity, now, leeway);
             identity
