@@ -26,7 +26,7 @@ pub(crate) struct VerifiedTokens {
 /// few hundred bytes, looked up on every request, and its tail is the signature, in base64.
 /// Only verified tokens enter the cache, and no client can choose the signature of a token the
 /// server accepts, so no client can aim entries at one bucket and a keyed hash function
-/// (SipHash, a fifth of a lookup) buys nothing; equality still compares whole tokens.
+/// (`SipHash`, a fifth of a lookup) buys nothing; equality still compares whole tokens.
 struct ByTail {
     seed: u64,
 }
