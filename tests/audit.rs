@@ -24,9 +24,9 @@ use validator::Validate;
 
 #[derive(Deserialize, Validate, Input)]
 struct Login {
-    #[validate(email)]
+    #[validate(email, length(max = 254))]
     email: String,
-    #[validate(length(min = 12))]
+    #[validate(length(min = 12, max = 128))]
     password: String,
 }
 

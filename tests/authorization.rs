@@ -48,6 +48,7 @@ async fn read_post(post: Owned<Post>) -> Json<Post> {
 
 #[derive(Deserialize, Validate, Input)]
 struct EditPost {
+    #[validate(length(max = 200))]
     title: String,
 }
 
@@ -72,6 +73,7 @@ async fn delete_post(State(state): State<AppState>, post: Owned<Post>) -> Status
 
 #[derive(Deserialize, Validate, Input)]
 struct NewPost {
+    #[validate(length(max = 200))]
     title: String,
 }
 

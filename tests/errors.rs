@@ -14,6 +14,7 @@ use tower::ServiceExt;
 #[derive(serde::Deserialize, validator::Validate, Input)]
 #[allow(dead_code)]
 struct NewPost {
+    #[validate(length(max = 200))]
     title: String,
     views: u32,
 }

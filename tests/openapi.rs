@@ -34,10 +34,11 @@ struct NewPost {
     #[validate(length(min = 3, max = 200))]
     title: String,
     #[validate(length(max = 10))]
+    #[input(each(length(min = 1, max = 50)))]
     tags: Option<Vec<String>>,
     #[serde(default)]
     is_draft: bool,
-    #[validate(email)]
+    #[validate(email, length(max = 254))]
     contact_email: Option<String>,
     /// Read under another name, or two.
     #[serde(rename(deserialize = "summary"), alias = "excerpt")]
@@ -331,11 +332,11 @@ fn inputs_are_described_with_their_rules() {
             "properties": {
                 "title": {"type": "string", "minLength": 3, "maxLength": 200},
                 "tags": {"anyOf": [
-                    {"type": "array", "items": {"type": "string"}, "maxItems": 10},
+                    {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 50}, "maxItems": 10},
                     {"type": "null"},
                 ]},
                 "isDraft": {"type": "boolean"},
-                "contactEmail": {"anyOf": [{"type": "string", "format": "email"}, {"type": "null"}]},
+                "contactEmail": {"anyOf": [{"type": "string", "format": "email", "maxLength": 254}, {"type": "null"}]},
                 "summary": {"type": "string", "maxLength": 500},
                 "excerpt": {"type": "string", "maxLength": 500},
                 "views": {},

@@ -48,6 +48,8 @@ const SECURITY_HEADERS: [(&str, &str); 6] = [
 #[derive(serde::Deserialize, validator::Validate, Input)]
 #[allow(dead_code)]
 struct Note {
+    // As long as the body limit lets it be: the tests here send notes up to that limit.
+    #[validate(length(max = 1_048_576))]
     text: String,
 }
 

@@ -20,15 +20,17 @@ struct CreatePost {
     #[validate(length(max = 50000))]
     content: String,
     #[validate(length(max = 10))]
+    #[input(each(length(min = 1, max = 50)))]
     tags: Option<Vec<String>>,
-    #[validate(nested)]
+    #[validate(nested, length(max = 5))]
     co_authors: Option<Vec<CoAuthor>>,
 }
 
-#[derive(Deserialize, Validate, Input)]
+// `Serialize` because validator's `length` on a list of them asks for it.
+#[derive(Deserialize, serde::Serialize, Validate, Input)]
 #[serde(rename_all = "camelCase")]
 struct CoAuthor {
-    #[validate(email)]
+    #[validate(email, length(max = 254))]
     email_address: String,
 }
 
@@ -66,7 +68,7 @@ async fn list(Query(query): Query<ListPosts>) -> String {
 #[derive(Deserialize, Validate, Input)]
 #[input(allow_unknown_fields)]
 struct Tolerant {
-    #[validate(length(min = 1))]
+    #[validate(length(min = 1, max = 100))]
     name: String,
 }
 
@@ -77,7 +79,7 @@ async fn tolerant(Json(body): Json<Tolerant>) -> String {
 
 #[derive(Deserialize, Validate, Input)]
 struct Subscribe {
-    #[validate(email)]
+    #[validate(email, length(max = 254))]
     email: String,
 }
 
@@ -112,6 +114,7 @@ async fn the_articles_schema_accepts_valid_posts() {
     for body in [
         json!({ "title": "abc", "content": "" }),
         json!({ "title": "x".repeat(200), "content": "y".repeat(50_000), "tags": vec!["t"; 10] }),
+        json!({ "title": "abc", "content": "", "tags": ["é".repeat(50)] }),
         json!({ "title": "hello", "content": "world", "tags": null, "coAuthors": [{ "emailAddress": "a@b.example" }] }),
     ] {
         let reply = create_with(&body).await;
@@ -136,6 +139,15 @@ async fn each_invalid_body_gets_its_exact_details() {
         (
             json!({ "title": "abc", "content": "", "tags": vec!["t"; 11] }),
             json!([{ "field": "tags", "message": "must have at most 10 items" }]),
+        ),
+        (
+            // Each tag has its own bound (`#[input(each(length(...)))]`), with validator's.
+            json!({ "title": "ab", "content": "", "tags": ["rust", "x".repeat(51), ""] }),
+            json!([
+                { "field": "tags[1]", "message": "must have 1 to 50 characters" },
+                { "field": "tags[2]", "message": "must have 1 to 50 characters" },
+                { "field": "title", "message": "must have 3 to 200 characters" },
+            ]),
         ),
         (
             // Renamed fields are named as the client sent them, nested ones and items too.
@@ -200,6 +212,8 @@ async fn no_error_body_contains_the_submitted_value() {
 
 #[derive(Deserialize, Validate, Input)]
 struct Counts {
+    // Client-chosen keys, on purpose: the test is about how they are sent back.
+    #[input(unbounded)]
     counts: std::collections::HashMap<String, u32>,
 }
 
@@ -211,6 +225,7 @@ async fn counts(Json(body): Json<Counts>) -> String {
 #[derive(Deserialize, Validate, Input)]
 #[serde(deny_unknown_fields)]
 struct Strict {
+    #[validate(length(max = 100))]
     name: String,
 }
 

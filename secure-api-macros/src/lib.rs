@@ -193,6 +193,17 @@ pub fn derive_sanitized(input: TokenStream) -> TokenStream {
 /// handler: it records each field's wire name (after serde's renames) for error details.
 /// Unknown fields are refused unless the type says `#[input(allow_unknown_fields)]`.
 ///
+/// Every field it reads has a size bound, checked by the field's type at compile time:
+///
+/// - a string, list or map needs `#[validate(length(max = N))]` (or `equal`; a `min` alone
+///   bounds nothing, and neither does a `custom` function, which the macro cannot see into);
+/// - the strings of a list need `#[input(each(length(max = N)))]` (with an optional `min`),
+///   checked after validator's rules and reported as `tags[3]`;
+/// - numbers, `bool`, `char`, UUIDs, addresses, dates and nested `Input` types are bounded
+///   already, and a type of your own that cannot grow says so with
+///   `impl secure_api::validate::Bounded for Status {}`;
+/// - a field unbounded on purpose says `#[input(unbounded)]` (the body limit still holds).
+///
 /// It also writes the type's `InputSchema` for the OpenAPI document: the fields by their wire names,
 /// which are required (not `Option`, no `#[serde(default)]`), whether unknown ones are refused,
 /// and the bounds of its `length`, `range`, `email` and `url` rules.
@@ -208,6 +219,7 @@ pub fn derive_sanitized(input: TokenStream) -> TokenStream {
 ///     #[validate(length(min = 3, max = 200))]
 ///     title: String,
 ///     #[validate(length(max = 10))]
+///     #[input(each(length(min = 1, max = 50)))]
 ///     tags: Option<Vec<String>>,
 /// }
 ///
@@ -229,6 +241,18 @@ pub fn derive_sanitized(input: TokenStream) -> TokenStream {
 /// #[secure(auth)]
 /// async fn create(Json(post): Json<CreatePost>) -> StatusCode { // error: not a validated input
 ///     StatusCode::CREATED
+/// }
+/// ```
+///
+/// And so is a field without a size bound, at its type:
+///
+/// ```compile_fail,E0277
+/// use secure_api::Input;
+///
+/// #[derive(serde::Deserialize, validator::Validate, Input)]
+/// struct CreatePost {
+///     #[validate(length(min = 3))]
+///     title: String, // error: `String` has no size bound
 /// }
 /// ```
 #[proc_macro_derive(Input, attributes(input, serde))]

@@ -83,8 +83,9 @@ pub mod __private {
         SchemaProbe, UnknownSchema, constrain, string_enum,
     };
     pub use crate::validate::{
-        Checked, NamesOfInput, NestedNames, NoNames, ValidForm, ValidJson, ValidQuery, WireNames,
-        check_form, check_json, check_query,
+        Checked, FieldError, NamesOfInput, NestedNames, NoNames, ValidForm, ValidJson, ValidQuery,
+        WireNames, assert_bounded, assert_bounded_items, assert_each_text, check_each, check_form,
+        check_json, check_query,
     };
     pub use axum;
     pub use http;

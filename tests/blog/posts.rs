@@ -145,6 +145,15 @@ async fn creating_a_post_checks_the_articles_schema() {
             json!({ "title": "Hello", "content": "x", "tags": vec!["t"; 11] }),
             "tags",
         ),
+        // Each tag has a bound of its own: one of 500,000 characters was once accepted.
+        (
+            json!({ "title": "Hello", "content": "x", "tags": ["a", "t".repeat(500_000)] }),
+            "tags[1]",
+        ),
+        (
+            json!({ "title": "Hello", "content": "x", "tags": ["a", "t".repeat(51)] }),
+            "tags[1]",
+        ),
         (json!({ "title": "Hello" }), "content"),
         (
             json!({ "title": "Hello", "content": "x", "isPublished": true }),

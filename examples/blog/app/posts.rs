@@ -111,6 +111,7 @@ pub struct NewPost {
     #[validate(length(max = 50_000))]
     content: String,
     #[validate(length(max = 10))]
+    #[input(each(length(min = 1, max = 50)))]
     tags: Option<Vec<String>>,
 }
 
@@ -159,6 +160,7 @@ pub struct PostChanges {
     #[validate(length(max = 50_000))]
     content: Option<String>,
     #[validate(length(max = 10))]
+    #[input(each(length(min = 1, max = 50)))]
     tags: Option<Vec<String>>,
     is_published: Option<bool>,
 }

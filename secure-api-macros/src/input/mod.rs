@@ -1,6 +1,7 @@
 //! `#[derive(Input)]`: what the validating extractors need to know of a body or query type:
 //! the wire name of each field (after serde's renames), and whether unknown fields are allowed;
-//! and its schema for the OpenAPI document ([`schema`]).
+//! a size bound for each field ([`bounds`]); and its schema for the OpenAPI document
+//! ([`schema`]).
 //!
 //! ```text
 //! // Input:
@@ -17,6 +18,7 @@
 //! }
 //! ```
 
+mod bounds;
 mod schema;
 
 use proc_macro2::TokenStream;
@@ -46,38 +48,36 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         );
         Vec::new()
     };
+    let options: Vec<bounds::FieldOptions> = fields
+        .iter()
+        .map(|field| bounds::FieldOptions::read(field, &mut errors))
+        .collect();
     if errors.count() > 0 {
         return errors.to_compile_errors();
     }
+    let mut bounds = bounds::Bounds {
+        checks: Vec::new(),
+        unbounded: Vec::new(),
+        each: Vec::new(),
+    };
     let mut flattened = false;
     let mut schema_fields = Vec::new();
     let arms: Vec<TokenStream> = fields
         .iter()
-        .filter_map(|field| {
+        .zip(&options)
+        .filter_map(|(field, options)| {
             let ident = field.ident.as_ref()?;
             let rust = syn::ext::IdentExt::unraw(ident).to_string();
-            let mut wire =
-                rename_all.map_or_else(|| rust.clone(), |rule| rule.apply_to_field(&rust));
-            for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-                let _ = attr.parse_nested_meta(|meta| {
-                    if meta.path.is_ident("flatten") {
-                        flattened = true;
-                    } else if meta.path.is_ident("rename") {
-                        if let Some(name) = deserialize_name(&meta)? {
-                            wire = name;
-                        }
-                    } else if meta.input.peek(syn::Token![=]) {
-                        let _ = meta.value()?.parse::<syn::Expr>()?;
-                    } else if meta.input.peek(syn::token::Paren) {
-                        let _ = meta.parse_nested_meta(|_| Ok(()));
-                    }
-                    Ok(())
-                });
+            let (wire, flattens) = wire_name(field, &rust, rename_all);
+            flattened |= flattens;
+            if !bounds::is_skipped(field) {
+                bounds::field(&mut bounds, field, &wire, options);
             }
             let arm = quote!(#rust => ::core::option::Option::Some(#wire),);
             schema_fields.push(schema::SchemaField {
                 wire_name: wire,
                 field,
+                each: options.each,
             });
             Some(arm)
         })
@@ -102,11 +102,16 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     });
     let ident = &input.ident;
     let schema = schema::schema(ident, &schema_fields, !allow_unknown, default_all);
+    let checks = bounds.checks(ident);
+    let input_items = bounds.input_items();
     quote! {
         #schema
 
+        #checks
+
         impl ::secure_api::Input for #ident {
             const ALLOW_UNKNOWN_FIELDS: bool = #allow_unknown;
+            #input_items
 
             fn wire_name(field: &str) -> ::core::option::Option<&'static str> {
                 match field {
@@ -125,6 +130,30 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
             }
         }
     }
+}
+
+/// The name a client sends for the field `rust` (after `rename_all` and its own `rename`), and
+/// whether the field is `#[serde(flatten)]`.
+fn wire_name(field: &syn::Field, rust: &str, rename_all: Option<RenameRule>) -> (String, bool) {
+    let mut wire = rename_all.map_or_else(|| rust.to_owned(), |rule| rule.apply_to_field(rust));
+    let mut flattened = false;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("flatten") {
+                flattened = true;
+            } else if meta.path.is_ident("rename") {
+                if let Some(name) = deserialize_name(&meta)? {
+                    wire = name;
+                }
+            } else if meta.input.peek(syn::Token![=]) {
+                let _ = meta.value()?.parse::<syn::Expr>()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let _ = meta.parse_nested_meta(|_| Ok(()));
+            }
+            Ok(())
+        });
+    }
+    (wire, flattened)
 }
 
 /// `T` of `Option<T>`, `Vec<T>`, `Box<T>` and `VecDeque<T>`, peeled repeatedly: the type whose

@@ -28,6 +28,8 @@ use syn::{Expr, Field, Ident, Type};
 pub(super) struct SchemaField<'a> {
     pub(super) wire_name: String,
     pub(super) field: &'a Field,
+    /// `#[input(each(length(min, max)))]`.
+    pub(super) each: Option<(Option<u64>, u64)>,
 }
 
 /// `impl InputSchema for #ident`. `closed` when unknown fields are refused; `default_all` when the
@@ -40,13 +42,28 @@ pub(super) fn schema(
 ) -> TokenStream {
     let fields = fields
         .iter()
-        .filter_map(|SchemaField { wire_name, field }| {
+        .filter_map(|SchemaField { wire_name, field, each }| {
             let serde = SerdeField::read(field);
             if serde.left_out {
                 return None;
             }
             let ty = &field.ty;
-            let (constraints, required_rule) = constraints(field);
+            let (mut constraints, required_rule) = constraints(field);
+            if let Some((min, max)) = each {
+                let min = min.map_or_else(
+                    || quote!(::core::option::Option::None),
+                    |min| quote!(::core::option::Option::Some(::secure_api::__private::serde_json::Value::from(#min))),
+                );
+                constraints.push(quote! {
+                    ::secure_api::__private::Constraint::Each(::std::boxed::Box::new(
+                        ::secure_api::__private::Constraint::Length {
+                            min: #min,
+                            max: ::core::option::Option::Some(::secure_api::__private::serde_json::Value::from(#max)),
+                            equal: ::core::option::Option::None,
+                        },
+                    ))
+                });
+            }
             // validator's `required` refuses a missing `Option`. With aliases, which one name
             // is sent is a rule over the names, not a property of each.
             let must_send = required_rule || !default_all && !serde.default && !is_option(ty);
@@ -132,7 +149,7 @@ impl SerdeField {
 }
 
 /// Consumes `= value` or `(...)` after a meta's path, whatever it holds.
-fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+pub(super) fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {
         meta.value()?.parse::<Expr>()?;
     } else if meta.input.peek(syn::token::Paren) {

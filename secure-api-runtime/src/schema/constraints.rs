@@ -34,6 +34,8 @@ pub enum Constraint {
     Url,
     /// `required` on an `Option`: it must be present, and not `null`.
     Required,
+    /// `#[input(each(...))]`: the rule holds for each item of a list.
+    Each(Box<Constraint>),
 }
 
 /// `schema` with `constraint` written into it. An optional field's rule applies to its value,
@@ -94,6 +96,11 @@ pub fn constrain(mut schema: Value, constraint: &Constraint) -> Value {
         Constraint::Url if kind == "string" => {
             object.insert("format".into(), "uri".into());
         }
+        Constraint::Each(rule) if kind == "array" => {
+            if let Some(items) = object.get_mut("items") {
+                *items = constrain(items.take(), rule);
+            }
+        }
         _ => {}
     }
     schema
@@ -136,6 +143,19 @@ mod tests {
             max: max.map(Value::from),
             equal: None,
         }
+    }
+
+    #[test]
+    fn each_rule_goes_to_the_items() {
+        let tags =
+            json!({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]});
+        assert_eq!(
+            constrain(tags, &Constraint::Each(Box::new(length(Some(1), Some(50))))),
+            json!({"anyOf": [
+                {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 50}},
+                {"type": "null"},
+            ]})
+        );
     }
 
     #[test]

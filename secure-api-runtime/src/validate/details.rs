@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
 
 use super::WireNames;
+use super::bounded::EachText;
 
 pub use crate::error::FieldError;
 
@@ -147,13 +148,7 @@ fn message(rule: &ValidationError) -> String {
         _ => "characters",
     };
     match &*rule.code {
-        "length" => match (param("min"), param("max"), param("equal")) {
-            (_, _, Some(equal)) => format!("must have exactly {equal} {unit}"),
-            (Some(min), Some(max), _) => format!("must have {min} to {max} {unit}"),
-            (Some(min), None, _) => format!("must have at least {min} {unit}"),
-            (None, Some(max), _) => format!("must have at most {max} {unit}"),
-            (None, None, _) => String::from("has the wrong length"),
-        },
+        "length" => length_message(param("min"), param("max"), param("equal"), unit),
         "range" => match (param("min"), param("max")) {
             (Some(min), Some(max)) => format!("must be between {min} and {max}"),
             (Some(min), None) => format!("must be at least {min}"),
@@ -174,6 +169,49 @@ fn message(rule: &ValidationError) -> String {
         "ip" | "ipv4" | "ipv6" => String::from("must be an IP address"),
         "non_control_character" => String::from("must not contain control characters"),
         _ => String::from("is invalid"),
+    }
+}
+
+/// What a failed length rule says: `must have 3 to 200 characters`.
+fn length_message(
+    min: Option<String>,
+    max: Option<String>,
+    equal: Option<String>,
+    unit: &str,
+) -> String {
+    match (min, max, equal) {
+        (_, _, Some(equal)) => format!("must have exactly {equal} {unit}"),
+        (Some(min), Some(max), _) => format!("must have {min} to {max} {unit}"),
+        (Some(min), None, _) => format!("must have at least {min} {unit}"),
+        (None, Some(max), _) => format!("must have at most {max} {unit}"),
+        (None, None, _) => String::from("has the wrong length"),
+    }
+}
+
+/// `#[input(each(length(min = .., max = ..)))]`: each string of the list at `field` (its wire
+/// name) has from `min` to `max` characters, counted as validator counts them; each one that
+/// has not is a detail `field[index]`.
+#[doc(hidden)]
+pub fn check_each<T: EachText + ?Sized>(
+    list: &T,
+    field: &str,
+    min: Option<u64>,
+    max: Option<u64>,
+    details: &mut Vec<FieldError>,
+) {
+    for (index, text) in list.texts().enumerate() {
+        let count = text.chars().count() as u64;
+        if min.is_some_and(|min| count < min) || max.is_some_and(|max| count > max) {
+            details.push(FieldError {
+                field: format!("{field}[{index}]"),
+                message: length_message(
+                    min.map(|n| n.to_string()),
+                    max.map(|n| n.to_string()),
+                    None,
+                    "characters",
+                ),
+            });
+        }
     }
 }
 
@@ -217,5 +255,33 @@ mod tests {
         let mut custom = ValidationError::new("custom");
         custom.message = Some("must not be a reserved name".into());
         assert_eq!(message(&custom), "must not be a reserved name");
+    }
+
+    #[test]
+    fn each_item_of_a_list_is_held_to_its_length() {
+        let tags = vec![
+            "rust".to_owned(),
+            "x".repeat(51),
+            "é".repeat(50),
+            String::new(),
+        ];
+        let mut details = Vec::new();
+        check_each(&tags, "tags", Some(1), Some(50), &mut details);
+        assert_eq!(
+            details,
+            [
+                FieldError {
+                    field: "tags[1]".into(),
+                    message: "must have 1 to 50 characters".into()
+                },
+                FieldError {
+                    field: "tags[3]".into(),
+                    message: "must have 1 to 50 characters".into()
+                },
+            ]
+        );
+        let mut none = Vec::new();
+        check_each(&None::<Vec<String>>, "tags", None, Some(2), &mut none);
+        assert!(none.is_empty());
     }
 }

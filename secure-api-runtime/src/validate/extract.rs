@@ -48,9 +48,17 @@ impl<T: Input> Read<T> {
                     .collect::<Vec<_>>(),
             ));
         }
-        self.value.validate().map_err(|errors| {
-            ApiError::invalid_input(from_validator(&errors, WireNames::of::<T>()))
-        })
+        let mut details = match self.value.validate() {
+            Ok(()) => Vec::new(),
+            Err(errors) => from_validator(&errors, WireNames::of::<T>()),
+        };
+        self.value.check_items(&mut details);
+        details.sort_by(|a, b| a.field.cmp(&b.field));
+        if details.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::invalid_input(details))
+        }
     }
 }
 

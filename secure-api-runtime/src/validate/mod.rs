@@ -10,6 +10,9 @@
 //!   can allow them with `#[input(allow_unknown_fields)]`. Unknown query parameters are ignored.
 //! - Malformed JSON is `400 {"error":"Invalid request"}`, a wrong or missing content type `415`,
 //!   a body over the limit `413`.
+//! - Every string, list and map a type reads has a size bound, or the type does not compile:
+//!   `#[validate(length(max = N))]`, `#[input(each(length(max = N)))]` for the strings of a
+//!   list, a type that cannot grow ([`Bounded`]), or `#[input(unbounded)]` on purpose.
 //!
 //! The macro recognises the arguments by their type's name (`Json`, `Query`, `Form`); behind a
 //! type alias it cannot see them, and such an argument is only read, not validated.
@@ -19,10 +22,16 @@
 //! the whole body. Wire names follow `rename` / `rename_all`, their `deserialize = "..."`
 //! forms included.
 
+mod bounded;
 mod details;
 mod extract;
 
+pub use bounded::Bounded;
+#[doc(hidden)]
+pub use bounded::{BoundedItems, EachText, assert_bounded, assert_bounded_items, assert_each_text};
 pub use details::FieldError;
+#[doc(hidden)]
+pub use details::check_each;
 pub use extract::{ValidForm, ValidJson, ValidQuery, check_form, check_json, check_query};
 
 /// A request body or query type a `#[secure]` handler may take: deserialized, validated, with
@@ -47,6 +56,17 @@ pub trait Input: serde::de::DeserializeOwned + validator::Validate + Send + 'sta
     fn nested(field: &str) -> Option<WireNames> {
         let _ = field;
         None
+    }
+
+    /// The wire names of the fields that opted out of a size bound (`#[input(unbounded)]`).
+    #[doc(hidden)]
+    const UNBOUNDED: &'static [&'static str] = &[];
+
+    /// The rules validator has no words for: `#[input(each(length(...)))]`. Adds a detail for
+    /// each problem.
+    #[doc(hidden)]
+    fn check_items(&self, details: &mut Vec<FieldError>) {
+        let _ = details;
     }
 }
 

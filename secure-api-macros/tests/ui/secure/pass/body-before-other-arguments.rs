@@ -7,7 +7,7 @@ use validator::Validate;
 
 #[derive(Deserialize, Validate, Input)]
 struct Edit {
-    #[validate(length(min = 1))]
+    #[validate(length(min = 1, max = 200))]
     title: String,
 }
 

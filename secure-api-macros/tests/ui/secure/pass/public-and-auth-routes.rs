@@ -20,6 +20,7 @@ struct Post {
 
 #[derive(Deserialize, validator::Validate, Input)]
 struct NewPost {
+    #[validate(length(max = 200))]
     title: String,
 }
 

@@ -4,7 +4,7 @@ use secure_api::Input;
 
 #[derive(serde::Deserialize, Input)]
 struct NewPost {
-    title: String,
+    views: u32,
 }
 
 fn main() {}

@@ -6,7 +6,7 @@ use validator::Validate;
 
 #[derive(Deserialize, Validate, Input)]
 struct NewPost {
-    #[validate(length(min = 3))]
+    #[validate(length(min = 3, max = 200))]
     title: String,
 }
 
