@@ -56,6 +56,21 @@ async fn legacy() -> axum::response::Response {
     axum::response::IntoResponse::into_response("legacy")
 }
 
+/// A note's text is unbounded on purpose: the body limit alone bounds it.
+#[derive(serde::Deserialize, validator::Validate, Input)]
+struct Note {
+    #[validate(length(max = 200))]
+    title: String,
+    #[input(unbounded)]
+    text: String,
+}
+
+#[secure(public)]
+async fn create_note(Json(note): Json<Note>) -> StatusCode {
+    let _ = (note.title, note.text);
+    StatusCode::CREATED
+}
+
 fn app() -> secure_api::Router {
     let posts = secure_api::Router::new()
         .route("/", get(health))
@@ -66,6 +81,7 @@ fn app() -> secure_api::Router {
         .nest("/api/v1/posts", posts)
         .route("/api/v1/admin/export", post(export_users))
         .route("/legacy", get(legacy))
+        .route("/notes", post(create_note))
         .rate_limit("/api", "100/15m")
 }
 
@@ -93,6 +109,7 @@ fn every_route_is_listed_with_its_policy_as_json() {
         ("PUT", "/api/v1/posts/{id}"),
         ("GET", "/health"),
         ("GET", "/legacy"),
+        ("POST", "/notes"),
     ];
     assert_eq!(
         summary,
@@ -112,6 +129,7 @@ fn every_route_is_listed_with_its_policy_as_json() {
             "rate": {"quota": "10/1h", "key": "user"},
             "generalLimits": ["100/15m by ip"],
             "rawResponse": false,
+            "unboundedInputs": [],
             "handler": "inventory::export_users",
         })
     );
@@ -130,6 +148,11 @@ fn every_route_is_listed_with_its_policy_as_json() {
         "/health is outside /api"
     );
     assert_eq!(json[7]["rawResponse"], true);
+    assert_eq!(
+        json[8]["unboundedInputs"],
+        json!(["text"]),
+        "a field without a size bound is on the record"
+    );
 }
 
 #[test]
@@ -147,13 +170,14 @@ fn the_deny_column_follows_the_apps_default() {
 fn the_table_has_one_aligned_line_per_route() {
     let table = app().inventory().to_string();
     let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(lines.len(), 9, "a header and eight routes:\n{table}");
+    assert_eq!(lines.len(), 10, "a header and nine routes:\n{table}");
     assert!(lines[0].starts_with("METHOD  PATH"));
     let columns = |line: &str| line.split("  ").filter(|c| !c.is_empty()).count();
     assert!(lines[1].contains("all(users:read,users:export)"), "{table}");
     assert!(lines[1].contains("10/1h by user"));
     assert!(lines[5].contains("author_id or is_published"), "{table}");
     assert!(lines[8].contains("public (raw response)"), "{table}");
+    assert!(lines[9].contains("public (unbounded: text)"), "{table}");
     // Every column starts where the header's does.
     let start_of_handler = lines[0].find("HANDLER").unwrap();
     for line in &lines[1..] {

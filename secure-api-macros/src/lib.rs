@@ -202,7 +202,8 @@ pub fn derive_sanitized(input: TokenStream) -> TokenStream {
 /// - numbers, `bool`, `char`, UUIDs, addresses, dates and nested `Input` types are bounded
 ///   already, and a type of your own that cannot grow says so with
 ///   `impl secure_api::validate::Bounded for Status {}`;
-/// - a field unbounded on purpose says `#[input(unbounded)]` (the body limit still holds).
+/// - a field unbounded on purpose says `#[input(unbounded)]` (the body limit still holds), and
+///   the route inventory lists it for every route that reads the type.
 ///
 /// It also writes the type's `InputSchema` for the OpenAPI document: the fields by their wire names,
 /// which are required (not `Option`, no `#[serde(default)]`), whether unknown ones are refused,

@@ -319,6 +319,18 @@ fn schemas(handler: &Handler) -> TokenStream {
             InputKind::Json | InputKind::Form => quote!(.body_schema(#describe)),
             InputKind::Query => quote!(.query_schema(#describe)),
         });
+        // For the inventory: the fields that opted out of a size bound, found through the
+        // probe, which answers for a type that is not an `Input` too (it is reported once,
+        // at the argument).
+        tokens.extend(quote! {
+            .unbounded_fields(|| {
+                #[allow(unused_imports)]
+                use ::secure_api::__private::{NamesOfInput as _, NoNames as _};
+                (&&::secure_api::__private::NestedNames::<#ty>::new())
+                    .names()
+                    .map_or(&[], |names| names.unbounded)
+            })
+        });
     }
     let output = match &handler.function.sig.output {
         ReturnType::Default => Some(quote!(())),

@@ -98,6 +98,7 @@ impl Inventory {
                         "rate": rate,
                         "generalLimits": self.general_limits_of(&route.path),
                         "rawResponse": policy.has_raw_response(),
+                        "unboundedInputs": policy.unbounded_inputs(),
                         "handler": handler_name(policy),
                     })
                 })
@@ -157,6 +158,10 @@ impl fmt::Display for Inventory {
             let mut access = policy.access().as_str().to_owned();
             if policy.has_raw_response() {
                 access.push_str(" (raw response)");
+            }
+            let unbounded = policy.unbounded_inputs();
+            if !unbounded.is_empty() {
+                access = format!("{access} (unbounded: {})", unbounded.join(","));
             }
             let rate = policy.rate_limit().map_or_else(
                 || "-".to_owned(),
