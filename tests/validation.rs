@@ -343,3 +343,84 @@ async fn unreadable_bodies_get_generic_answers() {
         json!({ "error": "Payload too large" })
     );
 }
+
+/// A webhook's event, read from the raw body after its signature was checked.
+#[derive(Deserialize, Validate, Input)]
+struct Event {
+    #[validate(length(min = 1, max = 64))]
+    kind: String,
+    #[validate(range(max = 1000))]
+    attempt: u32,
+}
+
+/// The signature a sender puts over the exact bytes it sends (a stand-in for an HMAC: what
+/// matters here is that the check needs the bytes before they are parsed).
+fn signature(body: &[u8]) -> String {
+    body.iter()
+        .fold(0u32, |sum, byte| {
+            sum.wrapping_mul(31).wrapping_add(u32::from(*byte))
+        })
+        .to_string()
+}
+
+#[secure(public)]
+async fn webhook(headers: http::HeaderMap, body: axum::body::Bytes) -> ApiResult<String> {
+    let signed = headers
+        .get("x-signature")
+        .is_some_and(|value| value.as_bytes() == signature(&body).as_bytes());
+    if !signed {
+        return Err(ApiError::unauthenticated().with_reason("bad webhook signature"));
+    }
+    let event: Event = secure_api::validate::json(&body)?;
+    Ok(format!("{}#{}", event.kind, event.attempt))
+}
+
+#[tokio::test]
+async fn a_raw_body_is_validated_with_the_helper_after_its_signature() {
+    let app = || {
+        secure_api::Router::new()
+            .route("/hook", post(webhook))
+            .with_config(secure_api::SecurityConfig::builder().build().unwrap())
+    };
+    let signed = |body: &str| {
+        let mut request = post_json("/hook", body);
+        request
+            .headers_mut()
+            .insert("x-signature", signature(body.as_bytes()).parse().unwrap());
+        request
+    };
+    let ok = send(app(), signed(r#"{"kind":"push","attempt":2}"#)).await;
+    assert_eq!(ok.status, StatusCode::OK, "{ok:?}");
+    assert_eq!(ok.text, "push#2");
+
+    let unsigned = send(app(), post_json("/hook", r#"{"kind":"push","attempt":2}"#)).await;
+    assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED);
+
+    for (body, details) in [
+        (
+            r#"{"kind":"","attempt":2000}"#,
+            json!([
+                { "field": "attempt", "message": "must be at most 1000" },
+                { "field": "kind", "message": "must have 1 to 64 characters" },
+            ]),
+        ),
+        (
+            r#"{"kind":"push","attempt":1,"isAdmin":true}"#,
+            json!([{ "field": "isAdmin", "message": "is not an accepted field" }]),
+        ),
+        (
+            r#"{"kind":"push"}"#,
+            json!([{ "field": "attempt", "message": "is required" }]),
+        ),
+    ] {
+        let reply = send(app(), signed(body)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}: {reply:?}");
+        assert_eq!(reply.body_without_request_id(), invalid(&details), "{body}");
+    }
+    let malformed = send(app(), signed(r#"{"kind":"#)).await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        malformed.body_without_request_id(),
+        json!({ "error": "Invalid request" })
+    );
+}

@@ -111,13 +111,52 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for ValidJson<T>
         let body = Bytes::from_request(request, state)
             .await
             .map_err(generic_rejection)?;
-        let mut json = serde_json::Deserializer::from_slice(&body);
-        let read = read::<T, _>(&mut json).map_err(ReadError::into_api_error)?;
-        json.end().map_err(|_| {
-            ApiError::bad_request().with_reason("trailing characters after the JSON body")
-        })?;
-        Ok(ValidJson(read))
+        read_json(&body).map(ValidJson)
     }
+}
+
+/// Reads `body` as one JSON value of type `T`, noting its unknown fields.
+fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<Read<T>, ApiError> {
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let read = read::<T, _>(&mut json).map_err(ReadError::into_api_error)?;
+    json.end().map_err(|_| {
+        ApiError::bad_request().with_reason("trailing characters after the JSON body")
+    })?;
+    Ok(read)
+}
+
+/// Reads and validates a JSON body a handler took as raw bytes, exactly as a `Json<T>`
+/// argument is read: malformed JSON is `400 {"error":"Invalid request"}`, unknown fields are
+/// refused (unless `T` allows them), and `T`'s rules are checked, each problem a detail.
+///
+/// For a route that needs the bytes themselves first, such as a webhook that checks a
+/// signature over them:
+///
+/// ```
+/// use axum::body::Bytes;
+/// use secure_api::prelude::*;
+/// use serde::Deserialize;
+/// use validator::Validate;
+///
+/// #[derive(Deserialize, Validate, Input)]
+/// struct Event {
+///     #[validate(length(min = 1, max = 64))]
+///     kind: String,
+/// }
+///
+/// #[secure(public)]
+/// async fn webhook(headers: http::HeaderMap, body: Bytes) -> ApiResult<StatusCode> {
+///     // check_signature(&headers, &body)?; over the exact bytes received
+///     let _ = headers;
+///     let event: Event = secure_api::validate::json(&body)?;
+///     let _ = event.kind;
+///     Ok(StatusCode::NO_CONTENT)
+/// }
+/// ```
+pub fn json<T: Input>(body: &[u8]) -> Result<T, ApiError> {
+    let read = read_json::<T>(body)?;
+    read.check()?;
+    Ok(read.value)
 }
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ValidQuery<T> {

@@ -32,7 +32,7 @@ pub use bounded::{BoundedItems, EachText, assert_bounded, assert_bounded_items, 
 pub use details::FieldError;
 #[doc(hidden)]
 pub use details::check_each;
-pub use extract::{ValidForm, ValidJson, ValidQuery, check_form, check_json, check_query};
+pub use extract::{ValidForm, ValidJson, ValidQuery, check_form, check_json, check_query, json};
 
 /// A request body or query type a `#[secure]` handler may take: deserialized, validated, with
 /// the wire names of its fields known. Derive it with `#[derive(Deserialize, Validate, Input)]`.
