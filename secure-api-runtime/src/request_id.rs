@@ -39,7 +39,8 @@ impl RequestId {
 
     /// The id as a header value.
     pub(crate) fn header_value(&self) -> HeaderValue {
-        HeaderValue::from_str(self.as_str()).unwrap_or(HeaderValue::from_static(""))
+        // From the bytes: the header checks them itself, so no text check before.
+        HeaderValue::from_bytes(&self.0).unwrap_or(HeaderValue::from_static(""))
     }
 
     /// The id of the request whose handler this thread is running, if any.
