@@ -68,7 +68,7 @@ async fn bare_status() -> StatusCode {
 async fn echo_rejection(
     body: axum::body::Bytes,
 ) -> Result<String, axum::extract::rejection::JsonRejection> {
-    Json::<NewPost>::from_bytes(&body).map(|Json(post)| post.title)
+    axum::Json::<NewPost>::from_bytes(&body).map(|axum::Json(post)| post.title)
 }
 
 /// Another: a tuple with the error's own text.

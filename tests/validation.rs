@@ -424,3 +424,72 @@ async fn a_raw_body_is_validated_with_the_helper_after_its_signature() {
         json!({ "error": "Invalid request" })
     );
 }
+
+// The type decides, not its name: a renamed import and a type alias of the prelude's `Json` and
+// `Query` read, check and validate as the plain names do (they did not, when the macro found
+// inputs by name).
+use secure_api::prelude::Json as Payload;
+type Aliased<T> = secure_api::prelude::Json<T>;
+type Page<T> = secure_api::prelude::Query<T>;
+
+#[secure(public)]
+async fn create_renamed(Payload(post): Payload<CreatePost>) -> String {
+    post.title
+}
+
+#[secure(public)]
+async fn create_aliased(post: Aliased<CreatePost>) -> String {
+    post.0.title
+}
+
+#[secure(public)]
+async fn list_aliased(query: Page<ListPosts>) -> String {
+    format!("{:?}", query.per_page)
+}
+
+#[tokio::test]
+async fn renamed_and_aliased_inputs_are_validated_by_their_type() {
+    let app = || {
+        secure_api::Router::new()
+            .route("/renamed", post(create_renamed))
+            .route("/aliased", post(create_aliased))
+            .route("/list", secure_api::routing::get(list_aliased))
+            .with_config(secure_api::SecurityConfig::builder().build().unwrap())
+    };
+    for path in ["/renamed", "/aliased"] {
+        let ok = send(app(), post_json(path, r#"{"title":"Hello","content":""}"#)).await;
+        assert_eq!(ok.status, StatusCode::OK, "{path}: {ok:?}");
+        assert_eq!(ok.text, "Hello");
+        let short = send(app(), post_json(path, r#"{"title":"Hi","content":""}"#)).await;
+        assert_eq!(short.status, StatusCode::BAD_REQUEST, "{path}: {short:?}");
+        assert_eq!(
+            short.body_without_request_id(),
+            invalid(&json!([{ "field": "title", "message": "must have 3 to 200 characters" }])),
+            "{path}"
+        );
+        let forged = send(
+            app(),
+            post_json(path, r#"{"title":"Hello","content":"","authorId":"ada"}"#),
+        )
+        .await;
+        assert_eq!(
+            forged.body_without_request_id(),
+            invalid(&json!([{ "field": "authorId", "message": "is not an accepted field" }])),
+            "{path}"
+        );
+        let untyped = send(
+            app(),
+            http::Request::post(path)
+                .body(Body::from(r#"{"title":"Hello","content":""}"#))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(untyped.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path}");
+    }
+    let page = send(app(), get_request("/list?perPage=500")).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{page:?}");
+    assert_eq!(
+        page.body_without_request_id(),
+        invalid(&json!([{ "field": "perPage", "message": "must be between 1 and 100" }]))
+    );
+}

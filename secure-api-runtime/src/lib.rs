@@ -54,9 +54,9 @@ pub use validate::Input;
 /// The runtime's part of `secure_api::prelude`.
 pub mod prelude {
     pub use crate::authz::Owned;
+    pub use crate::validate::{Form, Json, Query};
     pub use crate::{ApiError, ApiResult, AuthUser};
-    pub use axum::Json;
-    pub use axum::extract::{Path, Query, State};
+    pub use axum::extract::{Path, State};
     pub use http::StatusCode;
 }
 

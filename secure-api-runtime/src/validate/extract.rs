@@ -10,6 +10,7 @@ use serde::Deserializer;
 use serde::de::DeserializeOwned;
 
 use super::details::{FieldError, client_key, from_serde, from_validator};
+use super::types::FromValidated;
 use super::{Input, WireNames};
 use crate::error::ApiError;
 use crate::extract::generic_rejection;
@@ -81,22 +82,22 @@ pub fn check_form<T: Input>(input: &ValidForm<T>) -> Result<(), ApiError> {
 
 impl<T> ValidJson<T> {
     /// The value, as the handler declared it.
-    pub fn into_json(self) -> axum::Json<T> {
-        axum::Json(self.0.value)
+    pub fn into_json<J: FromValidated<T>>(self) -> J {
+        J::from_validated(self.0.value)
     }
 }
 
 impl<T> ValidQuery<T> {
     /// The value, as the handler declared it.
-    pub fn into_query(self) -> axum::extract::Query<T> {
-        axum::extract::Query(self.0.value)
+    pub fn into_query<Q: FromValidated<T>>(self) -> Q {
+        Q::from_validated(self.0.value)
     }
 }
 
 impl<T> ValidForm<T> {
     /// The value, as the handler declared it.
-    pub fn into_form(self) -> axum::Form<T> {
-        axum::Form(self.0.value)
+    pub fn into_form<F: FromValidated<T>>(self) -> F {
+        F::from_validated(self.0.value)
     }
 }
 

@@ -14,8 +14,10 @@
 //!   `#[validate(length(max = N))]`, `#[input(each(length(max = N)))]` for the strings of a
 //!   list, a type that cannot grow ([`Bounded`]), or `#[input(unbounded)]` on purpose.
 //!
-//! The macro recognises the arguments by their type's name (`Json`, `Query`, `Form`); behind a
-//! type alias it cannot see them, and such an argument is only read, not validated.
+//! The prelude's [`Json`], [`Query`] and [`Form`] validate by themselves, so a renamed import or
+//! a type alias of them is validated too: the type decides, not its name. axum's own types are
+//! validated only where the macro sees them by name (`axum::Json<T>` written out); behind an
+//! alias they are only read, so take the prelude's.
 //!
 //! As in `validator`, a nested struct's rules run only when the field says
 //! `#[validate(nested)]`; whether unknown fields are allowed is the top-level type's choice, for
@@ -25,6 +27,7 @@
 mod bounded;
 mod details;
 mod extract;
+mod types;
 
 pub use bounded::Bounded;
 #[doc(hidden)]
@@ -33,6 +36,9 @@ pub use details::FieldError;
 #[doc(hidden)]
 pub use details::check_each;
 pub use extract::{ValidForm, ValidJson, ValidQuery, check_form, check_json, check_query, json};
+#[doc(hidden)]
+pub use types::FromValidated;
+pub use types::{Form, Json, Query};
 
 /// A request body or query type a `#[secure]` handler may take: deserialized, validated, with
 /// the wire names of its fields known. Derive it with `#[derive(Deserialize, Validate, Input)]`.

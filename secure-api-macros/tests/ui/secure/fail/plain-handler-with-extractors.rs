@@ -9,7 +9,7 @@ async fn read(Path(id): Path<u64>) -> String {
     id.to_string()
 }
 
-async fn update(Path(id): Path<u64>, Json(title): Json<String>) -> String {
+async fn update(Path(id): Path<u64>, title: String) -> String {
     format!("{id}: {title}")
 }
 
