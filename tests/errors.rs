@@ -64,7 +64,7 @@ async fn bare_status() -> StatusCode {
 /// The common axum idiom that would leak serde's text: taking the rejection and returning it.
 /// The compiler refuses it as a response; a `raw_response` route can still return it, and the
 /// security layer still sends only the generic body.
-#[secure(public, raw_response)]
+#[secure(public, raw_response, raw_body)]
 async fn echo_rejection(
     body: axum::body::Bytes,
 ) -> Result<String, axum::extract::rejection::JsonRejection> {
@@ -111,6 +111,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Throttled {
         ))
     }
 }
+
+// It reads only the request's head, so a `#[secure]` handler may take it.
+impl secure_api::SecureArgument for Throttled {}
 
 #[secure(public)]
 async fn throttled(_throttled: Throttled) -> &'static str {

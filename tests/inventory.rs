@@ -51,9 +51,9 @@ async fn export_users() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-#[secure(public, raw_response)]
-async fn legacy() -> axum::response::Response {
-    axum::response::IntoResponse::into_response("legacy")
+#[secure(public, raw_response, raw_body)]
+async fn legacy(body: axum::body::Bytes) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(body)
 }
 
 /// A note's text is unbounded on purpose: the body limit alone bounds it.
@@ -129,6 +129,7 @@ fn every_route_is_listed_with_its_policy_as_json() {
             "rate": {"quota": "10/1h", "key": "user"},
             "generalLimits": ["100/15m by ip"],
             "rawResponse": false,
+            "rawBody": false,
             "unboundedInputs": [],
             "handler": "inventory::export_users",
         })
@@ -148,6 +149,7 @@ fn every_route_is_listed_with_its_policy_as_json() {
         "/health is outside /api"
     );
     assert_eq!(json[7]["rawResponse"], true);
+    assert_eq!(json[7]["rawBody"], true);
     assert_eq!(
         json[8]["unboundedInputs"],
         json!(["text"]),
@@ -176,7 +178,10 @@ fn the_table_has_one_aligned_line_per_route() {
     assert!(lines[1].contains("all(users:read,users:export)"), "{table}");
     assert!(lines[1].contains("10/1h by user"));
     assert!(lines[5].contains("author_id or is_published"), "{table}");
-    assert!(lines[8].contains("public (raw response)"), "{table}");
+    assert!(
+        lines[8].contains("public (raw response) (raw body)"),
+        "{table}"
+    );
     assert!(lines[9].contains("public (unbounded: text)"), "{table}");
     // Every column starts where the header's does.
     let start_of_handler = lines[0].find("HANDLER").unwrap();

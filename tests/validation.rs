@@ -84,7 +84,7 @@ struct Subscribe {
 }
 
 #[secure(public)]
-async fn subscribe(axum::Form(form): axum::Form<Subscribe>) -> String {
+async fn subscribe(Form(form): Form<Subscribe>) -> String {
     form.email
 }
 
@@ -363,7 +363,7 @@ fn signature(body: &[u8]) -> String {
         .to_string()
 }
 
-#[secure(public)]
+#[secure(public, raw_body)]
 async fn webhook(headers: http::HeaderMap, body: axum::body::Bytes) -> ApiResult<String> {
     let signed = headers
         .get("x-signature")

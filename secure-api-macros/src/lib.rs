@@ -20,13 +20,17 @@ use proc_macro::TokenStream;
 /// | `or = "is_published"` | a `bool` field of the resource that grants access too (needs `owner`) |
 /// | `deny = 403` | answer `403` rather than `404` for a resource that exists but is not the caller's (needs `owner`) |
 /// | `raw_response` | the handler may return `impl IntoResponse` or a raw `Response`, unchecked; the route's policy records it |
+/// | `raw_body` | the handler may take the body as it came (`Bytes`, `String`, `Request`) and checks it itself, for instance with `secure_api::validate::json::<T>(&bytes)` after a webhook's signature check; the route's policy records it |
 /// | `rate = "5/15m"` | at most 5 requests per 15 minutes per client (GCRA: the budget refills one request per 3 minutes), else `429` with `Retry-After`; units `s`, `m`, `h`, `d`, checked at compile time |
 /// | `key = "ip"`, `key = "user"` | what `rate` counts by: the client address (the default on `public` routes, checked before any token work) or the verified user (the default on `auth` routes, checked right after authentication) |
 /// | `rate_message = "Too many login attempts"` | the text a client refused by `rate` reads, instead of `Too many requests` |
 ///
-/// Arguments of type `Json<T>`, `Query<T>` and `Form<T>` are read and validated before the
-/// handler runs (`T` derives `Deserialize`, `validator::Validate` and `secure_api::Input`), and the
-/// handler's return type must be a `SecureResponse`: `Json<T>` with `T: Sanitized`, a status,
+/// Every argument is checked by its type, at the argument: it must be a `SecureArgument`, one
+/// that cannot hand the handler unchecked input. The prelude's `Json<T>`, `Query<T>` and
+/// `Form<T>` read and validate before the handler runs (`T` derives `Deserialize`,
+/// `validator::Validate` and `secure_api::Input`), under any name or alias; axum's own, an
+/// `Option` or `Result` around an input, and an undeclared raw body are refused. The handler's
+/// return type must be a `SecureResponse`: `Json<T>` with `T: Sanitized`, a status,
 /// text, a redirect, an `ApiError`, or a `Result`/status tuple of these.
 ///
 /// Checks run in a fixed order, whatever the order of the handler's arguments: authentication,

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! serve              the server loop: connections, caps, TLS handshake, graceful shutdown
-//! routing handler    the secure router, inventory, OpenAPI (knows policies, builds the stack)
+//! routing handler argument   the secure router, inventory, OpenAPI; the handler and argument rules
 //! config             assembles each concern's own settings, in code or from the environment
 //! pipeline           the nine steps of DESIGN.md in order, and the one service that runs them
 //! policy             what a route declared
@@ -17,6 +17,7 @@
 //! What the steps of one request share travels in one typed context (`pipeline`), the only
 //! entry the framework puts in a request's extensions.
 
+pub mod argument;
 pub mod audit;
 pub mod auth;
 pub mod authz;
@@ -40,6 +41,7 @@ pub mod tls;
 pub mod transport;
 pub mod validate;
 
+pub use argument::SecureArgument;
 pub use auth::AuthUser;
 pub use config::{Mode, SecurityConfig};
 pub use error::{ApiError, ApiResult, ConfigError};
@@ -64,6 +66,7 @@ pub mod prelude {
 /// may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::argument::{assert_argument, assert_raw_body_argument};
     pub use crate::authz::{DenyAs, OwnedLoader, OwnerId, OwnershipRule, Requirement};
     pub use crate::extract::Extract;
 
@@ -83,9 +86,8 @@ pub mod __private {
         SchemaProbe, UnknownSchema, constrain, string_enum,
     };
     pub use crate::validate::{
-        Checked, FieldError, NamesOfInput, NestedNames, NoNames, ValidForm, ValidJson, ValidQuery,
-        WireNames, assert_bounded, assert_bounded_items, assert_each_text, check_each, check_form,
-        check_json, check_query,
+        FieldError, NamesOfInput, NestedNames, NoNames, WireNames, assert_bounded,
+        assert_bounded_items, assert_each_text, check_each,
     };
     pub use axum;
     pub use http;

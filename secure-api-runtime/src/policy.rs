@@ -57,6 +57,7 @@ pub struct Policy {
     read_rule: Option<&'static str>,
     deny: Option<DenyAs>,
     raw_response: bool,
+    raw_body: bool,
     rate: Option<RateRule>,
     /// Bit set of the `InputKind`s the handler reads.
     inputs: u8,
@@ -118,6 +119,7 @@ impl Policy {
             read_rule: None,
             deny: None,
             raw_response: false,
+            raw_body: false,
             rate: None,
             inputs: 0,
             described: Described {
@@ -190,6 +192,16 @@ impl Policy {
     pub const fn deny_as(self, deny: DenyAs) -> Self {
         Self {
             deny: Some(deny),
+            ..self
+        }
+    }
+
+    /// Marks a route whose handler takes the body as it came (`Bytes`, `String`, `Request`) and
+    /// checks it itself (`raw_body`).
+    #[must_use]
+    pub const fn raw_body(self) -> Self {
+        Self {
+            raw_body: true,
             ..self
         }
     }
@@ -313,6 +325,11 @@ impl Policy {
     /// The route's own rate limit, if it declares one.
     pub const fn rate_limit(&self) -> Option<RateRule> {
         self.rate
+    }
+
+    /// Whether the handler takes the body as it came and checks it itself (`raw_body`).
+    pub const fn has_raw_body(&self) -> bool {
+        self.raw_body
     }
 
     /// Whether the route opted out of response checking (`raw_response`).

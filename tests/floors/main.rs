@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! 1  serve       the server loop: connections, TLS, shutdown
-//! 2  routing     the secure router: knows every route's policy, builds the stack
+//! 2  routing handler argument   the secure router: knows every route's policy, builds the stack
 //! 3  config      the security config, read from the environment
 //! 4  pipeline    the request pipeline for one policy
 //! 5  policy      what a route declared
@@ -64,7 +64,7 @@ use graph::{Graph, Import, runtime_graph};
 /// The floors, top floor first: a module may import modules on its own floor or below.
 pub(crate) const FLOORS: &[&str] = &[
     "serve",
-    "routing handler",
+    "routing handler argument",
     "config",
     "pipeline",
     "policy",

@@ -109,15 +109,7 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
     let construct = quote_spanned! {output_span=>
         ::secure_api::__private::Secured::__new(__secure_api_response)
     };
-    let input_checks = input_checks(handler, &construct);
-    let (output, response) = if input_checks.is_empty() {
-        (output, response)
-    } else {
-        (
-            quote!(::secure_api::__private::Checked<#output>),
-            quote!(::secure_api::__private::Checked::Handled(#response)),
-        )
-    };
+    let argument_checks = argument_checks(handler);
 
     quote! {
         #(#cfg_attrs)*
@@ -138,7 +130,7 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
             #(#outer_args),*
         ) -> ::secure_api::__private::Secured<#output, #policy_type> #where_clause {
             #inner
-            #(#input_checks)*
+            #(#argument_checks)*
             let __secure_api_response = #response;
             #construct
         }
@@ -165,60 +157,47 @@ fn arguments(handler: &Handler, policy_type: &syn::Ident) -> (Vec<TokenStream>, 
             continue;
         }
         let ident = format_ident!("__secure_api_arg{}", index);
-        if let Some(input) = handler.inputs.iter().find(|input| input.index == index) {
-            // Read and checked for unknown fields here, validated in the body, then handed over
-            // as declared.
-            let ty = &input.ty;
-            let (extractor, into) = match input.kind {
-                InputKind::Json => (quote!(ValidJson), quote!(into_json)),
-                InputKind::Query => (quote!(ValidQuery), quote!(into_query)),
-                InputKind::Form => (quote!(ValidForm), quote!(into_form)),
-            };
-            let arg = quote_spanned! {ty.span()=>
-                #ident: ::secure_api::__private::#extractor<#ty>
-            };
-            // A body is read last, whatever the order written: axum reads it from the last
-            // argument only.
-            match input.kind {
-                InputKind::Query => outer_args.push(arg),
-                InputKind::Json | InputKind::Form => body_arg = Some(arg),
-            }
-            call_args.push(quote!(#ident.#into()));
-            continue;
-        }
         let ty = &arg.ty;
-        outer_args.push(quote_spanned! {ty.span()=>
+        let outer = quote_spanned! {ty.span()=>
             #ident: ::secure_api::__private::Extract<#ty>
+        };
+        // A body is read last, whatever the order written: axum reads it from the last
+        // argument only. (The prelude's `Json` and `Form` validate as they read.)
+        let is_body = handler.inputs.iter().any(|input| {
+            input.index == index && matches!(input.kind, InputKind::Json | InputKind::Form)
         });
+        if is_body {
+            body_arg = Some(outer);
+        } else {
+            outer_args.push(outer);
+        }
         call_args.push(quote!(#ident.0));
     }
     outer_args.extend(body_arg);
     (outer_args, call_args)
 }
 
-/// Step 7 of the pipeline: every input is validated before the handler runs. The check needs
-/// `T: Input` and is spanned at the argument's type, so a type that is not one is reported
-/// there; a refusal returns at once, as the outer function's `Checked::Refused`.
-fn input_checks(handler: &Handler, construct: &TokenStream) -> Vec<TokenStream> {
+/// Every argument but those written `Owned<T>` is one a `#[secure]` handler takes: checked by its
+/// type, on its own span, so a mistake (axum's unvalidated `Json`, an undeclared raw body, an
+/// `Option` around an input) is one error at the argument.
+fn argument_checks(handler: &Handler) -> Vec<TokenStream> {
+    let check = if handler.policy.raw_body {
+        quote!(assert_raw_body_argument)
+    } else {
+        quote!(assert_argument)
+    };
     handler
+        .function
+        .sig
         .inputs
         .iter()
-        .map(|input| {
-            let ident = format_ident!("__secure_api_arg{}", input.index);
-            let ty = &input.ty;
-            let checker = match input.kind {
-                InputKind::Json => quote!(check_json),
-                InputKind::Query => quote!(check_query),
-                InputKind::Form => quote!(check_form),
-            };
-            let check = quote_spanned!(ty.span()=> ::secure_api::__private::#checker::<#ty>(&#ident));
-            quote! {
-                if let ::core::result::Result::Err(__secure_api_refusal) = #check {
-                    let __secure_api_response = ::secure_api::__private::Checked::Refused(__secure_api_refusal);
-                    return #construct;
-                }
-            }
+        .enumerate()
+        .filter(|(index, _)| !handler.owned.contains(index))
+        .filter_map(|(_, arg)| match arg {
+            FnArg::Typed(arg) => Some(&arg.ty),
+            FnArg::Receiver(_) => None,
         })
+        .map(|ty| quote_spanned!(ty.span()=> ::secure_api::__private::#check::<#ty>();))
         .collect()
 }
 
@@ -258,6 +237,9 @@ fn policy_constant(policy: &Policy, inputs: &[InputArg], ident: &syn::Ident) -> 
     }
     if policy.raw_response {
         tokens = quote!(#tokens.raw_response());
+    }
+    if policy.raw_body {
+        tokens = quote!(#tokens.raw_body());
     }
     // What the handler reads, for the OpenAPI document: a JSON or form body, a query.
     for input in inputs {

@@ -55,6 +55,8 @@ pub(crate) struct Policy {
     pub(crate) deny: Option<Deny>,
     /// `raw_response`: the response is sent unchecked, and the inventory says so.
     pub(crate) raw_response: bool,
+    /// `raw_body`: the handler takes the body as it came and checks it itself, on the record.
+    pub(crate) raw_body: bool,
     pub(crate) rate: Option<Rate>,
     /// Whether the options were valid. When not, the policy is a stand-in that lets the handler
     /// expand (so the router adds no error of its own) and checks that depend on it are skipped.
@@ -72,6 +74,7 @@ impl Policy {
             read_rule: None,
             deny: None,
             raw_response: false,
+            raw_body: false,
             rate: None,
             settled: false,
         }
@@ -108,4 +111,7 @@ pub(crate) struct Handler {
     pub(crate) policy: Policy,
     pub(crate) resource: Option<ResourceArg>,
     pub(crate) inputs: Vec<InputArg>,
+    /// The arguments written `Owned<T>`: the route's resource, or one already reported (a
+    /// second resource, a route without `owner`), so not checked again as an argument.
+    pub(crate) owned: Vec<usize>,
 }

@@ -98,6 +98,7 @@ impl Inventory {
                         "rate": rate,
                         "generalLimits": self.general_limits_of(&route.path),
                         "rawResponse": policy.has_raw_response(),
+                        "rawBody": policy.has_raw_body(),
                         "unboundedInputs": policy.unbounded_inputs(),
                         "handler": handler_name(policy),
                     })
@@ -158,6 +159,9 @@ impl fmt::Display for Inventory {
             let mut access = policy.access().as_str().to_owned();
             if policy.has_raw_response() {
                 access.push_str(" (raw response)");
+            }
+            if policy.has_raw_body() {
+                access.push_str(" (raw body)");
             }
             let unbounded = policy.unbounded_inputs();
             if !unbounded.is_empty() {

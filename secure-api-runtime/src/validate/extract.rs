@@ -1,4 +1,5 @@
-//! The validating extractors the macro puts in place of `Json<T>`, `Query<T>` and `Form<T>`.
+//! Reading and checking a JSON body, a query or a form: what the prelude's `Json<T>`, `Query<T>`
+//! and `Form<T>` do before their value reaches a handler.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -10,25 +11,20 @@ use serde::Deserializer;
 use serde::de::DeserializeOwned;
 
 use super::details::{FieldError, client_key, from_serde, from_validator};
-use super::types::FromValidated;
 use super::{Input, WireNames};
 use crate::error::ApiError;
 use crate::extract::generic_rejection;
 
-/// A JSON body, read and checked for unknown fields; the handler gets `Json<T>` once
-/// [`check_json`] has validated it.
-///
-/// Extraction needs only `Deserialize`; the `Input` bound is on `check_json`, which the macro calls
-/// at the argument's own span, so a type that is not an `Input` is reported there, once.
-pub struct ValidJson<T>(Read<T>);
+/// A JSON body, read, with its unknown fields noted; [`check_json`] validates it.
+pub(super) struct ValidJson<T>(Read<T>);
 
 /// A query string, read (unknown parameters are ignored) and, through `check`, validated; the
 /// handler gets `Query<T>`.
-pub struct ValidQuery<T>(Read<T>);
+pub(super) struct ValidQuery<T>(Read<T>);
 
 /// A URL-encoded form body, read and, through `check`, checked for unknown fields and
 /// validated; the handler gets `Form<T>`.
-pub struct ValidForm<T>(Read<T>);
+pub(super) struct ValidForm<T>(Read<T>);
 
 /// A value as read, with the fields it had that its type does not know.
 struct Read<T> {
@@ -66,38 +62,38 @@ impl<T: Input> Read<T> {
 /// Refuses unknown fields (unless the type allows them) and validates the value. A free
 /// function with `T` named by the caller, so that a type that is not an `Input` gets the
 /// trait's own message.
-pub fn check_json<T: Input>(input: &ValidJson<T>) -> Result<(), ApiError> {
+pub(super) fn check_json<T: Input>(input: &ValidJson<T>) -> Result<(), ApiError> {
     input.0.check()
 }
 
 /// Validates the value (unknown query parameters were ignored).
-pub fn check_query<T: Input>(input: &ValidQuery<T>) -> Result<(), ApiError> {
+pub(super) fn check_query<T: Input>(input: &ValidQuery<T>) -> Result<(), ApiError> {
     input.0.check()
 }
 
 /// Refuses unknown fields (unless the type allows them) and validates the value.
-pub fn check_form<T: Input>(input: &ValidForm<T>) -> Result<(), ApiError> {
+pub(super) fn check_form<T: Input>(input: &ValidForm<T>) -> Result<(), ApiError> {
     input.0.check()
 }
 
 impl<T> ValidJson<T> {
-    /// The value, as the handler declared it.
-    pub fn into_json<J: FromValidated<T>>(self) -> J {
-        J::from_validated(self.0.value)
+    /// The value read.
+    pub(super) fn into_value(self) -> T {
+        self.0.value
     }
 }
 
 impl<T> ValidQuery<T> {
-    /// The value, as the handler declared it.
-    pub fn into_query<Q: FromValidated<T>>(self) -> Q {
-        Q::from_validated(self.0.value)
+    /// The value read.
+    pub(super) fn into_value(self) -> T {
+        self.0.value
     }
 }
 
 impl<T> ValidForm<T> {
-    /// The value, as the handler declared it.
-    pub fn into_form<F: FromValidated<T>>(self) -> F {
-        F::from_validated(self.0.value)
+    /// The value read.
+    pub(super) fn into_value(self) -> T {
+        self.0.value
     }
 }
 
@@ -145,7 +141,7 @@ fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<Read<T>, ApiError> {
 ///     kind: String,
 /// }
 ///
-/// #[secure(public)]
+/// #[secure(public, raw_body)]
 /// async fn webhook(headers: http::HeaderMap, body: Bytes) -> ApiResult<StatusCode> {
 ///     // check_signature(&headers, &body)?; over the exact bytes received
 ///     let _ = headers;

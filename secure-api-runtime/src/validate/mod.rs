@@ -35,9 +35,7 @@ pub use bounded::{BoundedItems, EachText, assert_bounded, assert_bounded_items, 
 pub use details::FieldError;
 #[doc(hidden)]
 pub use details::check_each;
-pub use extract::{ValidForm, ValidJson, ValidQuery, check_form, check_json, check_query, json};
-#[doc(hidden)]
-pub use types::FromValidated;
+pub use extract::json;
 pub use types::{Form, Json, Query};
 
 /// A request body or query type a `#[secure]` handler may take: deserialized, validated, with
@@ -143,23 +141,3 @@ impl<T> NoNames for NestedNames<T> {
         None
     }
 }
-
-/// The response of a handler with validated inputs: its own, or the refusal of an input that
-/// did not pass, decided before the handler ran.
-pub enum Checked<R> {
-    /// The handler ran.
-    Handled(R),
-    /// An input was refused; the handler did not run.
-    Refused(crate::error::ApiError),
-}
-
-impl<R: axum::response::IntoResponse> axum::response::IntoResponse for Checked<R> {
-    fn into_response(self) -> axum::response::Response {
-        match self {
-            Self::Handled(response) => response.into_response(),
-            Self::Refused(error) => error.into_response(),
-        }
-    }
-}
-
-impl<R: crate::sanitize::SecureResponse> crate::sanitize::SecureResponse for Checked<R> {}

@@ -99,7 +99,7 @@ impl<S: Send + Sync, T: Input> FromRequest<S> for Json<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let read = ValidJson::<T>::from_request(request, state).await?;
         check_json(&read)?;
-        Ok(read.into_json())
+        Ok(Self(read.into_value()))
     }
 }
 
@@ -109,7 +109,7 @@ impl<S: Send + Sync, T: Input> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let read = ValidQuery::<T>::from_request_parts(parts, state).await?;
         check_query(&read)?;
-        Ok(read.into_query())
+        Ok(Self(read.into_value()))
     }
 }
 
@@ -119,7 +119,7 @@ impl<S: Send + Sync, T: Input> FromRequest<S> for Form<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let read = ValidForm::<T>::from_request(request, state).await?;
         check_form(&read)?;
-        Ok(read.into_form())
+        Ok(Self(read.into_value()))
     }
 }
 
@@ -136,30 +136,3 @@ impl<T: Schema> ResponseSchema for Json<T> {
         <axum::Json<T> as ResponseSchema>::body(components)
     }
 }
-
-/// The value a validating extractor read, as the type the handler declared: the prelude's
-/// `Json`, `Query` or `Form`, or axum's (found by name and validated by the macro).
-#[doc(hidden)]
-pub trait FromValidated<T> {
-    /// Wraps the value.
-    fn from_validated(value: T) -> Self;
-}
-
-macro_rules! from_validated {
-    ($($ty:ty),*) => {$(
-        impl<T> FromValidated<T> for $ty {
-            fn from_validated(value: T) -> Self {
-                Self(value)
-            }
-        }
-    )*};
-}
-
-from_validated!(
-    Json<T>,
-    Query<T>,
-    Form<T>,
-    axum::Json<T>,
-    axum::extract::Query<T>,
-    axum::Form<T>
-);

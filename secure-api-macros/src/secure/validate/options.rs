@@ -20,6 +20,7 @@ const OPTIONS: &[&str] = &[
     "or",
     "deny",
     "raw_response",
+    "raw_body",
     "rate",
     "key",
     "rate_message",
@@ -97,6 +98,12 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
                     errors.at(value, "`raw_response` takes no value: write `raw_response`");
                 }
                 policy.raw_response = true;
+            }
+            "raw_body" => {
+                if let Some(value) = &option.value {
+                    errors.at(value, "`raw_body` takes no value: write `raw_body`");
+                }
+                policy.raw_body = true;
             }
             "rate" => rate.rate = Some(option),
             "key" => rate.key = Some(option),

@@ -47,16 +47,17 @@ pub(crate) fn handler(
 
     let mut resource: Option<ResourceArg> = None;
     let mut inputs = Vec::new();
+    let mut owned = Vec::new();
     for (index, arg) in signature.inputs.iter().enumerate() {
         let FnArg::Typed(arg) = arg else { continue };
+        // By name, only to describe the input in the OpenAPI document and to read a body last:
+        // what is checked is decided by type (`SecureArgument`, at the argument).
         if let Some((kind, ty)) = validated_input(&arg.ty) {
             inputs.push(InputArg {
                 index,
                 kind,
                 ty: ty.clone(),
             });
-        } else {
-            refuse_wrapped_input(&arg.ty, errors);
         }
         if policy.settled && policy.access == Access::Public && names_type(&arg.ty, "AuthUser") {
             errors.at(
@@ -68,6 +69,7 @@ pub(crate) fn handler(
         let Some(resource_type) = owned_resource(&arg.ty) else {
             continue;
         };
+        owned.push(index);
         if resource.is_some() {
             errors.at(
                 &arg.ty,
@@ -105,30 +107,10 @@ pub(crate) fn handler(
             policy,
             resource,
             inputs,
+            owned,
         })
     } else {
         Err(Box::new(function))
-    }
-}
-
-/// An `Option` or `Result` around `Json`, `Query` or `Form` would hand the handler its input
-/// unvalidated, or its rejection: both bypass step 7 of the pipeline.
-fn refuse_wrapped_input(ty: &Type, errors: &mut Errors) {
-    let wrapped = [("an", "Option"), ("a", "Result")]
-        .into_iter()
-        .find(|(_, wrapper)| {
-            single_type_argument_any(ty, wrapper)
-                .is_some_and(|inner| validated_input(inner).is_some())
-        });
-    if let Some((article, wrapper)) = wrapped {
-        errors.at(
-            ty,
-            format!(
-                "{article} `{wrapper}` around `Json`, `Query` or `Form` would reach the handler \
-                 unvalidated; take `Json<T>` (or `Query<T>`, `Form<T>`) itself: invalid input is \
-                 answered with a 400 before the handler runs"
-            ),
-        );
     }
 }
 
@@ -171,18 +153,6 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
         Type::Path(path) => path.path.segments.last(),
         Type::Paren(inner) => last_segment(&inner.elem),
         Type::Group(inner) => last_segment(&inner.elem),
-        _ => None,
-    }
-}
-
-/// The first type argument of `Name<T, ...>`.
-fn single_type_argument_any<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
-    let segment = last_segment(ty).filter(|segment| segment.ident == name)?;
-    let PathArguments::AngleBracketed(args) = &segment.arguments else {
-        return None;
-    };
-    match args.args.first() {
-        Some(GenericArgument::Type(inner)) => Some(inner),
         _ => None,
     }
 }

@@ -1,4 +1,5 @@
-// An argument that cannot be taken from a request is reported with the argument's type.
+// An argument that is no extractor: refused at the argument, by type; routing it is then refused
+// at `get(...)` too, where the router's state is known.
 
 use secure_api::prelude::*;
 use secure_api::routing::get;
