@@ -493,3 +493,27 @@ async fn renamed_and_aliased_inputs_are_validated_by_their_type() {
         invalid(&json!([{ "field": "perPage", "message": "must be between 1 and 100" }]))
     );
 }
+
+/// The OpenAPI document and the inventory find inputs by their type too: an aliased body and
+/// query are described like the plain names.
+#[test]
+fn aliased_inputs_are_described_by_their_type() {
+    let app: secure_api::Router = secure_api::Router::new()
+        .route("/aliased", post(create_aliased))
+        .route("/list", secure_api::routing::get(list_aliased));
+    let doc = app.openapi("Aliases", "1.0.0");
+    let body = &doc["paths"]["/aliased"]["post"]["requestBody"]["content"]["application/json"];
+    assert_eq!(
+        body["schema"],
+        json!({"$ref": "#/components/schemas/CreatePost"}),
+        "{doc:#}"
+    );
+    let parameters = doc["paths"]["/list"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let names: Vec<&str> = parameters
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["page", "perPage"], "{doc:#}");
+}

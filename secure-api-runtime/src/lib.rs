@@ -86,8 +86,8 @@ pub mod __private {
         SchemaProbe, UnknownSchema, constrain, string_enum,
     };
     pub use crate::validate::{
-        FieldError, NamesOfInput, NestedNames, NoNames, WireNames, assert_bounded,
-        assert_bounded_items, assert_each_text, check_each,
+        ArgumentProbe, FieldError, InputArgument, InputFn, NamesOfInput, NestedNames, NoInput,
+        NoNames, WireNames, assert_bounded, assert_bounded_items, assert_each_text, check_each,
     };
     pub use axum;
     pub use http;

@@ -113,6 +113,12 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
             const ALLOW_UNKNOWN_FIELDS: bool = #allow_unknown;
             #input_items
 
+            fn schema(
+                components: &mut ::secure_api::__private::Components,
+            ) -> ::secure_api::__private::serde_json::Value {
+                <Self as ::secure_api::__private::InputSchema>::input_schema(components)
+            }
+
             fn wire_name(field: &str) -> ::core::option::Option<&'static str> {
                 match field {
                     #(#arms)*

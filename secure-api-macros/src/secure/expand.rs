@@ -38,9 +38,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, GenericParam, ReturnType};
 
-use super::model::{
-    Access, Deny, Handler, InputArg, InputKind, Policy, Rate, RateKey, Requirement,
-};
+use super::model::{Access, Deny, Handler, Policy, Rate, RateKey, Requirement};
 
 pub(crate) fn handler(handler: &Handler) -> TokenStream {
     let function = &handler.function;
@@ -51,7 +49,7 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
     // The inner function keeps the handler's name, so tracing spans and backtraces name it; inside
     // the outer body the inner item shadows the outer function.
     let inner_name = name.clone();
-    let mut policy = policy_constant(&handler.policy, &handler.inputs, name);
+    let mut policy = policy_constant(&handler.policy, name);
     policy.extend(schemas(handler));
 
     let (outer_attrs, inner_attrs) = split_attributes(&function.attrs);
@@ -138,8 +136,8 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
 }
 
 /// The outer function's arguments after the guard, and the inner call's arguments: the resource
-/// loader first (step 6 of the pipeline, before anything else is read), validating extractors
-/// for inputs, and `Extract` (generic rejections) for every other argument.
+/// loader first (step 6 of the pipeline, before anything else is read), then every other
+/// argument in `Extract` (generic rejections), a body last.
 fn arguments(handler: &Handler, policy_type: &syn::Ident) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut outer_args = Vec::new();
     let mut call_args = Vec::new();
@@ -163,10 +161,7 @@ fn arguments(handler: &Handler, policy_type: &syn::Ident) -> (Vec<TokenStream>, 
         };
         // A body is read last, whatever the order written: axum reads it from the last
         // argument only. (The prelude's `Json` and `Form` validate as they read.)
-        let is_body = handler.inputs.iter().any(|input| {
-            input.index == index && matches!(input.kind, InputKind::Json | InputKind::Form)
-        });
-        if is_body {
+        if handler.bodies.contains(&index) {
             body_arg = Some(outer);
         } else {
             outer_args.push(outer);
@@ -202,7 +197,7 @@ fn argument_checks(handler: &Handler) -> Vec<TokenStream> {
 }
 
 /// `Policy::authenticated("name").roles(...)...`, a constant expression.
-fn policy_constant(policy: &Policy, inputs: &[InputArg], ident: &syn::Ident) -> TokenStream {
+fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
     let name = ident.unraw().to_string();
     let mut tokens = match policy.access {
         Access::Public => quote!(::secure_api::__private::Policy::public(#name)),
@@ -241,15 +236,6 @@ fn policy_constant(policy: &Policy, inputs: &[InputArg], ident: &syn::Ident) -> 
     if policy.raw_body {
         tokens = quote!(#tokens.raw_body());
     }
-    // What the handler reads, for the OpenAPI document: a JSON or form body, a query.
-    for input in inputs {
-        let kind = match input.kind {
-            InputKind::Json => quote!(Json),
-            InputKind::Query => quote!(Query),
-            InputKind::Form => quote!(Form),
-        };
-        tokens = quote!(#tokens.reads(::secure_api::__private::InputKind::#kind));
-    }
     if let Some(rate) = &policy.rate {
         let Rate {
             count,
@@ -275,9 +261,10 @@ fn policy_constant(policy: &Policy, inputs: &[InputArg], ident: &syn::Ident) -> 
     tokens
 }
 
-/// `.body_schema(...)`, `.query_schema(...)` and `.response_schema(...)`: for the OpenAPI
-/// document, closures that describe the handler's inputs and response through the probes, which
-/// answer for any type without requiring anything of it, so they add no error of their own.
+/// `.arguments(&[...])` and `.response_schema(...)`: for the OpenAPI document and the
+/// inventory, closures that find what each argument reads and what the response is through the
+/// probes, which answer for any type without requiring anything of it, so they add no error of
+/// their own.
 ///
 /// A generic handler's types (lifetimes included) cannot be named in its policy, which is not
 /// generic, and neither can an `impl Trait` return type: those go undescribed.
@@ -285,35 +272,29 @@ fn schemas(handler: &Handler) -> TokenStream {
     if !handler.function.sig.generics.params.is_empty() {
         return TokenStream::new();
     }
-    let mut tokens = TokenStream::new();
-    for input in &handler.inputs {
-        let ty = &input.ty;
-        let describe = quote! {
-            |__components| {
-                #[allow(unused_imports)]
-                use ::secure_api::__private::{
-                    KnownInputSchema as _, KnownSchema as _, UnknownSchema as _,
-                };
-                (&&&::secure_api::__private::SchemaProbe::<#ty>::new()).schema(__components)
+    // What each argument reads, found by its type: a probe per argument, which answers for an
+    // input (the prelude's `Json`, `Query`, `Form`) and for any other type alike.
+    let probes = handler
+        .function
+        .sig
+        .inputs
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !handler.owned.contains(index))
+        .filter_map(|(_, arg)| match arg {
+            FnArg::Typed(arg) => Some(&arg.ty),
+            FnArg::Receiver(_) => None,
+        })
+        .map(|ty| {
+            quote! {
+                (|| {
+                    #[allow(unused_imports)]
+                    use ::secure_api::__private::{InputArgument as _, NoInput as _};
+                    (&&::secure_api::__private::ArgumentProbe::<#ty>::new()).input()
+                }) as ::secure_api::__private::InputFn
             }
-        };
-        tokens.extend(match input.kind {
-            InputKind::Json | InputKind::Form => quote!(.body_schema(#describe)),
-            InputKind::Query => quote!(.query_schema(#describe)),
         });
-        // For the inventory: the fields that opted out of a size bound, found through the
-        // probe, which answers for a type that is not an `Input` too (it is reported once,
-        // at the argument).
-        tokens.extend(quote! {
-            .unbounded_fields(|| {
-                #[allow(unused_imports)]
-                use ::secure_api::__private::{NamesOfInput as _, NoNames as _};
-                (&&::secure_api::__private::NestedNames::<#ty>::new())
-                    .names()
-                    .map_or(&[], |names| names.unbounded)
-            })
-        });
-    }
+    let mut tokens = quote!(.arguments(&[#(#probes),*]));
     let output = match &handler.function.sig.output {
         ReturnType::Default => Some(quote!(())),
         ReturnType::Type(_, ty) => {

@@ -89,28 +89,15 @@ pub(crate) struct ResourceArg {
     pub(crate) ty: Type,
 }
 
-/// Which validating extractor reads an input argument.
-#[derive(Clone, Copy)]
-pub(crate) enum InputKind {
-    Json,
-    Query,
-    Form,
-}
-
-/// A `Json<T>`, `Query<T>` or `Form<T>` argument, validated before the handler runs.
-pub(crate) struct InputArg {
-    pub(crate) index: usize,
-    pub(crate) kind: InputKind,
-    /// `T`.
-    pub(crate) ty: Type,
-}
-
 /// A handler that can be rewritten: an `async fn` without receiver, with its checked policy.
 pub(crate) struct Handler {
     pub(crate) function: ItemFn,
     pub(crate) policy: Policy,
     pub(crate) resource: Option<ResourceArg>,
-    pub(crate) inputs: Vec<InputArg>,
+    /// The arguments written `Json<...>` or `Form<...>`, which read the body: axum reads it
+    /// from the last argument only, so the outer function takes them last. (By name, for the
+    /// order alone: what an argument is and reads is decided by its type.)
+    pub(crate) bodies: Vec<usize>,
     /// The arguments written `Owned<T>`: the route's resource, or one already reported (a
     /// second resource, a route without `owner`), so not checked again as an argument.
     pub(crate) owned: Vec<usize>,

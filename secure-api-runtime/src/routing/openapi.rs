@@ -124,18 +124,13 @@ fn operation(
     if !parameters.is_empty() {
         operation.insert("parameters".into(), parameters.into());
     }
-    let body = match (
-        policy.has_input(InputKind::Json),
-        policy.has_input(InputKind::Form),
-    ) {
-        (true, _) => Some("application/json"),
-        (_, true) => Some("application/x-www-form-urlencoded"),
+    let body = match (policy.input(InputKind::Json), policy.input(InputKind::Form)) {
+        (Some(json), _) => Some(("application/json", json)),
+        (_, Some(form)) => Some(("application/x-www-form-urlencoded", form)),
         _ => None,
     };
-    if let Some(media) = body {
-        let schema = policy
-            .body_schema_fn()
-            .map_or_else(|| json!({ "type": "object" }), |schema| schema(components));
+    if let Some((media, input)) = body {
+        let schema = (input.schema)(components);
         operation.insert(
             "requestBody".into(),
             json!({ "required": true, "content": { media: { "schema": schema } } }),
@@ -224,7 +219,9 @@ fn responses(
 /// schema. A query cannot say `null`: an optional field is one that may be left out, described
 /// by its value's schema.
 fn query_parameters(policy: &Policy, components: &mut Components) -> Vec<Value> {
-    let schema = policy.query_schema_fn().map(|schema| schema(components));
+    let schema = policy
+        .input(InputKind::Query)
+        .map(|query| (query.schema)(components));
     let object = schema.as_ref().map(|schema| components.resolve(schema));
     let Some(properties) = object
         .and_then(|object| object.get("properties"))

@@ -25,6 +25,7 @@
 //! forms included.
 
 mod bounded;
+mod describe;
 mod details;
 mod extract;
 mod types;
@@ -32,6 +33,9 @@ mod types;
 pub use bounded::Bounded;
 #[doc(hidden)]
 pub use bounded::{BoundedItems, EachText, assert_bounded, assert_bounded_items, assert_each_text};
+pub use describe::{ArgumentInput, InputFn, InputKind};
+#[doc(hidden)]
+pub use describe::{ArgumentProbe, InputArgument, NoInput};
 pub use details::FieldError;
 #[doc(hidden)]
 pub use details::check_each;
@@ -60,6 +64,14 @@ pub trait Input: serde::de::DeserializeOwned + validator::Validate + Send + 'sta
     fn nested(field: &str) -> Option<WireNames> {
         let _ = field;
         None
+    }
+
+    /// The JSON Schema of what the type accepts, for the OpenAPI document (`#[derive(Input)]`
+    /// writes it; by hand, any object).
+    #[doc(hidden)]
+    fn schema(components: &mut crate::schema::Components) -> serde_json::Value {
+        let _ = components;
+        serde_json::json!({ "type": "object" })
     }
 
     /// The wire names of the fields that opted out of a size bound (`#[input(unbounded)]`).

@@ -2,7 +2,7 @@
 
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, Type};
 
-use super::super::model::{Access, Handler, InputArg, InputKind, Policy, ResourceArg};
+use super::super::model::{Access, Handler, Policy, ResourceArg};
 use crate::errors::Errors;
 
 /// Checks the handler's signature against the policy. `Err` returns the function untouched
@@ -46,18 +46,14 @@ pub(crate) fn handler(
     }
 
     let mut resource: Option<ResourceArg> = None;
-    let mut inputs = Vec::new();
+    let mut bodies = Vec::new();
     let mut owned = Vec::new();
     for (index, arg) in signature.inputs.iter().enumerate() {
         let FnArg::Typed(arg) = arg else { continue };
-        // By name, only to describe the input in the OpenAPI document and to read a body last:
-        // what is checked is decided by type (`SecureArgument`, at the argument).
-        if let Some((kind, ty)) = validated_input(&arg.ty) {
-            inputs.push(InputArg {
-                index,
-                kind,
-                ty: ty.clone(),
-            });
+        // By name, only to read a body last: what is checked is decided by type
+        // (`SecureArgument`, at the argument), and so is what the document describes.
+        if reads_body_by_name(&arg.ty) {
+            bodies.push(index);
         }
         if policy.settled && policy.access == Access::Public && names_type(&arg.ty, "AuthUser") {
             errors.at(
@@ -106,7 +102,7 @@ pub(crate) fn handler(
             function,
             policy,
             resource,
-            inputs,
+            bodies,
             owned,
         })
     } else {
@@ -125,15 +121,12 @@ fn owned_resource(ty: &Type) -> Option<&Type> {
     single_type_argument(ty, "Owned")
 }
 
-/// The kind and `T` of a `Json<T>`, `Query<T>` or `Form<T>` argument, by the type's name.
-fn validated_input(ty: &Type) -> Option<(InputKind, &Type)> {
-    [
-        ("Json", InputKind::Json),
-        ("Query", InputKind::Query),
-        ("Form", InputKind::Form),
-    ]
-    .into_iter()
-    .find_map(|(name, kind)| single_type_argument(ty, name).map(|inner| (kind, inner)))
+/// Whether the argument is written `Json<T>` or `Form<T>` (any path): a body extractor, which
+/// axum reads from the last argument only.
+fn reads_body_by_name(ty: &Type) -> bool {
+    ["Json", "Form"]
+        .into_iter()
+        .any(|name| single_type_argument(ty, name).is_some())
 }
 
 /// `T` of `Name<T>`.
