@@ -9,4 +9,10 @@ async fn webhook(body: Bytes) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+#[secure(public)]
+async fn note(text: String) -> StatusCode {
+    let _ = text;
+    StatusCode::NO_CONTENT
+}
+
 fn main() {}
