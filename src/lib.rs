@@ -17,6 +17,16 @@ pub mod prelude {
     pub use secure_api_runtime::prelude::*;
 }
 
+/// The extractors a `#[secure]` handler takes besides the caller (see [`SecureArgument`]):
+/// the prelude's validating inputs, and axum's extractors that read only the request's head.
+pub mod extract {
+    pub use secure_api_runtime::__private::axum::Extension;
+    pub use secure_api_runtime::__private::axum::extract::{
+        ConnectInfo, FromRequest, FromRequestParts, MatchedPath, OriginalUri, Path, State,
+    };
+    pub use secure_api_runtime::prelude::{Form, Json, Query};
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use secure_api_runtime::__private::*;
