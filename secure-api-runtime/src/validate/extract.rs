@@ -2,7 +2,7 @@
 //! and `Form<T>` do before their value reaches a handler.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, Request};
 use http::request::Parts;
 use http::{HeaderMap, header};
 use std::fmt::Write as _;
@@ -15,17 +15,6 @@ use super::{Input, WireNames};
 use crate::error::ApiError;
 use crate::extract::generic_rejection;
 
-/// A JSON body, read, with its unknown fields noted; [`check_json`] validates it.
-pub(super) struct ValidJson<T>(Read<T>);
-
-/// A query string, read (unknown parameters are ignored) and, through `check`, validated; the
-/// handler gets `Query<T>`.
-pub(super) struct ValidQuery<T>(Read<T>);
-
-/// A URL-encoded form body, read and, through `check`, checked for unknown fields and
-/// validated; the handler gets `Form<T>`.
-pub(super) struct ValidForm<T>(Read<T>);
-
 /// A value as read, with the fields it had that its type does not know.
 struct Read<T> {
     value: T,
@@ -33,7 +22,9 @@ struct Read<T> {
 }
 
 impl<T: Input> Read<T> {
-    fn check(&self) -> Result<(), ApiError> {
+    /// The value, once unknown fields (unless the type allows them) and `T`'s rules are
+    /// checked.
+    fn checked(self) -> Result<T, ApiError> {
         if !T::ALLOW_UNKNOWN_FIELDS && !self.unknown.is_empty() {
             return Err(ApiError::invalid_input(
                 self.unknown
@@ -52,64 +43,58 @@ impl<T: Input> Read<T> {
         self.value.check_items(&mut details);
         details.sort_by(|a, b| a.field.cmp(&b.field));
         if details.is_empty() {
-            Ok(())
+            Ok(self.value)
         } else {
             Err(ApiError::invalid_input(details))
         }
     }
 }
 
-/// Refuses unknown fields (unless the type allows them) and validates the value. A free
-/// function with `T` named by the caller, so that a type that is not an `Input` gets the
-/// trait's own message.
-pub(super) fn check_json<T: Input>(input: &ValidJson<T>) -> Result<(), ApiError> {
-    input.0.check()
-}
-
-/// Validates the value (unknown query parameters were ignored).
-pub(super) fn check_query<T: Input>(input: &ValidQuery<T>) -> Result<(), ApiError> {
-    input.0.check()
-}
-
-/// Refuses unknown fields (unless the type allows them) and validates the value.
-pub(super) fn check_form<T: Input>(input: &ValidForm<T>) -> Result<(), ApiError> {
-    input.0.check()
-}
-
-impl<T> ValidJson<T> {
-    /// The value read.
-    pub(super) fn into_value(self) -> T {
-        self.0.value
+/// A JSON body, read with its content type and validated (the prelude's `Json<T>`).
+pub(super) async fn json_body<S: Send + Sync, T: Input>(
+    request: Request,
+    state: &S,
+) -> Result<T, ApiError> {
+    if !has_content_type(request.headers(), is_json) {
+        return Err(ApiError::unsupported_media_type()
+            .with_reason("a JSON body needs Content-Type: application/json"));
     }
+    let body = Bytes::from_request(request, state)
+        .await
+        .map_err(generic_rejection)?;
+    read_json(&body)?.checked()
 }
 
-impl<T> ValidQuery<T> {
-    /// The value read.
-    pub(super) fn into_value(self) -> T {
-        self.0.value
-    }
+/// A query string, read and validated; unknown parameters are ignored: links carry tracking
+/// and cache-busting noise (the prelude's `Query<T>`).
+pub(super) fn query<T: Input>(parts: &Parts) -> Result<T, ApiError> {
+    let query = parts.uri.query().unwrap_or_default();
+    let form = form_urlencoded::parse(query.as_bytes());
+    let mut read = read::<T, _>(serde_urlencoded::Deserializer::new(form))
+        .map_err(ReadError::into_api_error)?;
+    read.unknown.clear();
+    read.checked()
 }
 
-impl<T> ValidForm<T> {
-    /// The value read.
-    pub(super) fn into_value(self) -> T {
-        self.0.value
+/// A URL-encoded form body, read with its content type and validated (the prelude's
+/// `Form<T>`).
+pub(super) async fn form_body<S: Send + Sync, T: Input>(
+    request: Request,
+    state: &S,
+) -> Result<T, ApiError> {
+    if !has_content_type(request.headers(), |mime| {
+        mime == "application/x-www-form-urlencoded"
+    }) {
+        return Err(ApiError::unsupported_media_type()
+            .with_reason("a form body needs Content-Type: application/x-www-form-urlencoded"));
     }
-}
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for ValidJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !has_content_type(request.headers(), is_json) {
-            return Err(ApiError::unsupported_media_type()
-                .with_reason("a JSON body needs Content-Type: application/json"));
-        }
-        let body = Bytes::from_request(request, state)
-            .await
-            .map_err(generic_rejection)?;
-        read_json(&body).map(ValidJson)
-    }
+    let body = Bytes::from_request(request, state)
+        .await
+        .map_err(generic_rejection)?;
+    let form = form_urlencoded::parse(&body);
+    read::<T, _>(serde_urlencoded::Deserializer::new(form))
+        .map_err(ReadError::into_api_error)?
+        .checked()
 }
 
 /// Reads `body` as one JSON value of type `T`, noting its unknown fields.
@@ -151,43 +136,7 @@ fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<Read<T>, ApiError> {
 /// }
 /// ```
 pub fn json<T: Input>(body: &[u8]) -> Result<T, ApiError> {
-    let read = read_json::<T>(body)?;
-    read.check()?;
-    Ok(read.value)
-}
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ValidQuery<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or_default();
-        let form = form_urlencoded::parse(query.as_bytes());
-        let mut read = read::<T, _>(serde_urlencoded::Deserializer::new(form))
-            .map_err(ReadError::into_api_error)?;
-        // Unknown query parameters are ignored: links carry tracking and cache-busting noise.
-        read.unknown.clear();
-        Ok(ValidQuery(read))
-    }
-}
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for ValidForm<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !has_content_type(request.headers(), |mime| {
-            mime == "application/x-www-form-urlencoded"
-        }) {
-            return Err(ApiError::unsupported_media_type()
-                .with_reason("a form body needs Content-Type: application/x-www-form-urlencoded"));
-        }
-        let body = Bytes::from_request(request, state)
-            .await
-            .map_err(generic_rejection)?;
-        let form = form_urlencoded::parse(&body);
-        let read = read::<T, _>(serde_urlencoded::Deserializer::new(form))
-            .map_err(ReadError::into_api_error)?;
-        Ok(ValidForm(read))
-    }
+    read_json::<T>(body)?.checked()
 }
 
 enum ReadError {

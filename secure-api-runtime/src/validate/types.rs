@@ -13,7 +13,7 @@ use http::request::Parts;
 use serde::Serialize;
 
 use super::Input;
-use super::extract::{ValidForm, ValidJson, ValidQuery, check_form, check_json, check_query};
+use super::extract::{form_body, json_body, query};
 use crate::error::ApiError;
 use crate::sanitize::{Sanitized, SecureResponse};
 use crate::schema::{Components, ResponseBody, ResponseSchema, Schema};
@@ -97,19 +97,15 @@ impl<S: Send + Sync, T: Input> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let read = ValidJson::<T>::from_request(request, state).await?;
-        check_json(&read)?;
-        Ok(Self(read.into_value()))
+        json_body(request, state).await.map(Self)
     }
 }
 
 impl<S: Send + Sync, T: Input> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let read = ValidQuery::<T>::from_request_parts(parts, state).await?;
-        check_query(&read)?;
-        Ok(Self(read.into_value()))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        query(parts).map(Self)
     }
 }
 
@@ -117,9 +113,7 @@ impl<S: Send + Sync, T: Input> FromRequest<S> for Form<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let read = ValidForm::<T>::from_request(request, state).await?;
-        check_form(&read)?;
-        Ok(Self(read.into_value()))
+        form_body(request, state).await.map(Self)
     }
 }
 
