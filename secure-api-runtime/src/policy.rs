@@ -5,8 +5,6 @@
 
 use std::fmt;
 
-use serde_json::Value;
-
 use crate::authz::{DenyAs, Requirement};
 use crate::rate::RateRule;
 use crate::schema::{Components, ResponseBody};
@@ -50,9 +48,6 @@ pub struct Policy {
     rate: Option<RateRule>,
     described: Described,
 }
-
-/// A schema of a route's input, as generated code records it.
-pub type SchemaFn = fn(&mut Components) -> Value;
 
 /// A description of a route's success response, as generated code records it.
 pub type ResponseFn = fn(&mut Components) -> Option<ResponseBody>;

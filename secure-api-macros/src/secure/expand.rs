@@ -182,16 +182,7 @@ fn argument_checks(handler: &Handler) -> Vec<TokenStream> {
         quote!(assert_argument)
     };
     handler
-        .function
-        .sig
-        .inputs
-        .iter()
-        .enumerate()
-        .filter(|(index, _)| !handler.owned.contains(index))
-        .filter_map(|(_, arg)| match arg {
-            FnArg::Typed(arg) => Some(&arg.ty),
-            FnArg::Receiver(_) => None,
-        })
+        .argument_types()
         .map(|ty| quote_spanned!(ty.span()=> ::secure_api::__private::#check::<#ty>();))
         .collect()
 }
@@ -274,26 +265,15 @@ fn schemas(handler: &Handler) -> TokenStream {
     }
     // What each argument reads, found by its type: a probe per argument, which answers for an
     // input (the prelude's `Json`, `Query`, `Form`) and for any other type alike.
-    let probes = handler
-        .function
-        .sig
-        .inputs
-        .iter()
-        .enumerate()
-        .filter(|(index, _)| !handler.owned.contains(index))
-        .filter_map(|(_, arg)| match arg {
-            FnArg::Typed(arg) => Some(&arg.ty),
-            FnArg::Receiver(_) => None,
-        })
-        .map(|ty| {
-            quote! {
-                (|| {
-                    #[allow(unused_imports)]
-                    use ::secure_api::__private::{InputArgument as _, NoInput as _};
-                    (&&::secure_api::__private::ArgumentProbe::<#ty>::new()).input()
-                }) as ::secure_api::__private::InputFn
-            }
-        });
+    let probes = handler.argument_types().map(|ty| {
+        quote! {
+            (|| {
+                #[allow(unused_imports)]
+                use ::secure_api::__private::{InputArgument as _, NoInput as _};
+                (&&::secure_api::__private::ArgumentProbe::<#ty>::new()).input()
+            }) as ::secure_api::__private::InputFn
+        }
+    });
     let mut tokens = quote!(.arguments(&[#(#probes),*]));
     let output = match &handler.function.sig.output {
         ReturnType::Default => Some(quote!(())),

@@ -102,3 +102,20 @@ pub(crate) struct Handler {
     /// second resource, a route without `owner`), so not checked again as an argument.
     pub(crate) owned: Vec<usize>,
 }
+
+impl Handler {
+    /// The types of the arguments the handler takes besides its resource (and any other
+    /// `Owned<T>`, already reported): each is checked and described by its type.
+    pub(crate) fn argument_types(&self) -> impl Iterator<Item = &syn::Type> {
+        self.function
+            .sig
+            .inputs
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !self.owned.contains(index))
+            .filter_map(|(_, arg)| match arg {
+                syn::FnArg::Typed(arg) => Some(&*arg.ty),
+                syn::FnArg::Receiver(_) => None,
+            })
+    }
+}

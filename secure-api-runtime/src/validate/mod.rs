@@ -94,8 +94,6 @@ pub struct WireNames {
     pub wire_name: fn(&str) -> Option<&'static str>,
     /// [`Input::nested`] of the type.
     pub nested: fn(&str) -> Option<WireNames>,
-    /// [`Input::UNBOUNDED`] of the type.
-    pub unbounded: &'static [&'static str],
 }
 
 impl WireNames {
@@ -104,7 +102,6 @@ impl WireNames {
         Self {
             wire_name: T::wire_name,
             nested: T::nested,
-            unbounded: T::UNBOUNDED,
         }
     }
 }
