@@ -25,7 +25,8 @@
 //! at least 1.2x the hand-written stack.
 //!
 //! Run with `cargo bench --bench throughput`; `ROUND_SECS` (default 3) and `ROUNDS` (default 5)
-//! change the rounds, and `AXUM_SERVE=1` serves the secured app with `axum::serve` instead, to
+//! change the rounds, `ONLY=secured` (or `bare`, `hand-written`) loads one server alone, for a
+//! profiler, and `AXUM_SERVE=1` serves the secured app with `axum::serve` instead, to
 //! tell the server loop's cost from the pipeline's.
 
 // Request counts and rates are reported, not computed with: precision is no concern.
@@ -148,9 +149,14 @@ fn main() {
     );
     let mut rates = vec![Vec::new(); servers.len()];
     let mut latencies = vec![Vec::new(); servers.len()];
+    let only = std::env::var("ONLY").ok();
     for number in 1..=rounds {
         print!("{number:<8}");
-        for (i, (_, address, requests)) in servers.iter().enumerate() {
+        for (i, (name, address, requests)) in servers.iter().enumerate() {
+            if only.as_deref().is_some_and(|only| only != *name) {
+                print!(" {:>16}", "-");
+                continue;
+            }
             let result = load.block_on(client::load(*address, Arc::clone(requests), round));
             print!(" {:>16.0}", result.rate);
             std::io::stdout().flush().unwrap();
@@ -166,12 +172,18 @@ fn main() {
     );
     let mut medians = Vec::new();
     for (i, (name, ..)) in servers.iter().enumerate() {
+        if rates[i].is_empty() {
+            continue;
+        }
         let median = median(&mut rates[i]);
         let (p50, p99) = percentiles(&mut latencies[i]);
         println!("{name:<14} {median:>12.0} {p50:>10.1?} {p99:>10.1?}");
         medians.push(median);
     }
     println!();
+    if only.is_some() {
+        return;
+    }
     ratio("secured / bare axum", medians[2] / medians[0], BUDGET_BARE);
     ratio(
         "secured / hand-written",
