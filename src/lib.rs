@@ -4,10 +4,11 @@
 
 pub use secure_api_macros::{Input, Sanitized, secure};
 pub use secure_api_runtime::{
-    ApiError, ApiResult, AuthUser, ConfigError, ExtractableHandler, Input, Mode, REQUEST_ID_HEADER,
-    RequestId, Router, Sanitized, Schema, SecureArgument, SecureHandler, SecureResponse,
-    SecurityConfig, argument, audit, auth, authz, client_ip, config, connection, error, pipeline,
-    policy, rate, request_id, routing, schema, serve, store, tls, transport, validate,
+    ApiError, ApiResult, AuthUser, ConfigError, ExtractableHandler, Input, LastArgument, Mode,
+    REQUEST_ID_HEADER, RequestId, Router, Sanitized, Schema, SecureArgument, SecureHandler,
+    SecureResponse, SecurityConfig, argument, audit, auth, authz, client_ip, config, connection,
+    error, pipeline, policy, rate, request_id, routing, schema, serve, store, tls, transport,
+    validate,
 };
 
 /// One import for a handler module: the attribute, the caller, errors, and the axum items

@@ -26,7 +26,8 @@ use proc_macro::TokenStream;
 /// | `rate_message = "Too many login attempts"` | the text a client refused by `rate` reads, instead of `Too many requests` |
 ///
 /// Every argument is checked by its type, at the argument: it must be a `SecureArgument`, one
-/// that cannot hand the handler unchecked input. The prelude's `Json<T>`, `Query<T>` and
+/// that reads only the request's head and cannot hand the handler unchecked input, or, as the
+/// last argument (axum reads the body from the last only), a `LastArgument`. The prelude's `Json<T>`, `Query<T>` and
 /// `Form<T>` read and validate before the handler runs (`T` derives `Deserialize`,
 /// `validator::Validate` and `secure_api::Input`), under any name or alias; axum's own, an
 /// `Option` or `Result` around an input, and an undeclared raw body are refused. The handler's

@@ -41,7 +41,7 @@ pub mod tls;
 pub mod transport;
 pub mod validate;
 
-pub use argument::SecureArgument;
+pub use argument::{LastArgument, SecureArgument};
 pub use auth::AuthUser;
 pub use config::{Mode, SecurityConfig};
 pub use error::{ApiError, ApiResult, ConfigError};
@@ -66,7 +66,7 @@ pub mod prelude {
 /// may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::argument::{assert_argument, assert_raw_body_argument};
+    pub use crate::argument::{assert_argument, assert_last_argument, assert_raw_body_argument};
     pub use crate::authz::{DenyAs, OwnedLoader, OwnerId, OwnershipRule, Requirement};
     pub use crate::extract::Extract;
 

@@ -32,7 +32,7 @@
 //! guard whatever its place in the signature, so ownership is decided before any other
 //! argument (a body, a query) is read or validated.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -137,11 +137,11 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
 
 /// The outer function's arguments after the guard, and the inner call's arguments: the resource
 /// loader first (step 6 of the pipeline, before anything else is read), then every other
-/// argument in `Extract` (generic rejections), a body last.
+/// argument in `Extract` (generic rejections), in the order written. A body comes last because
+/// only the last argument may read one (`argument_checks`), as axum requires.
 fn arguments(handler: &Handler, policy_type: &syn::Ident) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut outer_args = Vec::new();
     let mut call_args = Vec::new();
-    let mut body_arg = None;
     if let Some(resource) = &handler.resource {
         let resource_type = &resource.ty;
         outer_args.push(quote! {
@@ -156,35 +156,54 @@ fn arguments(handler: &Handler, policy_type: &syn::Ident) -> (Vec<TokenStream>, 
         }
         let ident = format_ident!("__secure_api_arg{}", index);
         let ty = &arg.ty;
-        let outer = quote_spanned! {ty.span()=>
+        outer_args.push(quote_spanned! {ty.span()=>
             #ident: ::secure_api::__private::Extract<#ty>
-        };
-        // A body is read last, whatever the order written: axum reads it from the last
-        // argument only. (The prelude's `Json` and `Form` validate as they read.)
-        if handler.bodies.contains(&index) {
-            body_arg = Some(outer);
-        } else {
-            outer_args.push(outer);
-        }
+        });
         call_args.push(quote!(#ident.0));
     }
-    outer_args.extend(body_arg);
     (outer_args, call_args)
 }
 
 /// Every argument but those written `Owned<T>` is one a `#[secure]` handler takes: checked by its
 /// type, on its own span, so a mistake (axum's unvalidated `Json`, an undeclared raw body, an
-/// `Option` around an input) is one error at the argument.
+/// `Option` around an input, a body before the last argument) is one error at the argument.
 fn argument_checks(handler: &Handler) -> Vec<TokenStream> {
-    let check = if handler.policy.raw_body {
+    let last = if handler.policy.raw_body {
         quote!(assert_raw_body_argument)
     } else {
-        quote!(assert_argument)
+        quote!(assert_last_argument)
     };
-    handler
-        .argument_types()
-        .map(|ty| quote_spanned!(ty.span()=> ::secure_api::__private::#check::<#ty>();))
+    let types: Vec<_> = handler.argument_types().collect();
+    types
+        .iter()
+        .enumerate()
+        .map(|(index, ty)| {
+            let check = if index + 1 == types.len() {
+                &last
+            } else {
+                &quote!(assert_argument)
+            };
+            // The call spans the whole type (its path at the first token, its parentheses at
+            // the last), so an error found through a blanket impl underlines all of it.
+            let (first, end) = outer_spans(ty);
+            let call = quote_spanned!(first=> ::secure_api::__private::#check::<#ty>);
+            let parentheses = quote_spanned!(end=> ());
+            quote!(#call #parentheses;)
+        })
         .collect()
+}
+
+/// The spans of a type's first and last tokens (a group's closing delimiter).
+fn outer_spans(ty: &syn::Type) -> (Span, Span) {
+    let mut tokens = ty.to_token_stream().into_iter();
+    let first = tokens
+        .next()
+        .map_or_else(Span::call_site, |token| token.span());
+    let end = tokens.last().map_or(first, |token| match token {
+        TokenTree::Group(group) => group.span_close(),
+        other => other.span(),
+    });
+    (first, end)
 }
 
 /// `Policy::authenticated("name").roles(...)...`, a constant expression.

@@ -94,10 +94,6 @@ pub(crate) struct Handler {
     pub(crate) function: ItemFn,
     pub(crate) policy: Policy,
     pub(crate) resource: Option<ResourceArg>,
-    /// The arguments written `Json<...>` or `Form<...>`, which read the body: axum reads it
-    /// from the last argument only, so the outer function takes them last. (By name, for the
-    /// order alone: what an argument is and reads is decided by its type.)
-    pub(crate) bodies: Vec<usize>,
     /// The arguments written `Owned<T>`: the route's resource, or one already reported (a
     /// second resource, a route without `owner`), so not checked again as an argument.
     pub(crate) owned: Vec<usize>,

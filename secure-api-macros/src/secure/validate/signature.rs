@@ -46,15 +46,9 @@ pub(crate) fn handler(
     }
 
     let mut resource: Option<ResourceArg> = None;
-    let mut bodies = Vec::new();
     let mut owned = Vec::new();
     for (index, arg) in signature.inputs.iter().enumerate() {
         let FnArg::Typed(arg) = arg else { continue };
-        // By name, only to read a body last: what is checked is decided by type
-        // (`SecureArgument`, at the argument), and so is what the document describes.
-        if reads_body_by_name(&arg.ty) {
-            bodies.push(index);
-        }
         if policy.settled && policy.access == Access::Public && names_type(&arg.ty, "AuthUser") {
             errors.at(
                 &arg.ty,
@@ -102,7 +96,6 @@ pub(crate) fn handler(
             function,
             policy,
             resource,
-            bodies,
             owned,
         })
     } else {
@@ -119,14 +112,6 @@ fn names_type(ty: &Type, name: &str) -> bool {
 /// `T` of an `Owned<T>` argument (by name, as for `AuthUser`).
 fn owned_resource(ty: &Type) -> Option<&Type> {
     single_type_argument(ty, "Owned")
-}
-
-/// Whether the argument is written `Json<T>` or `Form<T>` (any path): a body extractor, which
-/// axum reads from the last argument only.
-fn reads_body_by_name(ty: &Type) -> bool {
-    ["Json", "Form"]
-        .into_iter()
-        .any(|name| single_type_argument(ty, name).is_some())
 }
 
 /// `T` of `Name<T>`.

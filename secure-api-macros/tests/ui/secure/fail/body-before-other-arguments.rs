@@ -1,4 +1,5 @@
-// A body argument written before others is still read last: the order is the macro's concern.
+// Only the last argument may read the body, as in axum: a `Json` written before others is
+// refused at the argument, saying to put it last.
 
 use secure_api::prelude::*;
 use secure_api::routing::post;
