@@ -31,7 +31,7 @@ use std::time::Instant;
 use axum::extract::{FromRequestParts, MatchedPath, Path};
 use axum::response::Response;
 use http::request::Parts;
-use http::{HeaderMap, Method, Uri};
+use http::{HeaderMap, Method};
 
 use crate::audit::{self, AuditRecord, Decision};
 use crate::auth::{Identity, authenticate};
@@ -62,15 +62,29 @@ fn begin(
     context
 }
 
-/// Step 1, just inside CORS: the answers given before any other work (the redirect of plain
-/// HTTP, a declared body over the limit). The timeout runs around the rest.
-fn gate(context: &RequestContext, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
-    transport::gate::early_answer(
+/// Step 1, just inside CORS: the answers given before any other work (a head over its limits,
+/// the redirect of plain HTTP, a declared body over the limit). The timeout runs around the
+/// rest.
+fn gate(context: &RequestContext, request: http::Request<axum::body::Body>) -> Gated {
+    let answer = transport::gate::early_answer(
         &context.settings().transport,
         context.scheme(),
-        uri,
-        headers,
-    )
+        request.method(),
+        request.uri(),
+        request.headers(),
+    );
+    match answer {
+        None => Gated::Pass(request),
+        Some(answer) => Gated::Answered(answer.respond(request.version(), request.into_body())),
+    }
+}
+
+/// What the gate made of a request.
+enum Gated {
+    /// On to the router.
+    Pass(http::Request<axum::body::Body>),
+    /// Answered already.
+    Answered(Response),
 }
 
 /// Steps 2 to 5, the policy guard of a route. Not generic, so every route shares this code.
@@ -256,12 +270,13 @@ fn record(
     let request_id = context.request_id();
     audit::record(&AuditRecord {
         request_id: request_id.as_str(),
-        method: &exchange.method,
+        method: exchange.method.as_str(),
         route: context.route().map_or("<unmatched>", MatchedPath::as_str),
         status,
         user_id: context.user_id(),
         decision,
         latency: exchange.started.elapsed(),
+        client: None,
     });
 }
 

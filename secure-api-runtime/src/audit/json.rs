@@ -64,7 +64,7 @@ pub(super) fn audit_line(line: &mut String, record: &AuditRecord<'_>) {
     line.push_str("\",\"message\":\"request\",\"request_id\":\"");
     line.push_str(record.request_id);
     line.push_str("\",\"method\":\"");
-    line.push_str(record.method.as_str());
+    line.push_str(record.method);
     line.push_str("\",\"route\":");
     escaped(line, record.route);
     line.push_str(",\"status\":");
@@ -77,6 +77,10 @@ pub(super) fn audit_line(line: &mut String, record: &AuditRecord<'_>) {
     line.push_str(record.decision.as_str());
     line.push_str("\",\"latency_us\":");
     push_u64(line, record.latency_us());
+    if let Some(client) = record.client {
+        // An address's text needs no escape.
+        let _ = write!(line, ",\"client\":\"{client}\"");
+    }
     line.push_str("}\n");
 }
 

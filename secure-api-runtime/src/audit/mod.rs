@@ -17,9 +17,10 @@ mod queue;
 pub use logs::{JsonLogs, LogGuard};
 
 use std::fmt;
+use std::net::IpAddr;
 use std::time::Duration;
 
-use http::{Method, StatusCode};
+use http::StatusCode;
 
 /// The target of audit events, for filtering: `RUST_LOG=secure_api::audit=info`.
 pub const AUDIT_TARGET: &str = "secure_api::audit";
@@ -45,6 +46,9 @@ pub enum Decision {
     /// The client went away before the answer was ready (recorded with status `499`); the
     /// handler may have run.
     Cancelled,
+    /// hyper could not parse the request and answered it itself (`400`, `431`): method and
+    /// route are `-`, and the record names the client's address.
+    Malformed,
 }
 
 impl Decision {
@@ -59,6 +63,7 @@ impl Decision {
             Self::InvalidInput => "invalid_input",
             Self::Error => "error",
             Self::Cancelled => "cancelled",
+            Self::Malformed => "malformed",
         }
     }
 
@@ -85,12 +90,16 @@ impl fmt::Display for Decision {
 /// Everything one audit record holds.
 pub(crate) struct AuditRecord<'a> {
     pub(crate) request_id: &'a str,
-    pub(crate) method: &'a Method,
+    /// The method, or `-` for a request that could not be parsed.
+    pub(crate) method: &'a str,
     pub(crate) route: &'a str,
     pub(crate) status: StatusCode,
     pub(crate) user_id: Option<&'a str>,
     pub(crate) decision: Decision,
     pub(crate) latency: Duration,
+    /// The socket peer's address: on the records of requests hyper answered itself, which
+    /// carry nothing else to trace them by.
+    pub(crate) client: Option<IpAddr>,
 }
 
 impl AuditRecord<'_> {
@@ -108,12 +117,38 @@ pub(crate) fn record(event: &AuditRecord<'_>) {
     tracing::info!(
         target: AUDIT_TARGET,
         request_id = event.request_id,
-        method = event.method.as_str(),
+        method = event.method,
         route = event.route,
         status = event.status.as_u16(),
         user_id = event.user_id,
         decision = event.decision.as_str(),
         latency_us,
+        client = event.client.as_ref().map(tracing::field::display),
         "request"
     );
+}
+
+/// Records a request hyper answered itself because it could not parse it (`400`, or `431` for
+/// a head past its ceiling), from the error that ended the connection. Other ends (a client
+/// gone, a timeout) answered nothing and are not requests.
+pub(crate) fn record_unparsed(error: &hyper::Error, client: IpAddr) {
+    if !error.is_parse() {
+        return;
+    }
+    let status = if error.is_parse_too_large() {
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let request_id = crate::request_id::RequestId::generate();
+    record(&AuditRecord {
+        request_id: request_id.as_str(),
+        method: "-",
+        route: "-",
+        status,
+        user_id: None,
+        decision: Decision::Malformed,
+        latency: Duration::ZERO,
+        client: Some(client),
+    });
 }

@@ -63,6 +63,7 @@ impl SecurityConfig {
         if let Some(limit) = var("BODY_LIMIT_BYTES") {
             builder = builder.body_limit(parse_env("BODY_LIMIT_BYTES", &limit)?);
         }
+        builder = head_env(&var, builder)?;
         builder = rate_env(&var, builder)?;
         builder = transport_env(&var, builder)?;
         let algorithm = var("JWT_ALGORITHM")
@@ -122,6 +123,24 @@ impl SecurityConfig {
         builder.key = key;
         Ok(builder)
     }
+}
+
+/// The head limits: `MAX_HEADER_BYTES`, `MAX_HEADERS` and `MAX_URI_BYTES`.
+fn head_env(
+    var: &impl Fn(&str) -> Option<String>,
+    builder: SecurityConfigBuilder,
+) -> Result<SecurityConfigBuilder, ConfigError> {
+    let mut limits = builder.head_limits;
+    if let Some(bytes) = var("MAX_HEADER_BYTES") {
+        limits = limits.max_header_bytes(parse_env("MAX_HEADER_BYTES", &bytes)?);
+    }
+    if let Some(count) = var("MAX_HEADERS") {
+        limits = limits.max_headers(parse_env("MAX_HEADERS", &count)?);
+    }
+    if let Some(bytes) = var("MAX_URI_BYTES") {
+        limits = limits.max_uri_bytes(parse_env("MAX_URI_BYTES", &bytes)?);
+    }
+    Ok(builder.head_limits(limits))
 }
 
 /// The transport variables: `PUBLIC_URL`, `HTTPS_ONLY`, `HTTPS_REDIRECT`,

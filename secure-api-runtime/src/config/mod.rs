@@ -10,6 +10,9 @@
 //! | `JWT_LEEWAY_SECS` | clock leeway for `exp`, `nbf`, `iat` | 30 |
 //! | `JWT_TTL_SECS` | lifetime of minted tokens | 900 |
 //! | `BODY_LIMIT_BYTES` | largest accepted request body | 1048576 (1 MiB) |
+//! | `MAX_HEADER_BYTES` | most bytes of request line plus headers, else `431` (at most 32768) | 16384 |
+//! | `MAX_HEADERS` | most headers in a request, else `431` (at most 100) | 100 |
+//! | `MAX_URI_BYTES` | longest request URI, else `414` | 8192 |
 //! | `TRUSTED_PROXIES` | comma-separated addresses and CIDR blocks whose `X-Forwarded-For` is believed | none |
 //! | `RATE_LIMIT_MAX_KEYS` | most clients one in-memory limiter remembers at once | 1000000 |
 //! | `REDIS_URL` | keep rate limits and revoked tokens on this Redis (feature `redis`) | in memory |
@@ -33,7 +36,7 @@ use crate::connection::ConnectionLimits;
 use crate::error::ConfigError;
 use crate::pipeline::AppSettings;
 use crate::rate::{DEFAULT_MAX_KEYS, RateLimits, RateSettings};
-use crate::transport::{Cors, HttpsPolicy, SecurityHeaders, TransportSettings};
+use crate::transport::{Cors, HeadLimits, HttpsPolicy, SecurityHeaders, TransportSettings};
 
 /// The default largest request body: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -72,6 +75,7 @@ struct Settings {
     mode: Mode,
     auth: AuthConfig,
     body_limit: usize,
+    head_limits: HeadLimits,
     deny_as: DenyAs,
     trusted_proxies: TrustedProxies,
     rate_max_keys: usize,
@@ -109,6 +113,11 @@ impl SecurityConfig {
     /// The largest request body accepted, in bytes.
     pub fn body_limit(&self) -> usize {
         self.inner.body_limit
+    }
+
+    /// The limits on a request's head: header bytes, header count, URI length.
+    pub fn head_limits(&self) -> &HeadLimits {
+        &self.inner.head_limits
     }
 
     /// How routes without their own `deny` answer a caller who may not touch an existing
@@ -181,6 +190,7 @@ impl SecurityConfig {
                 https: settings.https.clone(),
                 redirect_plain_http: settings.https.redirects(settings.mode == Mode::Production),
                 headers: settings.headers.templates(),
+                head: settings.head_limits,
                 body_limit: settings.body_limit,
                 request_timeout: settings.request_timeout,
             },
@@ -217,6 +227,7 @@ pub struct SecurityConfigBuilder {
     auth_settings: AuthConfigBuilder,
     key: Option<JwtKey>,
     body_limit: Option<usize>,
+    head_limits: HeadLimits,
     deny_as: DenyAs,
     trusted_proxies: TrustedProxies,
     rate_max_keys: Option<usize>,
@@ -247,6 +258,13 @@ impl SecurityConfigBuilder {
     /// The largest request body accepted, in bytes (default 1 MiB). Larger bodies answer `413`.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = Some(bytes);
+        self
+    }
+
+    /// The limits on a request's head (default: see [`HeadLimits`]). Over them: `431`, or
+    /// `414` for the URI.
+    pub fn head_limits(mut self, limits: HeadLimits) -> Self {
+        self.head_limits = limits;
         self
     }
 
@@ -353,6 +371,7 @@ impl SecurityConfigBuilder {
         if let Some(cors) = &self.cors {
             cors.check()?;
         }
+        self.head_limits.check()?;
         let request_timeout = self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
         if request_timeout.is_zero() {
             return Err(ConfigError::InvalidSetting(
@@ -364,6 +383,7 @@ impl SecurityConfigBuilder {
                 mode: self.mode,
                 auth,
                 body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+                head_limits: self.head_limits,
                 deny_as: self.deny_as,
                 trusted_proxies: self.trusted_proxies,
                 rate_max_keys,

@@ -127,8 +127,10 @@ pub fn generic_message(status: StatusCode) -> &'static str {
         408 => "Request timeout",
         409 => "Conflict",
         413 => "Payload too large",
+        414 => "URI too long",
         415 => "Unsupported media type",
         429 => "Too many requests",
+        431 => "Request headers too large",
         503 => "Service unavailable",
         500..=599 => "An unexpected error occurred",
         _ => "Invalid request",
@@ -139,7 +141,7 @@ pub fn generic_message(status: StatusCode) -> &'static str {
 /// handler, a rejection or a layer put on an error response (`Content-Encoding` of a body that
 /// was replaced, cookies, caching validators) is dropped with the body it described.
 pub fn is_error_header(name: &HeaderName) -> bool {
-    const KEPT: [&str; 8] = [
+    const KEPT: [&str; 9] = [
         "www-authenticate",
         "allow",
         "retry-after",
@@ -148,6 +150,8 @@ pub fn is_error_header(name: &HeaderName) -> bool {
         "vary",
         "access-control-allow-origin",
         "access-control-allow-credentials",
+        // The framework's own `Connection: close` after a refused body.
+        "connection",
     ];
     KEPT.contains(&name.as_str())
 }

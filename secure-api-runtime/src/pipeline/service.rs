@@ -230,9 +230,11 @@ where
             );
         };
         let timeout = context.settings().transport.request_timeout;
-        if let Some(response) = super::gate(context, request.uri(), request.headers()) {
-            return GateFuture::answered(response);
-        }
+        let context = context.clone();
+        let request = match super::gate(&context, request) {
+            super::Gated::Pass(request) => request,
+            super::Gated::Answered(response) => return GateFuture::answered(response),
+        };
         let future = if request.body().is_end_stream() {
             self.inner.call(request)
         } else {

@@ -112,6 +112,11 @@ impl Connection {
             }
         };
         if let Err(error) = result {
+            // A request hyper could not parse was answered by hyper itself (`400`, `431`),
+            // outside the pipeline: it is audited here.
+            if let Some(error) = error.downcast_ref::<hyper::Error>() {
+                crate::audit::record_unparsed(error, peer.ip());
+            }
             // Clients that go away, send garbage or are cut off by a timeout end here; none
             // of it is the server's failure.
             tracing::debug!(target: "secure_api::serve", error = %error, "connection closed");

@@ -35,13 +35,16 @@ pub use crate::connection::{
 pub use crate::tls::TlsConfig;
 
 use crate::routing::{Router, SecureService};
-use crate::transport::SecurityHeaders;
+use crate::transport::{HYPER_HEAD_CEILING, SecurityHeaders};
 use connection::Connection;
 
 /// What a connection is served by: the app, or `redirect_http`'s redirecting router.
 pub(crate) type App = tower::util::Either<SecureService, axum::Router>;
 /// Requests one HTTP/2 connection may have in flight at once.
 const H2_MAX_STREAMS: u32 = 100;
+/// hyper's ceiling on an HTTP/2 header list, as on an HTTP/1 head.
+#[allow(clippy::cast_possible_truncation)] // 64 KiB fits in `u32`.
+const H2_MAX_HEADER_LIST: u32 = HYPER_HEAD_CEILING as u32;
 /// How often an idle HTTP/2 peer is pinged, and how long it has to answer.
 const H2_KEEP_ALIVE: Duration = Duration::from_secs(20);
 
@@ -199,12 +202,16 @@ async fn run(serve: Serve) -> io::Result<()> {
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(options.limits.header_read_timeout);
+        .header_read_timeout(options.limits.header_read_timeout)
+        // hyper's ceiling on a head, above the framework's own limits (`HeadLimits`), which
+        // answer with the full envelope. hyper's cap of 100 headers stays as it is.
+        .max_buf_size(HYPER_HEAD_CEILING);
     builder
         .http2()
         .timer(TokioTimer::new())
         // A cap per connection, so the connection cap bounds requests in flight too.
         .max_concurrent_streams(H2_MAX_STREAMS)
+        .max_header_list_size(H2_MAX_HEADER_LIST)
         // A peer that stops answering pings is gone: its connection is closed.
         .keep_alive_interval(H2_KEEP_ALIVE)
         .keep_alive_timeout(H2_KEEP_ALIVE);

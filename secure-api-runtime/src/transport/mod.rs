@@ -2,19 +2,24 @@
 //!
 //! One module per job, each a step the pipeline calls: `https` (whether a request came over
 //! HTTPS, and the redirect of plain HTTP), `gate` (the answers given before any other work:
-//! the redirect, a declared body over the limit), `headers` (the security headers of every
-//! response) and `cors` (cross-origin requests). The request id is
+//! a head over its limits, the redirect, a declared body over the limit), `head` (the limits
+//! on a request's head), `headers` (the security headers of every response) and `cors` (cross-origin requests). The request id is
 //! [`crate::request_id`]; error bodies are [`crate::error`]'s; the audit record is
 //! [`crate::audit`]'s. Nothing here keeps state between requests.
 
 mod cors;
 pub(crate) mod gate;
+mod head;
 mod headers;
 mod https;
 mod origin;
 
 pub use crate::request_id::{REQUEST_ID_HEADER, RequestId};
 pub use cors::Cors;
+pub use head::{
+    DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_URI_BYTES, HYPER_HEAD_CEILING,
+    HeadLimits,
+};
 pub use headers::{DEFAULT_HSTS, SecurityHeaders};
 pub use https::{HttpsPolicy, TlsConnection};
 
@@ -31,6 +36,7 @@ pub(crate) struct TransportSettings {
     /// policy's own choice, decided when the config was built).
     pub(crate) redirect_plain_http: bool,
     pub(crate) headers: HeaderTemplates,
+    pub(crate) head: HeadLimits,
     pub(crate) body_limit: usize,
     pub(crate) request_timeout: Duration,
 }
