@@ -64,6 +64,7 @@ impl SecurityConfig {
             builder = builder.body_limit(parse_env("BODY_LIMIT_BYTES", &limit)?);
         }
         builder = head_env(&var, builder)?;
+        builder = connection_env(&var, builder)?;
         builder = rate_env(&var, builder)?;
         builder = transport_env(&var, builder)?;
         let algorithm = var("JWT_ALGORITHM")
@@ -141,6 +142,28 @@ fn head_env(
         limits = limits.max_uri_bytes(parse_env("MAX_URI_BYTES", &bytes)?);
     }
     Ok(builder.head_limits(limits))
+}
+
+/// The connection caps `serve` applies: `MAX_CONNECTIONS` and `MAX_CONNECTIONS_PER_CLIENT`.
+fn connection_env(
+    var: &impl Fn(&str) -> Option<String>,
+    builder: SecurityConfigBuilder,
+) -> Result<SecurityConfigBuilder, ConfigError> {
+    let mut limits = builder.connections;
+    let at_least_one = |name: &'static str, value: &str| match parse_env(name, value)? {
+        0 => Err(ConfigError::InvalidEnv {
+            var: name,
+            reason: "must be at least 1".into(),
+        }),
+        count => Ok(count),
+    };
+    if let Some(count) = var("MAX_CONNECTIONS") {
+        limits.max_connections = at_least_one("MAX_CONNECTIONS", &count)?;
+    }
+    if let Some(count) = var("MAX_CONNECTIONS_PER_CLIENT") {
+        limits.max_connections_per_client = at_least_one("MAX_CONNECTIONS_PER_CLIENT", &count)?;
+    }
+    Ok(builder.connections(limits))
 }
 
 /// The transport variables: `PUBLIC_URL`, `HTTPS_ONLY`, `HTTPS_REDIRECT`,

@@ -13,6 +13,8 @@
 //! | `MAX_HEADER_BYTES` | most bytes of request line plus headers, else `431` (at most 32768) | 16384 |
 //! | `MAX_HEADERS` | most headers in a request, else `431` (at most 100) | 100 |
 //! | `MAX_URI_BYTES` | longest request URI, else `414` | 8192 |
+//! | `MAX_CONNECTIONS` | most connections `serve` serves at once; the rest wait in the backlog | 10000 |
+//! | `MAX_CONNECTIONS_PER_CLIENT` | most connections one client (IPv4 address, IPv6 /64) holds; trusted proxies exempt | 256 |
 //! | `TRUSTED_PROXIES` | comma-separated addresses and CIDR blocks whose `X-Forwarded-For` is believed | none |
 //! | `RATE_LIMIT_MAX_KEYS` | most clients one in-memory limiter remembers at once | 1000000 |
 //! | `REDIS_URL` | keep rate limits and revoked tokens on this Redis (feature `redis`) | in memory |

@@ -148,3 +148,25 @@ fn bad_values_name_the_variable_but_not_the_value() {
         }
     ));
 }
+
+#[test]
+fn connection_caps_are_read_and_checked() {
+    let config = from(&[
+        ("MAX_CONNECTIONS", "2000"),
+        ("MAX_CONNECTIONS_PER_CLIENT", "16"),
+    ])
+    .unwrap();
+    assert_eq!(config.connections().max_connections, 2000);
+    assert_eq!(config.connections().max_connections_per_client, 16);
+    let defaults = from(&[]).unwrap();
+    assert_eq!(defaults.connections().max_connections_per_client, 256);
+    for (var, value) in [
+        ("MAX_CONNECTIONS_PER_CLIENT", "0"),
+        ("MAX_CONNECTIONS", "many"),
+    ] {
+        assert!(
+            matches!(from(&[(var, value)]), Err(ConfigError::InvalidEnv { var: v, .. }) if v == var),
+            "{var}={value}"
+        );
+    }
+}

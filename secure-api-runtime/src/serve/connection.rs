@@ -20,7 +20,6 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tower::ServiceExt;
@@ -44,7 +43,10 @@ pub(super) struct Connection {
 }
 
 impl Connection {
-    pub(super) async fn serve(self, stream: TcpStream) {
+    pub(super) async fn serve<I>(self, stream: I)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let Some(tls) = self.tls.clone() else {
             return self.serve_io(TokioIo::new(stream)).await;
         };

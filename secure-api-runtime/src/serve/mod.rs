@@ -12,6 +12,7 @@
 //! - on SIGTERM or Ctrl-C stops accepting, lets requests in flight finish (up to a grace
 //!   period), and returns.
 
+mod admission;
 mod connection;
 
 use std::future::{Future, IntoFuture};
@@ -30,12 +31,15 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 pub use crate::connection::{
-    ConnectionLimits, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_GRACE,
+    ConnectionLimits, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_SHUTDOWN_GRACE,
 };
 pub use crate::tls::TlsConfig;
 
+use crate::client_ip::TrustedProxies;
 use crate::routing::{Router, SecureService};
 use crate::transport::{HYPER_HEAD_CEILING, SecurityHeaders};
+use admission::Admission;
 use connection::Connection;
 
 /// What a connection is served by: the app, or `redirect_http`'s redirecting router.
@@ -81,6 +85,8 @@ pub fn serve(listener: TcpListener, app: Router) -> Serve {
             limits: *config.connections(),
             // A certificate in the config (`TLS_CERT`/`TLS_KEY`) means TLS.
             tls: config.tls().cloned(),
+            // The balancer in front is every connection's peer: it has no share to exceed.
+            trusted: config.trusted_proxies().clone(),
         },
         shutdown: None,
     }
@@ -136,6 +142,7 @@ pub struct Serve {
 struct Options {
     limits: ConnectionLimits,
     tls: Option<TlsConfig>,
+    trusted: TrustedProxies,
 }
 
 impl Serve {
@@ -151,6 +158,13 @@ impl Serve {
     /// listen backlog until a connection closes.
     pub fn max_connections(mut self, max: usize) -> Self {
         self.options.limits.max_connections = max.max(1);
+        self
+    }
+
+    /// The most connections one client holds at once (default 256): an IPv4 address, or an
+    /// IPv6 /64; peers in `TRUSTED_PROXIES` are exempt. One more is closed without a byte.
+    pub fn max_connections_per_client(mut self, max: usize) -> Self {
+        self.options.limits.max_connections_per_client = max.max(1);
         self
     }
 
@@ -217,11 +231,16 @@ async fn run(serve: Serve) -> io::Result<()> {
         .keep_alive_timeout(H2_KEEP_ALIVE);
     let builder = Arc::new(builder);
     let (stop, stopping) = watch::channel(false);
-    let slots = Arc::new(Semaphore::new(options.limits.max_connections));
+    let max_connections = options.limits.max_connections;
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let admission = Admission::new(
+        options.limits.max_connections_per_client,
+        options.trusted.clone(),
+    );
     let mut connections = JoinSet::new();
     loop {
         let slot = tokio::select! {
-            slot = Arc::clone(&slots).acquire_owned() => slot.map_err(io::Error::other)?,
+            slot = acquire(&slots, &admission, max_connections) => slot?,
             () = &mut shutdown => break,
         };
         let (stream, peer) = tokio::select! {
@@ -234,6 +253,11 @@ async fn run(serve: Serve) -> io::Result<()> {
             },
             () = &mut shutdown => break,
         };
+        // Over its share: closed without a byte (the slot goes back with `slot`).
+        let Some(place) = admission.admit(peer.ip()) else {
+            continue;
+        };
+        let place = Arc::new(place);
         let _ = stream.set_nodelay(true);
         let connection = Connection {
             app: app.clone(),
@@ -243,10 +267,12 @@ async fn run(serve: Serve) -> io::Result<()> {
             idle_timeout: options.limits.header_read_timeout,
             stopping: stopping.clone(),
         };
-        connections.spawn(async move {
-            connection.serve(stream).await;
+        let watched = admission::Watched::new(stream, Arc::clone(&place));
+        let task = connections.spawn(async move {
+            connection.serve(watched).await;
             drop(slot);
         });
+        place.served_by(task);
         // Forget finished connections as we go, so the set only holds live ones.
         while connections.try_join_next().is_some() {}
     }
@@ -267,6 +293,25 @@ async fn run(serve: Serve) -> io::Result<()> {
         while connections.join_next().await.is_some() {}
     }
     Ok(())
+}
+
+/// How often a full server looks again for silent connections to close.
+const RELIEF_EVERY: Duration = Duration::from_millis(100);
+
+/// A connection slot; while few are free, silent connections are closed to make room.
+async fn acquire(
+    slots: &Arc<Semaphore>,
+    admission: &Admission,
+    max: usize,
+) -> io::Result<tokio::sync::OwnedSemaphorePermit> {
+    loop {
+        admission.relieve(slots.available_permits(), max);
+        if let Ok(slot) =
+            tokio::time::timeout(RELIEF_EVERY, Arc::clone(slots).acquire_owned()).await
+        {
+            return slot.map_err(io::Error::other);
+        }
+    }
 }
 
 /// Waits out an accept error: per-connection errors are retried at once; running out of file
