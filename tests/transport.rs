@@ -18,7 +18,7 @@ use secure_api::config::SecurityConfigBuilder;
 use secure_api::prelude::*;
 use secure_api::routing::SecureService;
 use secure_api::routing::{get, post};
-use secure_api::transport::{Cors, HttpsPolicy, SecurityHeaders, TlsConnection};
+use secure_api::transport::{Cors, HttpsPolicy, PlainHttp, SecurityHeaders, TlsConnection};
 use secure_api::{ConfigError, Mode, Router, SecurityConfig};
 use serde_json::json;
 use tower::ServiceExt;
@@ -131,11 +131,11 @@ fn app(config: SecurityConfig) -> SecureService {
         .into_service()
 }
 
-/// A `POST /api/x` app counting its handler's calls.
+/// A `GET`/`POST /api/x` app counting its handler's calls.
 fn counted_app(builder: SecurityConfigBuilder) -> (SecureService, Calls) {
     let calls = Calls::default();
     let app = Router::new()
-        .route("/api/x", post(counted))
+        .route("/api/x", post(counted).get(counted))
         .with_state(calls.clone())
         .with_config(builder.build().unwrap())
         .into_service();
@@ -206,8 +206,19 @@ fn over_tls(mut request: http::Request<Body>) -> http::Request<Body> {
 
 /// A plain-HTTP `POST` as a proxy would forward it, with a `Host` chosen by the client.
 fn plain_post(peer: [u8; 4], uri: &str) -> http::Request<Body> {
-    let headers = [("x-forwarded-proto", "http"), ("host", "evil.example")];
-    from(peer, request(Method::POST, uri, &headers))
+    plain(peer, Method::POST, uri, &[])
+}
+
+/// A request a proxy at `peer` reports as plain HTTP, with `headers` besides.
+fn plain(
+    peer: [u8; 4],
+    method: Method,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> http::Request<Body> {
+    let mut all = vec![("x-forwarded-proto", "http"), ("host", "evil.example")];
+    all.extend_from_slice(headers);
+    from(peer, request(method, uri, &all))
 }
 
 /// The default security headers, each once, a request id, no banner, and HSTS as `hsts` says.
@@ -364,12 +375,16 @@ async fn changed_security_headers_apply_and_hsts_can_be_turned_off() {
 #[tokio::test]
 async fn production_redirects_plain_http_from_a_trusted_proxy_to_the_public_origin() {
     let (app, calls) = counted_app(production());
-    let reply = call(&app, plain_post(PROXY, "/api/x?y=1")).await;
+    let reply = call(&app, plain(PROXY, Method::GET, "/api/x?y=1", &[])).await;
     assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(reply.header("location"), Some(REDIRECTED));
     assert_secured(&reply, false, "308");
     // An absolute-form target names a host too; it is ignored like `Host`.
-    let absolute = call(&app, plain_post(PROXY, "http://evil.example/api/x?y=1")).await;
+    let absolute = call(
+        &app,
+        plain(PROXY, Method::HEAD, "http://evil.example/api/x?y=1", &[]),
+    )
+    .await;
     assert_eq!(absolute.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(absolute.header("location"), Some(REDIRECTED));
     assert_eq!(calls.count(), 0, "the handler never ran");
@@ -380,6 +395,52 @@ async fn production_redirects_plain_http_from_a_trusted_proxy_to_the_public_orig
     assert_eq!(reply.status, StatusCode::OK);
     assert_secured(&reply, true, "https via proxy");
     assert_eq!(calls.count(), 1);
+}
+
+/// OWASP ASVS 5.0 V4.1.2: a credential sent in the clear is refused, not redirected, so the
+/// client notices; so is any request that may change something.
+#[tokio::test]
+async fn production_refuses_credentials_and_writes_over_plain_http() {
+    let (app, calls) = counted_app(production());
+    let cases = [
+        (
+            "a bearer token",
+            Method::GET,
+            vec![("authorization", "Bearer abc.def.ghi")],
+        ),
+        ("a cookie", Method::GET, vec![("cookie", "session=abc")]),
+        ("a POST", Method::POST, vec![]),
+        ("a DELETE", Method::DELETE, vec![]),
+    ];
+    for (case, method, headers) in cases {
+        let reply = call(&app, plain(PROXY, method, "/api/x", &headers)).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{case}");
+        assert_eq!(reply.header("location"), None, "{case}");
+        assert_eq!(reply.body["error"], "HTTPS required", "{case}");
+        assert!(reply.body["requestId"].is_string(), "{case}");
+        assert_secured(&reply, false, case);
+    }
+    assert_eq!(calls.count(), 0, "the handler never ran");
+
+    // `all`, the article's behaviour, redirects everything.
+    let all = public_origin().plain_http(PlainHttp::RedirectAll);
+    let (app, _) = counted_app(behind_proxies().mode(Mode::Production).https(all));
+    let with_token = [("authorization", "Bearer abc.def.ghi")];
+    let reply = call(&app, plain(PROXY, Method::POST, "/api/x", &with_token)).await;
+    assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT);
+}
+
+#[tokio::test]
+async fn insecure_transport_is_its_own_audit_decision() {
+    let logs = Captured::default();
+    let _guard = logs.install();
+    let (app, _) = counted_app(production());
+    let with_token = [("authorization", "Bearer abc.def.ghi")];
+    call(&app, plain(PROXY, Method::GET, "/api/x", &with_token)).await;
+    let records = logs.events("secure_api::audit");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].fields["decision"], "insecure_transport");
+    assert_eq!(records[0].fields["status"], 403);
 }
 
 #[tokio::test]
@@ -400,7 +461,7 @@ async fn development_redirects_only_when_asked() {
     assert_eq!(calls.count(), 1);
 
     let (app, calls) = counted_app(behind_proxies().https(public_origin().redirect(true)));
-    let reply = call(&app, plain_post(PROXY, "/api/x?y=1")).await;
+    let reply = call(&app, plain(PROXY, Method::GET, "/api/x?y=1", &[])).await;
     assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(reply.header("location"), Some(REDIRECTED));
     assert_eq!(calls.count(), 0);
@@ -617,8 +678,11 @@ async fn a_declared_413_to_an_allowed_origin_stays_readable_by_the_browser() {
 async fn a_client_written_forwarded_header_does_not_override_the_proxys_plain_http() {
     let (app, calls) = counted_app(production());
     let headers = [("forwarded", "proto=https"), ("x-forwarded-proto", "http")];
-    let reply = call(&app, from(PROXY, request(Method::POST, "/api/x", &headers))).await;
+    let reply = call(&app, from(PROXY, request(Method::GET, "/api/x", &headers))).await;
     assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(reply.header("strict-transport-security"), None);
+    // A write is refused as plain HTTP too, not served as HTTPS.
+    let reply = call(&app, from(PROXY, request(Method::POST, "/api/x", &headers))).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(calls.count(), 0);
 }

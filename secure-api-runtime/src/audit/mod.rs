@@ -46,6 +46,8 @@ pub enum Decision {
     /// The client went away before the answer was ready (recorded with status `499`); the
     /// handler may have run.
     Cancelled,
+    /// Refused over plain HTTP because it carried a credential or a write (`403`).
+    InsecureTransport,
     /// hyper could not parse the request and answered it itself (`400`, `431`): method and
     /// route are `-`, and the record names the client's address.
     Malformed,
@@ -64,6 +66,7 @@ impl Decision {
             Self::Error => "error",
             Self::Cancelled => "cancelled",
             Self::Malformed => "malformed",
+            Self::InsecureTransport => "insecure_transport",
         }
     }
 

@@ -185,7 +185,7 @@ fn transport_env(
         https = https.assume_https(parse_bool("HTTPS_ONLY", &only)?);
     }
     if let Some(redirect) = var("HTTPS_REDIRECT") {
-        https = https.redirect(parse_bool("HTTPS_REDIRECT", &redirect)?);
+        https = https.plain_http(redirect.parse()?);
     }
     builder = builder.https(https);
     if let Some(origins) = var("CORS_ALLOWED_ORIGINS") {

@@ -22,7 +22,7 @@
 //! | `REVOCATION_REDIS_FAILURE` | the same for revocation checks: `open` accepts tokens unchecked during an outage | `closed` |
 //! | `PUBLIC_URL` | the public HTTPS origin plain HTTP is redirected to (`https://api.example.com`) | none |
 //! | `HTTPS_ONLY` | `true`: every request came over HTTPS (HSTS on every response) | `false` |
-//! | `HTTPS_REDIRECT` | redirect plain HTTP reported by a trusted proxy with `308` | `true` in production |
+//! | `HTTPS_REDIRECT` | plain HTTP reported by a trusted proxy: `safe` redirects credential-less `GET`/`HEAD` with `308` and refuses the rest `403`, `all` redirects everything, `off` serves it (`true` is `safe`) | `safe` in production, `off` in development |
 //! | `CORS_ALLOWED_ORIGINS` | comma-separated origins allowed cross-origin, or `*` | none: CORS off |
 //! | `CORS_ALLOW_CREDENTIALS` | `true`: browsers may send credentials cross-origin (not with `*`) | `false` |
 //! | `REQUEST_TIMEOUT_SECS` | longest time a request may take before `408` | 30 |
@@ -190,7 +190,9 @@ impl SecurityConfig {
             auth: settings.auth.clone(),
             transport: TransportSettings {
                 https: settings.https.clone(),
-                redirect_plain_http: settings.https.redirects(settings.mode == Mode::Production),
+                plain_http: settings
+                    .https
+                    .plain_http_in(settings.mode == Mode::Production),
                 headers: settings.headers.templates(),
                 head: settings.head_limits,
                 body_limit: settings.body_limit,

@@ -170,3 +170,40 @@ fn connection_caps_are_read_and_checked() {
         );
     }
 }
+
+#[test]
+fn https_redirect_is_safe_all_or_off() {
+    use crate::transport::PlainHttp;
+    let origin = ("PUBLIC_URL", "https://api.example.com");
+    for (value, expected) in [
+        ("safe", PlainHttp::RedirectSafe),
+        ("true", PlainHttp::RedirectSafe),
+        ("ALL", PlainHttp::RedirectAll),
+        ("off", PlainHttp::Serve),
+        ("false", PlainHttp::Serve),
+    ] {
+        let config = from(&[origin, ("HTTPS_REDIRECT", value)]).unwrap();
+        assert_eq!(config.https().plain_http_in(false), expected, "{value}");
+    }
+    let production = from(&[
+        origin,
+        ("SECURE_API_ENV", "production"),
+        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+    ])
+    .unwrap();
+    assert_eq!(
+        production.https().plain_http_in(true),
+        PlainHttp::RedirectSafe
+    );
+    let error = from(&[("HTTPS_REDIRECT", "sometimes")]).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ConfigError::InvalidEnv {
+                var: "HTTPS_REDIRECT",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}

@@ -1,7 +1,7 @@
 //! The gate: step 1 of the pipeline, the answers given before any other work.
 //!
 //! A head over its limits is refused (`431`, `414`), plain HTTP in production is redirected to
-//! HTTPS, and a body declared larger than the limit is refused with `413`, before routing
+//! HTTPS (or refused `403` when it already carries a credential or a write: [`PlainHttp`]), and a body declared larger than the limit is refused with `413`, before routing
 //! reaches a policy guard. The pipeline asks the gate just inside the CORS layer, so these
 //! answers carry the CORS headers an allowed origin needs to read them, and like every answer
 //! they get the security headers, the JSON error shape and an audit record.
@@ -18,7 +18,8 @@ use axum::body::{Body, HttpBody};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version, header};
 
-use super::{Scheme, TransportSettings};
+use super::{PlainHttp, Scheme, TransportSettings};
+use crate::audit::Decision;
 use crate::error::ApiError;
 
 /// The most of a refused body read and thrown away before the connection closes.
@@ -38,7 +39,15 @@ pub(crate) fn early_answer(
         return Some(EarlyAnswer::Answer(refusal.into_response()));
     }
     // Plain HTTP is only ever known from a trusted proxy.
-    if scheme == Scheme::Http && settings.redirect_plain_http {
+    if scheme == Scheme::Http && settings.plain_http != PlainHttp::Serve {
+        if settings.plain_http == PlainHttp::RedirectSafe && sent_in_the_clear(method, headers) {
+            return Some(EarlyAnswer::Answer(
+                ApiError::client(StatusCode::FORBIDDEN, "HTTPS required")
+                    .with_reason("credentials or a write over plain HTTP")
+                    .with_decision(Decision::InsecureTransport)
+                    .into_response(),
+            ));
+        }
         // 308 keeps the method and the body; the origin is the configured one, never the
         // client's `Host`.
         return Some(EarlyAnswer::Answer(match settings.https.location(uri) {
@@ -105,6 +114,14 @@ async fn drain(mut body: Body) {
         }
     };
     let _ = tokio::time::timeout(LINGER_TIME, read).await;
+}
+
+/// Whether a plain-HTTP request has already sent what it should not have: a credential, or
+/// a request that may change something. Redirecting it would hide that from the client.
+fn sent_in_the_clear(method: &Method, headers: &HeaderMap) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD)
+        || headers.contains_key(header::AUTHORIZATION)
+        || headers.contains_key(header::COOKIE)
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<usize> {

@@ -1,4 +1,5 @@
-//! Whether a request came over HTTPS, and the redirect of plain HTTP in production.
+//! Whether a request came over HTTPS, and what becomes of plain HTTP in production
+//! ([`PlainHttp`]).
 //!
 //! A request is known to be HTTPS when the framework's own TLS listener accepted it (it marks
 //! the request with [`TlsConnection`]), when the config says the service is only ever reached
@@ -6,6 +7,7 @@
 //! headers of an untrusted peer are ignored: a client cannot turn HSTS on, or a redirect off.
 
 use std::net::SocketAddr;
+use std::str::FromStr;
 
 use http::{HeaderMap, HeaderValue, Uri};
 
@@ -21,8 +23,41 @@ pub struct TlsConnection;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HttpsPolicy {
     assume_https: bool,
-    redirect: Option<bool>,
+    plain_http: Option<PlainHttp>,
     public_origin: Option<HeaderValue>,
+}
+
+/// What becomes of a request a trusted proxy reports as plain HTTP (`HTTPS_REDIRECT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlainHttp {
+    /// Served like any other (`off`, or `false`; the default in development).
+    Serve,
+    /// A `GET` or `HEAD` without credentials is redirected (`308`) to the public origin; one
+    /// with an `Authorization` or `Cookie` header, or any other method, is refused with
+    /// `403 {"error":"HTTPS required"}` and audited as `insecure_transport` (`safe`, or
+    /// `true`; the default in production). A client that sent its credential in the clear and
+    /// was quietly redirected would never notice (OWASP ASVS 5.0, V4.1.2).
+    RedirectSafe,
+    /// Every request is redirected, credentials or not (`all`, the article's behaviour).
+    RedirectAll,
+}
+
+impl FromStr for PlainHttp {
+    type Err = ConfigError;
+
+    /// `safe` (or `true`), `all`, `off` (or `false`), in any case.
+    fn from_str(text: &str) -> Result<Self, ConfigError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "safe" | "true" => Ok(Self::RedirectSafe),
+            "all" => Ok(Self::RedirectAll),
+            "off" | "false" => Ok(Self::Serve),
+            _ => Err(ConfigError::InvalidEnv {
+                var: "HTTPS_REDIRECT",
+                reason: "expected `safe`, `all` or `off`".into(),
+            }),
+        }
+    }
 }
 
 /// What is known of a request's scheme.
@@ -44,11 +79,23 @@ impl HttpsPolicy {
         self
     }
 
-    /// Whether plain HTTP reported by a trusted proxy is redirected (`308`) to the public
-    /// origin. Default: in production mode only.
+    /// Whether plain HTTP reported by a trusted proxy is redirected to the public origin:
+    /// `true` is [`PlainHttp::RedirectSafe`], `false` [`PlainHttp::Serve`]. Default: safe
+    /// redirects in production mode only.
     #[must_use]
-    pub fn redirect(mut self, redirect: bool) -> Self {
-        self.redirect = Some(redirect);
+    pub fn redirect(self, redirect: bool) -> Self {
+        self.plain_http(if redirect {
+            PlainHttp::RedirectSafe
+        } else {
+            PlainHttp::Serve
+        })
+    }
+
+    /// What becomes of plain HTTP reported by a trusted proxy (default: [`PlainHttp::Serve`]
+    /// in development, [`PlainHttp::RedirectSafe`] in production).
+    #[must_use]
+    pub fn plain_http(mut self, plain_http: PlainHttp) -> Self {
+        self.plain_http = Some(plain_http);
         self
     }
 
@@ -64,8 +111,13 @@ impl HttpsPolicy {
         self.public_origin.as_ref().and_then(|v| v.to_str().ok())
     }
 
-    pub(crate) fn redirects(&self, production: bool) -> bool {
-        self.redirect.unwrap_or(production)
+    /// What becomes of plain HTTP in `production` mode or not.
+    pub(crate) fn plain_http_in(&self, production: bool) -> PlainHttp {
+        self.plain_http.unwrap_or(if production {
+            PlainHttp::RedirectSafe
+        } else {
+            PlainHttp::Serve
+        })
     }
 
     /// Checks the policy against the rest of the config when it is built.
@@ -75,10 +127,11 @@ impl HttpsPolicy {
         proxies: &TrustedProxies,
     ) -> Result<(), ConfigError> {
         let may_see_plain_http = !proxies.is_empty() && !self.assume_https;
-        if self.redirects(production) && may_see_plain_http && self.public_origin.is_none() {
+        let redirects = self.plain_http_in(production) != PlainHttp::Serve;
+        if redirects && may_see_plain_http && self.public_origin.is_none() {
             return Err(ConfigError::InvalidSetting(
                 "redirecting plain HTTP to HTTPS needs the public origin: set PUBLIC_URL \
-                 (https://your.host), or HTTPS_REDIRECT=false"
+                 (https://your.host), or HTTPS_REDIRECT=off"
                     .into(),
             ));
         }

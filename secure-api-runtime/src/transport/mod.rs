@@ -21,7 +21,7 @@ pub use head::{
     HeadLimits,
 };
 pub use headers::{DEFAULT_HSTS, SecurityHeaders};
-pub use https::{HttpsPolicy, TlsConnection};
+pub use https::{HttpsPolicy, PlainHttp, TlsConnection};
 
 pub(crate) use headers::HeaderTemplates;
 pub(crate) use https::Scheme;
@@ -32,9 +32,9 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub(crate) struct TransportSettings {
     pub(crate) https: HttpsPolicy,
-    /// Whether plain HTTP reported by a trusted proxy is redirected (the mode's default or the
+    /// What becomes of plain HTTP reported by a trusted proxy (the mode's default or the
     /// policy's own choice, decided when the config was built).
-    pub(crate) redirect_plain_http: bool,
+    pub(crate) plain_http: PlainHttp,
     pub(crate) headers: HeaderTemplates,
     pub(crate) head: HeadLimits,
     pub(crate) body_limit: usize,
