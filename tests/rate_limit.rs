@@ -256,6 +256,48 @@ async fn the_general_limit_covers_routes_added_before_and_after_it_in_one_budget
     assert_eq!(call(&app, post_from(CLIENT, "/login")).await.status, 204);
 }
 
+/// Probes are requests too: unknown paths and wrong methods under a limited prefix spend its
+/// budget, before routing, so a scan cannot go on unlimited beside the real routes.
+#[tokio::test(start_paused = true)]
+async fn unknown_paths_and_wrong_methods_under_a_prefix_count_against_its_limit() {
+    let app = service(
+        Router::new()
+            .route("/api/a", get(open_a))
+            .rate_limit("/api", "5/1m")
+            .route("/elsewhere", get(open_b)),
+    );
+    let probes = [
+        get_from(CLIENT, "/api/nowhere"),
+        get_from(CLIENT, "/api/a/deeper"),
+        get_from(CLIENT, "/api"),
+        post_from(CLIENT, "/api/a"),
+    ];
+    let mut statuses = Vec::new();
+    for probe in probes {
+        let reply = call(&app, probe).await;
+        statuses.push(reply.status.as_u16());
+        assert!(reply.header("ratelimit").is_some(), "{statuses:?}");
+    }
+    assert_eq!(statuses, [404, 404, 404, 405]);
+    // Outside the prefix, nothing is counted against it.
+    assert_eq!(call(&app, get_from(CLIENT, "/nowhere")).await.status, 404);
+    let last = call(&app, get_from(CLIENT, "/api/a")).await;
+    assert_eq!(last.status, 204);
+    assert_eq!(last.header("ratelimit"), Some("\"api\";r=0;t=12"));
+    assert_eq!(
+        call(&app, get_from(CLIENT, "/api/nowhere")).await.status,
+        429
+    );
+    assert_eq!(call(&app, get_from(CLIENT, "/api/a")).await.status, 429);
+    // Another client has its own budget.
+    assert_eq!(
+        call(&app, get_from([198, 51, 100, 1], "/api/a"))
+            .await
+            .status,
+        204
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_general_limit_and_a_route_limit_both_apply_and_routes_never_share() {
     let app = service(

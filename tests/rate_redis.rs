@@ -655,6 +655,14 @@ async fn two_general_limits_on_one_prefix_keep_separate_counts() {
             "{reply:?}"
         );
     }
+    // A probe of an unknown path under the prefix spends both budgets too.
+    let probe = call(&service, get_request("/api/nowhere")).await;
+    assert_eq!(probe.status, StatusCode::NOT_FOUND, "{probe:?}");
+    assert_eq!(
+        probe.header("ratelimit"),
+        Some("\"api\";r=79;t=9, \"api\";r=979;t=87"),
+        "{probe:?}"
+    );
 }
 
 #[secure(public)]

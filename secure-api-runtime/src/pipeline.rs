@@ -3,9 +3,12 @@
 //!
 //! 1. `begin` and `gate`: the request id, the scheme, the client address (one
 //!    `RequestContext` per request, the only entry the framework puts in the request's
-//!    extensions); plain HTTP redirected, a declared body over the limit refused, the timeout;
-//! 2. to 5. `enforce`, the route's policy guard: limits by client address, authentication,
-//!    the limit by user, roles and scopes;
+//!    extensions); a head over its limits, plain HTTP and a declared body over the limit
+//!    answered; the timeout;
+//! 2. `limit_by_address`, before routing: the general limits covering the path, for every
+//!    request under their prefix, matched or not;
+//! 2. to 5. `enforce`, the route's policy guard: its own limit by client address,
+//!    authentication, the limit by user, roles and scopes;
 //! 6. `load_resource`: object-level authorization;
 //! 7. input validation, in the extractors `#[secure]` puts last ([`crate::validate`]);
 //! 8. the handler;
@@ -87,6 +90,71 @@ enum Gated {
     Answered(Response),
 }
 
+/// Step 2, just inside CORS and before routing: the general limits by client address that
+/// cover the request's path (`.rate_limit("/api", ...)`). They count every request under
+/// their prefix, matched or not: an unknown path or a wrong method is a probe like any other.
+/// Limits in memory decide here and now; on Redis, [`limit_by_address_later`] does.
+fn limit_by_address(
+    context: &RequestContext,
+    request: &http::Request<axum::body::Body>,
+) -> AddressLimits {
+    let Some(limits) = context.settings().rate.as_ref() else {
+        return AddressLimits::Passed;
+    };
+    let path = request.uri().path();
+    let mut client = None;
+    for (decided, (prefix, limiter)) in limits.general().iter().enumerate() {
+        if !covers(prefix, path) {
+            continue;
+        }
+        let client = match client_key(&mut client, context, request.headers()) {
+            Ok(client) => client,
+            Err(error) => return AddressLimits::Refused(error),
+        };
+        let Some(item) = limiter.decide_now(client) else {
+            return AddressLimits::Later { decided };
+        };
+        let refused = item.refused;
+        context.add_rate_item(item);
+        if refused {
+            return AddressLimits::Refused(limiter.refusal());
+        }
+    }
+    AddressLimits::Passed
+}
+
+/// What [`limit_by_address`] decided.
+enum AddressLimits {
+    Passed,
+    Refused(ApiError),
+    /// A limit's store must be asked: the general limits from index `decided` on are decided
+    /// by [`limit_by_address_later`].
+    Later {
+        decided: usize,
+    },
+}
+
+/// Step 2 for limits whose store must be asked (Redis), from the general limit `decided` on.
+async fn limit_by_address_later(
+    context: &RequestContext,
+    path: &str,
+    headers: &HeaderMap,
+    decided: usize,
+) -> Result<(), ApiError> {
+    let Some(limits) = context.settings().rate.as_ref() else {
+        return Ok(());
+    };
+    let mut client = None;
+    // A plain loop: the future holds no iterator adapter across an await.
+    for (prefix, limiter) in &limits.general()[decided..] {
+        if covers(prefix, path) {
+            let client = client_key(&mut client, context, headers)?;
+            spend(context, limiter, client).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Steps 2 to 5, the policy guard of a route. Not generic, so every route shares this code.
 async fn enforce(policy: &'static Policy, parts: &Parts) -> Result<(), ApiError> {
     let context = RequestContext::of(parts)?;
@@ -107,26 +175,15 @@ async fn enforce(policy: &'static Policy, parts: &Parts) -> Result<(), ApiError>
             ));
         }
     };
-    // 2. rate limits by client address: the general ones covering the route, and a public
-    //    route's own, before any token or database work; or 429.
-    if let Some(limits) = limits {
-        let path = route.map_or("", MatchedPath::as_str);
-        let own_by_ip = own_limit
-            .filter(|(key, _)| *key == RateKey::Ip || policy.access() == Access::Public)
-            .map(|(_, limiter)| limiter);
-        // The address is resolved once, when the first limit by address needs it. Plain
-        // loops: the future holds no iterator adapter across an await.
-        let mut client = None;
-        for (prefix, limiter) in limits.general() {
-            if covers(prefix, path) {
-                let client = client_key(&mut client, context, parts)?;
-                spend(context, limiter, client).await?;
-            }
-        }
-        if let Some(limiter) = own_by_ip {
-            let client = client_key(&mut client, context, parts)?;
-            spend(context, limiter, client).await?;
-        }
+    // 2. the route's own limit by client address, before any token or database work; or
+    //    429. (The general limits covering the path were spent before routing, in
+    //    `limit_by_address`.)
+    let own_by_ip = own_limit
+        .filter(|(key, _)| *key == RateKey::Ip || policy.access() == Access::Public)
+        .map(|(_, limiter)| limiter);
+    if let Some(limiter) = own_by_ip {
+        let client = client_key(&mut None, context, &parts.headers)?;
+        spend(context, limiter, client).await?;
     }
     if policy.access() == Access::Public {
         return Ok(());
@@ -151,12 +208,12 @@ async fn enforce(policy: &'static Policy, parts: &Parts) -> Result<(), ApiError>
 fn client_key(
     client: &mut Option<ClientKey<'static>>,
     context: &RequestContext,
-    parts: &Parts,
+    headers: &HeaderMap,
 ) -> Result<ClientKey<'static>, ApiError> {
     if let Some(client) = *client {
         return Ok(client);
     }
-    let key = ClientKey::Ip(context.client_ip(&parts.headers)?);
+    let key = ClientKey::Ip(context.client_ip(headers)?);
     *client = Some(key);
     Ok(key)
 }

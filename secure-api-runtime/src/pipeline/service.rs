@@ -208,8 +208,9 @@ pub struct GateService<S> {
 
 impl<S> Service<Request<Body>> for GateService<S>
 where
-    S: Service<Request<Body>, Error = Infallible>,
+    S: Service<Request<Body>, Error = Infallible> + Clone + Send + 'static,
     S::Response: IntoResponse,
+    S::Future: Send,
 {
     type Response = Response;
     type Error = Infallible;
@@ -235,10 +236,50 @@ where
             super::Gated::Pass(request) => request,
             super::Gated::Answered(response) => return GateFuture::answered(response),
         };
-        let future = if request.body().is_end_stream() {
-            self.inner.call(request)
-        } else {
+        let with_body = !request.body().is_end_stream();
+        match super::limit_by_address(&context, &request) {
+            super::AddressLimits::Passed => {}
+            super::AddressLimits::Refused(error) => {
+                return GateFuture::answered(error.into_response());
+            }
+            super::AddressLimits::Later { decided } => {
+                // A store to ask (Redis): the limits, then the router, in one boxed future.
+                let mut plain = self.inner.clone();
+                let mut bounded = self.with_body.clone();
+                let future = Box::pin(async move {
+                    let limited = super::limit_by_address_later(
+                        &context,
+                        request.uri().path(),
+                        request.headers(),
+                        decided,
+                    )
+                    .await;
+                    if let Err(error) = limited {
+                        return error.into_response();
+                    }
+                    let routed = if with_body {
+                        bounded.call(request).await
+                    } else {
+                        plain.call(request).await
+                    };
+                    match routed {
+                        Ok(response) => response.into_response(),
+                        Err(never) => match never {},
+                    }
+                });
+                return GateFuture {
+                    state: GateState::Later {
+                        future,
+                        timeout,
+                        deadline: None,
+                    },
+                };
+            }
+        }
+        let future = if with_body {
             self.with_body.call(request)
+        } else {
+            self.inner.call(request)
         };
         GateFuture {
             state: GateState::Passed {
@@ -268,6 +309,12 @@ pin_project_lite::pin_project! {
             timeout: Duration,
             // The timeout's timer, armed the first time the request is not answered at once:
             // a request answered in one poll, as most are, never arms one.
+            deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+        },
+        // The general limits on a store to ask, then the router.
+        Later {
+            future: Pin<Box<dyn Future<Output = Response> + Send>>,
+            timeout: Duration,
             deadline: Option<Pin<Box<tokio::time::Sleep>>>,
         },
     }
@@ -300,20 +347,36 @@ where
                 timeout,
                 deadline,
             } => {
-                if let Poll::Ready(result) = future.poll(cx) {
-                    return Poll::Ready(result.map(IntoResponse::into_response));
-                }
-                let deadline =
-                    deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(*timeout)));
-                match deadline.as_mut().poll(cx) {
-                    Poll::Ready(()) => {
-                        Poll::Ready(Ok(ApiError::status(StatusCode::REQUEST_TIMEOUT)
-                            .with_reason("the request took longer than the request timeout")
-                            .into_response()))
-                    }
-                    Poll::Pending => Poll::Pending,
-                }
+                let answer = future.poll(cx).map(|result| match result {
+                    Ok(response) => response.into_response(),
+                    Err(never) => match never {},
+                });
+                within(answer, cx, *timeout, deadline)
             }
+            GateProj::Later {
+                future,
+                timeout,
+                deadline,
+            } => within(future.as_mut().poll(cx), cx, *timeout, deadline),
         }
+    }
+}
+
+/// `answer`, or the `408` of the request timeout once it passes.
+fn within(
+    answer: Poll<Response>,
+    cx: &mut Context<'_>,
+    timeout: Duration,
+    deadline: &mut Option<Pin<Box<tokio::time::Sleep>>>,
+) -> Poll<Result<Response, Infallible>> {
+    if let Poll::Ready(response) = answer {
+        return Poll::Ready(Ok(response));
+    }
+    let deadline = deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+    match deadline.as_mut().poll(cx) {
+        Poll::Ready(()) => Poll::Ready(Ok(ApiError::status(StatusCode::REQUEST_TIMEOUT)
+            .with_reason("the request took longer than the request timeout")
+            .into_response())),
+        Poll::Pending => Poll::Pending,
     }
 }

@@ -252,34 +252,56 @@ impl Limiter {
         ))
     }
 
-    #[cfg_attr(not(feature = "redis"), allow(clippy::unused_async))]
-    async fn check(&self, client: ClientKey<'_>) -> Result<RateItem, Unavailable> {
-        let (outcome, ticks_per_sec) = match &self.store {
-            Store::Memory { limiter, epoch } => {
-                let now = tokio::time::Instant::now().duration_since(*epoch);
-                let check = match client {
-                    ClientKey::Ip(address) => {
-                        let (key, len) = ip_key(address);
-                        limiter.check_at(&key[..len], now)
-                    }
-                    ClientKey::User(id) => limiter.check_at(id.as_bytes(), now),
-                };
-                (check.outcome(), 1_000_000_000)
-            }
+    /// The decision at once, for a limit kept in memory; `None` for one whose store must be
+    /// asked ([`decide`](Self::decide) then).
+    pub(crate) fn decide_now(&self, client: ClientKey<'_>) -> Option<RateItem> {
+        match &self.store {
+            Store::Memory { limiter, epoch } => Some(self.memory_item(limiter, *epoch, client)),
             #[cfg(feature = "redis")]
-            // Boxed: the Redis call's future is large, and every request's future would carry
-            // its room inline, in-memory limits included.
-            Store::Redis(limiter) => (
-                Box::pin(limiter.check(client)).await?,
-                super::redis::TICKS_PER_SEC,
-            ),
+            Store::Redis(_) => None,
+        }
+    }
+
+    fn memory_item(
+        &self,
+        limiter: &MemoryLimiter,
+        epoch: tokio::time::Instant,
+        client: ClientKey<'_>,
+    ) -> RateItem {
+        let now = tokio::time::Instant::now().duration_since(epoch);
+        let check = match client {
+            ClientKey::Ip(address) => {
+                let (key, len) = ip_key(address);
+                limiter.check_at(&key[..len], now)
+            }
+            ClientKey::User(id) => limiter.check_at(id.as_bytes(), now),
         };
-        Ok(RateItem {
+        let outcome = check.outcome();
+        RateItem {
             texts: Arc::clone(&self.texts),
             remaining: outcome.remaining,
-            reset_secs: ceil_secs(outcome.reset, ticks_per_sec),
+            reset_secs: ceil_secs(outcome.reset, 1_000_000_000),
             refused: !outcome.allowed,
-        })
+        }
+    }
+
+    #[cfg_attr(not(feature = "redis"), allow(clippy::unused_async))]
+    async fn check(&self, client: ClientKey<'_>) -> Result<RateItem, Unavailable> {
+        match &self.store {
+            Store::Memory { limiter, epoch } => Ok(self.memory_item(limiter, *epoch, client)),
+            #[cfg(feature = "redis")]
+            Store::Redis(limiter) => {
+                // Boxed: the Redis call's future is large, and every request's future would
+                // carry its room inline, in-memory limits included.
+                let outcome = Box::pin(limiter.check(client)).await?;
+                Ok(RateItem {
+                    texts: Arc::clone(&self.texts),
+                    remaining: outcome.remaining,
+                    reset_secs: ceil_secs(outcome.reset, super::redis::TICKS_PER_SEC),
+                    refused: !outcome.allowed,
+                })
+            }
+        }
     }
 }
 
