@@ -122,6 +122,31 @@ async fn the_articles_schema_accepts_valid_posts() {
     }
 }
 
+/// serde's derive reads a struct from a sequence by position; a body must be an object, as
+/// the OpenAPI document says, at every depth.
+#[tokio::test]
+async fn a_struct_sent_as_an_array_is_refused_at_its_path() {
+    let cases = [
+        (json!(["abc", "content", ["t"], null]), ""),
+        (
+            json!({ "title": "abc", "content": "", "coAuthors": [["a@b.example"]] }),
+            "coAuthors[0]",
+        ),
+    ];
+    for (body, field) in cases {
+        let reply = create_with(&body).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}: {reply:?}");
+        assert_eq!(
+            reply.body_without_request_id(),
+            invalid(&json!([{ "field": field, "message": "must be an object" }])),
+            "{body}"
+        );
+    }
+    // Lists that are lists are still lists.
+    let reply = create_with(&json!({ "title": "abc", "content": "", "tags": ["a", "b"] })).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+}
+
 #[tokio::test]
 async fn each_invalid_body_gets_its_exact_details() {
     let cases = [

@@ -71,7 +71,7 @@ fn describe_expected(expected: &str) -> &'static str {
             "a number"
         }
         e if e.contains("sequence") || e.contains("tuple") || e.contains("array") => "a list",
-        e if e.contains("map") || e.starts_with("struct") => "an object",
+        e if e.contains("map") || e.contains("object") || e.starts_with("struct") => "an object",
         e if e.contains("UUID") || e.contains("uuid") => "a UUID",
         _ => "of another type",
     }

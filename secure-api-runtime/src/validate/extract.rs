@@ -164,7 +164,9 @@ where
 {
     let mut unknown = Vec::new();
     let mut record = |path: serde_ignored::Path<'_>| unknown.push(wire_path(&path));
-    let tracked = serde_ignored::Deserializer::new(deserializer, &mut record);
+    // A struct read from a sequence is refused innermost, so the paths above it name where.
+    let objects = super::objects::ObjectsOnly(deserializer);
+    let tracked = serde_ignored::Deserializer::new(objects, &mut record);
     let value: T = serde_path_to_error::deserialize(tracked).map_err(|error| {
         if error.inner().is_syntax() {
             return ReadError::Syntax(String::from("the body is not valid JSON"));

@@ -28,6 +28,7 @@ mod bounded;
 mod describe;
 mod details;
 mod extract;
+mod objects;
 mod types;
 
 pub use bounded::Bounded;
