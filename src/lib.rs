@@ -6,10 +6,16 @@ pub use secure_api_macros::{Input, Sanitized, secure};
 pub use secure_api_runtime::{
     ApiError, ApiResult, AuthUser, ConfigError, ExtractableHandler, Input, LastArgument, Mode,
     REQUEST_ID_HEADER, RequestId, Router, Sanitized, Schema, SecureArgument, SecureHandler,
-    SecureResponse, SecurityConfig, argument, audit, auth, authz, client_ip, config, connection,
-    error, pipeline, policy, rate, request_id, routing, schema, serve, store, tls, transport,
-    validate,
+    SecureResponse, SecurityConfig, argument, auth, authz, client_ip, config, connection, error,
+    pipeline, policy, rate, request_id, routing, schema, serve, store, tls, transport, validate,
 };
+
+/// The audit record of every request, its JSON lines ([`audit::JsonLogs`]), and
+/// [`audit::AuditTarget`], through which a handler names what a request acted on.
+pub mod audit {
+    pub use secure_api_runtime::audit::*;
+    pub use secure_api_runtime::pipeline::AuditTarget;
+}
 
 /// One import for a handler module: the attribute, the caller, errors, and the axum items
 /// handlers commonly need.

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use common::*;
-use secure_api::audit::JsonLogs;
+use secure_api::audit::{AuditTarget, JsonLogs};
 use secure_api::prelude::*;
 use secure_api::routing::{get, post};
 use serde::Deserialize;
@@ -64,6 +64,13 @@ async fn post_by_id(Path(id): Path<u64>) -> String {
     id.to_string()
 }
 
+/// A handler that names what it acted on.
+#[secure(auth)]
+async fn close(user: AuthUser, target: AuditTarget) -> StatusCode {
+    target.set(format!("account:{}", user.id()));
+    StatusCode::NO_CONTENT
+}
+
 const PASSWORD: &str = "correct horse battery staple";
 const SECRET_QUERY: &str = "s3cr3t-query-value";
 
@@ -86,6 +93,7 @@ async fn logged(requests: Vec<http::Request<Body>>) -> (Vec<Value>, String) {
         .route("/admin", get(admin))
         .route("/posts/{id}", get(post_by_id))
         .route("/notes", post(create_note))
+        .route("/close", post(close))
         .with_config(hs256_config())
         .into_service();
     for request in requests {
@@ -107,6 +115,58 @@ fn audit_records(lines: &[Value]) -> Vec<&Value> {
         .iter()
         .filter(|line| line["target"] == "secure_api::audit")
         .collect()
+}
+
+/// A failed login or a probe can be traced: who (the client's address), with what kind of
+/// credential, which verified token, and what the handler acted on; never the credential.
+#[tokio::test]
+async fn records_name_the_client_the_scheme_the_verified_token_and_the_target() {
+    let mut claims = valid_claims();
+    claims["jti"] = serde_json::json!("token-7");
+    let token = hs256_token(&claims);
+    let mut close = get_with_token("/close", &token);
+    *close.method_mut() = http::Method::POST;
+    let mut basic = get_request("/me");
+    basic.headers_mut().insert(
+        http::header::AUTHORIZATION,
+        http::HeaderValue::from_static("Basic YWRhOnB3"),
+    );
+    let requests = vec![
+        get_with_token("/me", &token),
+        get_with_token("/me", "not.a.token"),
+        basic,
+        get_request("/nowhere"),
+        close,
+    ];
+    let (lines, text) = logged(requests).await;
+    let records = audit_records(&lines);
+    let fields = |i: usize| {
+        let record = records[i];
+        (
+            record["client_ip"].as_str(),
+            record["auth_scheme"].as_str(),
+            record["credential_id"].as_str(),
+            record["acted_on"].as_str(),
+        )
+    };
+    let client = Some("203.0.113.9");
+    assert_eq!(fields(0), (client, Some("bearer"), Some("token-7"), None));
+    // An unverified token's `jti` is the client's text: not recorded.
+    assert_eq!(fields(1), (client, Some("bearer"), None, None));
+    // Another scheme's name is the client's text too.
+    assert_eq!(fields(2), (client, Some("other"), None, None));
+    assert_eq!(fields(3), (client, None, None, None));
+    assert_eq!(
+        fields(4),
+        (
+            client,
+            Some("bearer"),
+            Some("token-7"),
+            Some("account:user-1")
+        )
+    );
+    assert!(!text.contains(&token), "a token in the log");
+    assert!(!text.contains("YWRhOnB3"), "a credential in the log");
 }
 
 #[tokio::test]

@@ -223,7 +223,7 @@ fn assert_malformed_record(records: &[Value], status: u64) {
     assert_eq!(record["decision"], "malformed", "{record}");
     assert_eq!(record["method"], "-", "{record}");
     assert_eq!(record["route"], "-", "{record}");
-    assert_eq!(record["client"], "127.0.0.1", "{record}");
+    assert_eq!(record["client_ip"], "127.0.0.1", "{record}");
     let id = record["request_id"].as_str().unwrap();
     assert_eq!(id.len(), 36, "a fresh request id: {record}");
 }

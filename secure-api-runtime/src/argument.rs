@@ -9,6 +9,7 @@ use axum::extract::{ConnectInfo, Extension, MatchedPath, OriginalUri, Path, Requ
 use http::{HeaderMap, Method, Uri, Version};
 
 use crate::auth::{AuthConfig, AuthUser};
+use crate::pipeline::AuditTarget;
 use crate::request_id::RequestId;
 use crate::validate::{Form, Input, Json, Query};
 
@@ -16,7 +17,7 @@ use crate::validate::{Form, Input, Json, Query};
 /// request's head and cannot hand the handler unchecked input. The verified caller
 /// ([`AuthUser`], `Option<AuthUser>`), the prelude's validating [`Query`], `Path`, `State`,
 /// `Extension`, `ConnectInfo`, `MatchedPath`, `OriginalUri`, `HeaderMap`, `Method`, `Uri`,
-/// `Version`, [`RequestId`] and [`AuthConfig`]; `Owned<T>` is the route's own, through its
+/// `Version`, [`RequestId`], [`AuthConfig`] and [`AuditTarget`]; `Owned<T>` is the route's own, through its
 /// `owner` rule. A body ([`Json`], [`Form`]) is a [`LastArgument`]: axum reads it from the
 /// last argument only.
 ///
@@ -71,6 +72,7 @@ impl SecureArgument for Uri {}
 impl SecureArgument for Version {}
 impl SecureArgument for RequestId {}
 impl SecureArgument for AuthConfig {}
+impl SecureArgument for AuditTarget {}
 
 /// The last argument of a `#[secure]` handler: any [`SecureArgument`], or a body the prelude
 /// validates as it reads it ([`Json`], [`Form`]).

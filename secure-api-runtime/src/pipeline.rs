@@ -23,7 +23,7 @@ mod extract;
 mod service;
 mod settings;
 
-pub use extract::Guard;
+pub use extract::{AuditTarget, Guard};
 pub use service::{GateFuture, GateService, ResponseFuture, SecurityService};
 pub(crate) use service::{GateLayer, SecurityLayer};
 pub(crate) use settings::AppSettings;
@@ -60,7 +60,13 @@ fn begin(
         request.headers(),
         &settings.trusted_proxies,
     );
-    let context = RequestContext::new(Arc::clone(settings), RequestId::generate(), scheme, peer);
+    let context = RequestContext::new(
+        Arc::clone(settings),
+        RequestId::generate(),
+        scheme,
+        peer,
+        request.headers(),
+    );
     request.extensions_mut().insert(context.clone());
     context
 }
@@ -107,7 +113,7 @@ fn limit_by_address(
         if !covers(prefix, path) {
             continue;
         }
-        let client = match client_key(&mut client, context, request.headers()) {
+        let client = match client_key(&mut client, context) {
             Ok(client) => client,
             Err(error) => return AddressLimits::Refused(error),
         };
@@ -138,7 +144,6 @@ enum AddressLimits {
 async fn limit_by_address_later(
     context: &RequestContext,
     path: &str,
-    headers: &HeaderMap,
     decided: usize,
 ) -> Result<(), ApiError> {
     let Some(limits) = context.settings().rate.as_ref() else {
@@ -148,7 +153,7 @@ async fn limit_by_address_later(
     // A plain loop: the future holds no iterator adapter across an await.
     for (prefix, limiter) in &limits.general()[decided..] {
         if covers(prefix, path) {
-            let client = client_key(&mut client, context, headers)?;
+            let client = client_key(&mut client, context)?;
             spend(context, limiter, client).await?;
         }
     }
@@ -182,7 +187,7 @@ async fn enforce(policy: &'static Policy, parts: &Parts) -> Result<(), ApiError>
         .filter(|(key, _)| *key == RateKey::Ip || policy.access() == Access::Public)
         .map(|(_, limiter)| limiter);
     if let Some(limiter) = own_by_ip {
-        let client = client_key(&mut None, context, &parts.headers)?;
+        let client = client_key(&mut None, context)?;
         spend(context, limiter, client).await?;
     }
     if policy.access() == Access::Public {
@@ -208,12 +213,11 @@ async fn enforce(policy: &'static Policy, parts: &Parts) -> Result<(), ApiError>
 fn client_key(
     client: &mut Option<ClientKey<'static>>,
     context: &RequestContext,
-    headers: &HeaderMap,
 ) -> Result<ClientKey<'static>, ApiError> {
     if let Some(client) = *client {
         return Ok(client);
     }
-    let key = ClientKey::Ip(context.client_ip(headers)?);
+    let key = ClientKey::Ip(context.client_ip()?);
     *client = Some(key);
     Ok(key)
 }
@@ -333,7 +337,10 @@ fn record(
         user_id: context.user_id(),
         decision,
         latency: exchange.started.elapsed(),
-        client: None,
+        client_ip: context.client_address(),
+        auth_scheme: context.auth_scheme(),
+        credential_id: context.credential_id(),
+        target: context.target(),
     });
 }
 

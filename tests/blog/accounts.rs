@@ -184,6 +184,38 @@ async fn login_answers_the_documented_token() {
     assert_eq!(me.body["id"], ada.id.as_str());
 }
 
+/// A failed login for an existing account is traceable to it in the audit log, by client
+/// address and account id; one for an unknown email names no account, and neither record
+/// holds the email typed or the password.
+#[tokio::test]
+async fn failed_logins_are_audited_with_the_client_and_the_account() {
+    let blog = Blog::start().await;
+    let ada = blog.user("ada").await;
+    for email in [ada.email.as_str(), "nobody@example.com"] {
+        let body = json!({ "email": email, "password": "a wrong passphrase!" });
+        let reply = blog.client().post("/api/v1/auth/login", &body).await;
+        reply.assert_error(401, "Invalid credentials");
+    }
+    let failed: Vec<_> = blog
+        .logs
+        .events("secure_api::audit")
+        .into_iter()
+        .filter(|event| event.fields["status"] == 401)
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    let ada_id = format!("user:{}", ada.id);
+    assert_eq!(failed[0].fields["acted_on"], ada_id.as_str(), "{failed:?}");
+    assert!(failed[1].fields.get("acted_on").is_none(), "{failed:?}");
+    for record in &failed {
+        assert!(record.fields["client_ip"].is_string(), "{record:?}");
+        let text = serde_json::to_string(&record.fields).unwrap();
+        assert!(
+            !text.contains("example.com") && !text.contains("passphrase"),
+            "{text}"
+        );
+    }
+}
+
 /// The median time of a failed login by a fresh client, over `runs` runs.
 async fn median_failed_login(blog: &Blog, email: &str, runs: usize) -> Duration {
     let mut times = Vec::new();

@@ -9,6 +9,7 @@
 //!   counting, successful or not; 10 registrations per hour.
 //! - Logout revokes the token it was called with; other sessions stay logged in.
 
+use secure_api::audit::AuditTarget;
 use secure_api::auth::{AuthConfig, TokenRequest};
 use secure_api::prelude::*;
 use serde::Deserialize;
@@ -63,9 +64,14 @@ pub struct TokenResponse {
 pub async fn login(
     State(app): State<AppState>,
     auth: AuthConfig,
+    target: AuditTarget,
     Json(login): Json<Login>,
 ) -> ApiResult<Json<TokenResponse>> {
     let user = users::find_by_email(&app.db, &login.email).await?;
+    // Failed logins for an existing account are traceable to it in the audit log.
+    if let Some(user) = &user {
+        target.set(format!("user:{}", user.id));
+    }
     let hash = user.as_ref().map_or_else(
         || app.dummy_hash.to_string(),
         |user| user.password_hash.clone(),

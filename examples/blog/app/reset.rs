@@ -17,6 +17,7 @@
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use secure_api::audit::AuditTarget;
 use secure_api::auth::AuthConfig;
 use secure_api::prelude::*;
 use serde::Deserialize;
@@ -45,9 +46,12 @@ pub struct ResetRequest {
 )]
 pub async fn request(
     State(app): State<AppState>,
+    target: AuditTarget,
     Json(request): Json<ResetRequest>,
 ) -> ApiResult<(StatusCode, Json<Status>)> {
     if let Some(user) = users::find_by_email(&app.db, &request.email).await? {
+        // The audit record names the account (never the email typed, which may be anyone's).
+        target.set(format!("user:{}", user.id));
         let token = issue(&app.db, &user.id).await?;
         if app.production {
             tracing::warn!(target: MAIL_TARGET, "password reset requested; this example sends no mail");

@@ -7,6 +7,7 @@
 //! header) cannot end the line or forge a field.
 
 use std::fmt::{self, Write as _};
+use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
@@ -73,15 +74,49 @@ pub(super) fn audit_line(line: &mut String, record: &AuditRecord<'_>) {
         line.push_str(",\"user_id\":");
         escaped(line, user_id);
     }
+    if let Some(client_ip) = record.client_ip {
+        line.push_str(",\"client_ip\":\"");
+        push_ip(line, client_ip);
+        line.push('"');
+    }
+    if let Some(scheme) = record.auth_scheme {
+        // One of the framework's own names.
+        line.push_str(",\"auth_scheme\":\"");
+        line.push_str(scheme);
+        line.push('"');
+    }
+    if let Some(credential_id) = record.credential_id {
+        line.push_str(",\"credential_id\":");
+        escaped(line, credential_id);
+    }
+    if let Some(target) = record.target {
+        // Not `target`, which every line's metadata holds.
+        line.push_str(",\"acted_on\":");
+        escaped(line, target);
+    }
     line.push_str(",\"decision\":\"");
     line.push_str(record.decision.as_str());
     line.push_str("\",\"latency_us\":");
     push_u64(line, record.latency_us());
-    if let Some(client) = record.client {
-        // An address's text needs no escape.
-        let _ = write!(line, ",\"client\":\"{client}\"");
-    }
     line.push_str("}\n");
+}
+
+/// Appends an address's text (which needs no escape): IPv4 without `core::fmt`, as it is
+/// written on every request.
+fn push_ip(line: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    line.push('.');
+                }
+                push_u64(line, u64::from(octet));
+            }
+        }
+        IpAddr::V6(v6) => {
+            let _ = write!(line, "{v6}");
+        }
+    }
 }
 
 /// Appends each field as `,"name":value`.

@@ -100,9 +100,16 @@ pub(crate) struct AuditRecord<'a> {
     pub(crate) user_id: Option<&'a str>,
     pub(crate) decision: Decision,
     pub(crate) latency: Duration,
-    /// The socket peer's address: on the records of requests hyper answered itself, which
-    /// carry nothing else to trace them by.
-    pub(crate) client: Option<IpAddr>,
+    /// The client's address, through trusted proxies (the socket peer for a request hyper
+    /// answered itself).
+    pub(crate) client_ip: Option<IpAddr>,
+    /// The scheme of the credential presented: `bearer`, or `other`.
+    pub(crate) auth_scheme: Option<&'static str>,
+    /// The verified credential's id (a token's `jti`), never the credential.
+    pub(crate) credential_id: Option<&'a str>,
+    /// What the request acted on, as the handler named it (`AuditTarget`); the field
+    /// `acted_on`, since `target` is every line's metadata.
+    pub(crate) target: Option<&'a str>,
 }
 
 impl AuditRecord<'_> {
@@ -124,9 +131,12 @@ pub(crate) fn record(event: &AuditRecord<'_>) {
         route = event.route,
         status = event.status.as_u16(),
         user_id = event.user_id,
+        client_ip = event.client_ip.as_ref().map(tracing::field::display),
+        auth_scheme = event.auth_scheme,
+        credential_id = event.credential_id,
+        acted_on = event.target,
         decision = event.decision.as_str(),
         latency_us,
-        client = event.client.as_ref().map(tracing::field::display),
         "request"
     );
 }
@@ -152,6 +162,9 @@ pub(crate) fn record_unparsed(error: &hyper::Error, client: IpAddr) {
         user_id: None,
         decision: Decision::Malformed,
         latency: Duration::ZERO,
-        client: Some(client),
+        client_ip: Some(client),
+        auth_scheme: None,
+        credential_id: None,
+        target: None,
     });
 }

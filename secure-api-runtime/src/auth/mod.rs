@@ -31,4 +31,4 @@ pub use token::{MintError, MintedToken, TokenRequest};
 pub use user::{AuthUser, NoClaims};
 
 pub(crate) use identity::Identity;
-pub(crate) use user::{authenticate, presents_no_bearer};
+pub(crate) use user::{authenticate, presented_scheme, presents_no_bearer};

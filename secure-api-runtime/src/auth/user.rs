@@ -139,6 +139,15 @@ pub(crate) async fn authenticate(
 
 /// Whether the request presents no bearer credentials at all (no `Authorization` header, or
 /// another scheme such as `Basic`): for `Option<AuthUser>`, no login.
+/// The scheme of the credential a request presents, for its audit record: `bearer`, `other`
+/// for any other `Authorization` scheme (its name is the client's text, so it is not kept), or
+/// `None`.
+pub(crate) fn presented_scheme(headers: &HeaderMap) -> Option<&'static str> {
+    let value = headers.get(header::AUTHORIZATION)?.as_bytes();
+    let bearer = value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer ");
+    Some(if bearer { "bearer" } else { "other" })
+}
+
 pub(crate) fn presents_no_bearer(headers: &HeaderMap) -> bool {
     matches!(bearer_token(headers), Err(e) if e.is_missing_credentials())
 }

@@ -13,7 +13,7 @@ use http::HeaderMap;
 use http::request::Parts;
 
 use super::AppSettings;
-use crate::auth::Identity;
+use crate::auth::{Identity, presented_scheme};
 use crate::error::ApiError;
 use crate::rate::{RateItem, write_headers};
 use crate::request_id::RequestId;
@@ -27,7 +27,12 @@ struct Shared {
     settings: Arc<AppSettings>,
     request_id: RequestId,
     scheme: Scheme,
-    peer: Option<SocketAddr>,
+    /// The client's address, through trusted proxies (none without a peer address).
+    client_ip: Option<IpAddr>,
+    /// The scheme of the credential presented, for the audit record.
+    auth_scheme: Option<&'static str>,
+    /// What the request acted on, as the handler named it (`AuditTarget`).
+    target: OnceLock<Box<str>>,
     /// The matched route's template, once the router has matched one.
     route: OnceLock<MatchedPath>,
     /// The verified caller (the first verification wins; later ones are the same token).
@@ -49,12 +54,16 @@ impl RequestContext {
         request_id: RequestId,
         scheme: Scheme,
         peer: Option<SocketAddr>,
+        headers: &HeaderMap,
     ) -> Self {
+        let client_ip = peer.map(|peer| settings.trusted_proxies.client_of(peer.ip(), headers));
         Self(Arc::new(Shared {
+            auth_scheme: presented_scheme(headers),
+            client_ip,
+            target: OnceLock::new(),
             settings,
             request_id,
             scheme,
-            peer,
             route: OnceLock::new(),
             identity: OnceLock::new(),
             rate: Mutex::new(RateItems::default()),
@@ -87,18 +96,37 @@ impl RequestContext {
     /// The client's address for limits keyed by address: the socket peer, or what trusted
     /// proxies say of it. Fails closed when the server did not record peer addresses: every
     /// client would otherwise share one budget, and a single flood would lock everybody out.
-    pub(crate) fn client_ip(&self, headers: &HeaderMap) -> Result<IpAddr, ApiError> {
-        let peer = self.0.peer.ok_or_else(|| {
+    pub(crate) fn client_ip(&self) -> Result<IpAddr, ApiError> {
+        self.0.client_ip.ok_or_else(|| {
             ApiError::internal(
                 "a rate limit keyed by client address needs the peer address: serve the app \
                  with `secure_api::serve` or `into_make_service_with_connect_info::<SocketAddr>()`",
             )
-        })?;
-        Ok(self
-            .0
-            .settings
-            .trusted_proxies
-            .client_of(peer.ip(), headers))
+        })
+    }
+
+    /// The client's address, if the server recorded the peer's.
+    pub(crate) fn client_address(&self) -> Option<IpAddr> {
+        self.0.client_ip
+    }
+
+    pub(crate) fn auth_scheme(&self) -> Option<&'static str> {
+        self.0.auth_scheme
+    }
+
+    /// The id of the verified credential (a token's `jti`): only once it verified, since
+    /// before that it is the client's text.
+    pub(crate) fn credential_id(&self) -> Option<&str> {
+        self.0.identity.get()?.token_id.as_deref()
+    }
+
+    /// Names what the request acted on; the first name given stays.
+    pub(crate) fn set_target(&self, target: Box<str>) {
+        let _ = self.0.target.set(target);
+    }
+
+    pub(crate) fn target(&self) -> Option<&str> {
+        self.0.target.get().map(|target| &**target)
     }
 
     pub(crate) fn set_route(&self, route: &MatchedPath) {

@@ -84,6 +84,38 @@ where
     }
 }
 
+/// Names what a request acted on, for its audit record (the field `acted_on`; `target` is
+/// the log line's own metadata): the account a login or a
+/// password reset was for, once the handler knows it exists. The first name given stays. Never
+/// a credential, and nothing the client chose unchecked (an email it typed may not exist).
+///
+/// ```
+/// use secure_api::audit::AuditTarget;
+/// use secure_api::prelude::*;
+///
+/// #[secure(auth)]
+/// async fn close_account(user: AuthUser, target: AuditTarget) -> StatusCode {
+///     target.set(user.id());
+///     StatusCode::NO_CONTENT
+/// }
+/// ```
+pub struct AuditTarget(RequestContext);
+
+impl AuditTarget {
+    /// Records `target` as what the request acted on.
+    pub fn set(&self, target: impl Into<Box<str>>) {
+        self.0.set_target(target.into());
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuditTarget {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        RequestContext::of(parts).map(|context| Self(context.clone()))
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     type Rejection = ApiError;
 

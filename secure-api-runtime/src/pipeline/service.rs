@@ -247,13 +247,9 @@ where
                 let mut plain = self.inner.clone();
                 let mut bounded = self.with_body.clone();
                 let future = Box::pin(async move {
-                    let limited = super::limit_by_address_later(
-                        &context,
-                        request.uri().path(),
-                        request.headers(),
-                        decided,
-                    )
-                    .await;
+                    let limited =
+                        super::limit_by_address_later(&context, request.uri().path(), decided)
+                            .await;
                     if let Err(error) = limited {
                         return error.into_response();
                     }
