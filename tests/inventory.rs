@@ -25,8 +25,21 @@ async fn health() -> &'static str {
     "ok"
 }
 
-#[secure(public, rate = "5/15m", rate_message = "Too many login attempts")]
-async fn login() -> StatusCode {
+#[derive(serde::Deserialize, validator::Validate, Input)]
+struct Credentials {
+    #[validate(length(min = 3, max = 254))]
+    email: String,
+}
+
+#[secure(
+    public,
+    rate = "5/15m",
+    account_rate = "10/15m",
+    account_key = "email",
+    rate_message = "Too many login attempts"
+)]
+async fn login(Json(credentials): Json<Credentials>) -> StatusCode {
+    let _ = credentials.email;
     StatusCode::NO_CONTENT
 }
 
@@ -127,6 +140,7 @@ fn every_route_is_listed_with_its_policy_as_json() {
             "readRule": null,
             "deny": null,
             "rate": {"quota": "10/1h", "key": "user"},
+            "accountRate": null,
             "generalLimits": ["100/15m by ip"],
             "rawResponse": false,
             "rawBody": false,
@@ -135,6 +149,10 @@ fn every_route_is_listed_with_its_policy_as_json() {
         })
     );
     assert_eq!(json[1]["rate"], json!({"quota": "5/15m", "key": "ip"}));
+    assert_eq!(
+        json[1]["accountRate"],
+        json!({"quota": "10/15m", "key": "email"})
+    );
     assert_eq!(json[1]["access"], "public");
     assert_eq!(json[3]["roles"], json!({"any": ["admin", "moderator"]}));
     assert_eq!(json[3]["rate"], json!({"quota": "30/1m", "key": "ip"}));
@@ -177,6 +195,7 @@ fn the_table_has_one_aligned_line_per_route() {
     let columns = |line: &str| line.split("  ").filter(|c| !c.is_empty()).count();
     assert!(lines[1].contains("all(users:read,users:export)"), "{table}");
     assert!(lines[1].contains("10/1h by user"));
+    assert!(lines[2].contains("5/15m by ip, 10/15m by email"), "{table}");
     assert!(lines[5].contains("author_id or is_published"), "{table}");
     assert!(
         lines[8].contains("public (raw response) (raw body)"),

@@ -52,6 +52,21 @@ async fn ten_per_minute() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+#[derive(serde::Deserialize, validator::Validate, Input)]
+struct Login {
+    #[validate(length(min = 3, max = 254))]
+    email: String,
+    #[validate(length(min = 1, max = 128))]
+    password: String,
+}
+
+/// Every attempt fails, as a password guess does.
+#[secure(public, rate = "100/1m", account_rate = "3/1m", account_key = "email")]
+async fn guess(Json(login): Json<Login>) -> StatusCode {
+    let _ = login.password;
+    StatusCode::UNAUTHORIZED
+}
+
 const CLIENT: [u8; 4] = [203, 0, 113, 9];
 
 /// The app as one service, so that every request meets the same limiters.
@@ -298,6 +313,60 @@ async fn unknown_paths_and_wrong_methods_under_a_prefix_count_against_its_limit(
     );
 }
 
+fn guess_from(peer: [u8; 4], email: &str) -> http::Request<Body> {
+    let body = serde_json::json!({ "email": email, "password": "hunter2" }).to_string();
+    from(peer, post_json("/login", &body))
+}
+
+/// Guesses at one account from many addresses: the address limit never sees more than one
+/// from each, the account's limit counts them all, under any spelling of the account.
+#[tokio::test(start_paused = true)]
+async fn a_limit_by_account_counts_attempts_on_it_from_every_address() {
+    let app = service(Router::new().route("/login", post(guess)));
+    let spellings = [
+        "ada@example.com",
+        "Ada@Example.com",
+        "  ada@example.com ",
+        "\u{ff41}\u{ff44}\u{ff41}@example.com",
+        "ADA@EXAMPLE.COM",
+    ];
+    let mut statuses = Vec::new();
+    for (i, email) in spellings.into_iter().enumerate() {
+        let reply = call(
+            &app,
+            guess_from([198, 51, 100, u8::try_from(i).unwrap()], email),
+        )
+        .await;
+        statuses.push(reply.status.as_u16());
+        if reply.status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(reply.header("retry-after"), Some("20"));
+            assert_eq!(
+                reply.header("ratelimit-policy"),
+                Some("\"guess\";q=100;w=60, \"guess.account\";q=3;w=60")
+            );
+        }
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
+    // Another account has its own budget, from an address already seen.
+    let reply = call(&app, guess_from([198, 51, 100, 0], "bob@example.com")).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        reply.header("ratelimit"),
+        Some("\"guess\";r=98;t=1, \"guess.account\";r=2;t=20")
+    );
+    // A body that fails validation names no account and spends none of its budget.
+    let invalid = from([198, 51, 100, 9], post_json("/login", r#"{"email":"x"}"#));
+    assert_eq!(call(&app, invalid).await.status, StatusCode::BAD_REQUEST);
+    tokio::time::advance(Duration::from_secs(20)).await;
+    assert_eq!(
+        call(&app, guess_from(CLIENT, "ada@example.com"))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "one attempt back after one interval"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_general_limit_and_a_route_limit_both_apply_and_routes_never_share() {
     let app = service(
@@ -463,7 +532,11 @@ async fn refusals_are_audited_as_rate_limited() {
         .events("secure_api::rate")
         .iter()
         .chain(&logs.events("secure_api::error"))
-        .any(|event| serde_json::to_string(&event.fields).unwrap().contains("203.0.113.9"));
+        .any(|event| {
+            serde_json::to_string(&event.fields)
+                .unwrap()
+                .contains("203.0.113.9")
+        });
     assert!(!elsewhere, "a client address outside the audit record");
 }
 

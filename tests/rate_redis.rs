@@ -669,3 +669,79 @@ async fn two_general_limits_on_one_prefix_keep_separate_counts() {
 async fn me_or_public() -> StatusCode {
     StatusCode::NO_CONTENT
 }
+
+// Limits by account.
+
+#[derive(serde::Deserialize, validator::Validate, Input)]
+struct Login {
+    #[validate(length(min = 3, max = 254))]
+    email: String,
+}
+
+#[secure(public, account_rate = "3/1m", account_key = "email")]
+async fn guess(Json(login): Json<Login>) -> StatusCode {
+    let _ = login.email;
+    StatusCode::UNAUTHORIZED
+}
+
+/// One instance limiting by account on Redis, hashing account names with `secret`.
+fn account_instance(url: &str, prefix: &str, secret: &str) -> Service {
+    let store = RedisStore::open(url).unwrap().key_prefix(prefix);
+    let config = SecurityConfig::builder()
+        .auth(hs256_config().auth().clone())
+        .redis(store)
+        .rate_key_secret(secret)
+        .build()
+        .unwrap();
+    secure_api::Router::new()
+        .route("/login", secure_api::routing::post(guess))
+        .with_config(config)
+        .into_service()
+}
+
+/// The names of Redis keys that start with `prefix`, asked for with a raw `KEYS`.
+async fn keys_under(address: &str, prefix: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let pattern = format!("{prefix}*");
+    let command = format!("*2\r\n$4\r\nKEYS\r\n${}\r\n{pattern}\r\n", pattern.len());
+    stream.write_all(command.as_bytes()).await.unwrap();
+    let mut reply = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    // A short reply: whatever arrives within 200 ms.
+    while let Ok(Ok(read)) =
+        tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buffer)).await
+    {
+        if read == 0 {
+            break;
+        }
+        reply.extend_from_slice(&buffer[..read]);
+    }
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+#[tokio::test]
+async fn account_budgets_are_shared_on_redis_under_hashed_keys_only() {
+    let Some(url) = shared_redis().await else {
+        return;
+    };
+    let prefix = unique_prefix();
+    let secret = "a rate key secret of thirty-two bytes!!";
+    let first = account_instance(&url, &prefix, secret);
+    let second = account_instance(&url, &prefix, secret);
+    let body = json!({ "email": "Ada@Example.com" }).to_string();
+    let mut statuses = Vec::new();
+    for n in 0..5_u8 {
+        let service = if n % 2 == 0 { &first } else { &second };
+        let peer = ([198, 51, 100, n], 4000);
+        let reply = call_from(peer, service, post_json("/login", &body)).await;
+        statuses.push(reply.status.as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
+    let keys = keys_under(&redis_address(&url), &prefix).await;
+    assert!(keys.contains("account:"), "{keys}");
+    let lowered = keys.to_lowercase();
+    assert!(
+        !lowered.contains("ada") && !lowered.contains("example"),
+        "an account name in a Redis key: {keys}"
+    );
+}

@@ -152,3 +152,55 @@ where
     T::Body: CheckedBody,
 {
 }
+
+/// The body a limit by account reads its key from: the prelude's [`Json`] or [`Form`].
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`account_key` names a field of the body, but the last argument is `{Self}`",
+    label = "not a body",
+    note = "take the body as the prelude's `Json<T>` or `Form<T>`, as the handler's last argument"
+)]
+pub trait AccountBody {
+    /// The body's type.
+    type Fields;
+    /// The validated body.
+    fn fields(&self) -> &Self::Fields;
+}
+
+impl<T> AccountBody for Json<T> {
+    type Fields = T;
+    fn fields(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> AccountBody for Form<T> {
+    type Fields = T;
+    fn fields(&self) -> &T {
+        &self.0
+    }
+}
+
+/// A field that can name an account for a limit by account: a string.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot name an account",
+    label = "`account_key` names a string field of the body",
+    note = "a limit by account counts by text the client sent, such as an email: name a `String` field"
+)]
+pub trait AccountName {
+    /// The account's name, as the client sent it.
+    fn account_name(&self) -> &str;
+}
+
+impl AccountName for String {
+    fn account_name(&self) -> &str {
+        self
+    }
+}
+
+impl AccountName for str {
+    fn account_name(&self) -> &str {
+        self
+    }
+}

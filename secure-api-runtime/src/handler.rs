@@ -19,7 +19,9 @@ use crate::sanitize::SecureResponse;
 
 /// What a `#[secure]` handler returns: its response, tagged with its policy type `P`.
 pub struct Secured<R, P> {
-    response: R,
+    /// The handler's response, or the refusal of a check generated code runs after the
+    /// extractors (a limit by account).
+    response: Result<R, crate::error::ApiError>,
     policy: PhantomData<fn() -> P>,
 }
 
@@ -30,7 +32,18 @@ impl<R: SecureResponse, P> Secured<R, P> {
     #[doc(hidden)]
     pub fn __new(response: R) -> Self {
         Self {
-            response,
+            response: Ok(response),
+            policy: PhantomData,
+        }
+    }
+}
+
+impl<R, P> Secured<R, P> {
+    /// The refusal of a check generated code runs before the handler, after its extractors.
+    #[doc(hidden)]
+    pub fn __refused(error: crate::error::ApiError) -> Self {
+        Self {
+            response: Err(error),
             policy: PhantomData,
         }
     }
@@ -38,7 +51,10 @@ impl<R: SecureResponse, P> Secured<R, P> {
 
 impl<R: IntoResponse, P> IntoResponse for Secured<R, P> {
     fn into_response(self) -> Response {
-        self.response.into_response()
+        match self.response {
+            Ok(response) => response.into_response(),
+            Err(error) => error.into_response(),
+        }
     }
 }
 

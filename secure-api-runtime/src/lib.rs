@@ -66,7 +66,9 @@ pub mod prelude {
 /// may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::argument::{assert_argument, assert_last_argument, assert_raw_body_argument};
+    pub use crate::argument::{
+        AccountBody, AccountName, assert_argument, assert_last_argument, assert_raw_body_argument,
+    };
     pub use crate::authz::{DenyAs, OwnedLoader, OwnerId, OwnershipRule, Requirement};
     pub use crate::extract::Extract;
 
@@ -78,7 +80,7 @@ pub mod __private {
     pub use crate::handler::Secured;
     pub use crate::pipeline::Guard;
     pub use crate::policy::{InputKind, Policy, RoutePolicy};
-    pub use crate::rate::{Quota, RateKey, RateRule};
+    pub use crate::rate::{AccountRule, Quota, RateKey, RateRule};
     pub use crate::sanitize::{RawResponse, Redacted, SanitizedToken, sanitized};
     pub use crate::schema::response::{KnownResponse, UnknownResponse};
     pub use crate::schema::{

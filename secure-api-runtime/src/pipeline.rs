@@ -10,7 +10,8 @@
 //! 2. to 5. `enforce`, the route's policy guard: its own limit by client address,
 //!    authentication, the limit by user, roles and scopes;
 //! 6. `load_resource`: object-level authorization;
-//! 7. input validation, in the extractors `#[secure]` puts last ([`crate::validate`]);
+//! 7. input validation, in the extractors `#[secure]` puts last ([`crate::validate`]), then
+//!    `limit_by_account`, keyed by a field of the validated body;
 //! 8. the handler;
 //! 9. `finish`: the error shape, the security and rate-limit headers, the audit record.
 //!
@@ -257,6 +258,28 @@ fn route_id(policy: &Policy) -> RouteId {
         handler: policy.handler(),
         line: policy.line(),
     }
+}
+
+/// Step 7, right after the body is validated, the one step where its fields are known: the
+/// route's limit by account (`account_rate`, `account_key`). It counts every attempt on the
+/// account, whether the account exists or not, under the account name's keyed hash.
+async fn limit_by_account(
+    context: &RequestContext,
+    policy: &'static Policy,
+    account: &str,
+) -> Result<(), ApiError> {
+    let limiter = context
+        .settings()
+        .rate
+        .as_ref()
+        .and_then(|limits| Some((limits.account(route_id(policy))?, limits.account_keys())));
+    let Some((limiter, keys)) = limiter else {
+        return Err(ApiError::internal(
+            "a route limited by account was served without its limiter",
+        ));
+    };
+    let key = keys.key_of(account);
+    spend(context, limiter, ClientKey::Account(&key)).await
 }
 
 /// Step 6: the resource the route acts on, loaded by its path id and granted by the route's

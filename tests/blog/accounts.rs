@@ -291,6 +291,70 @@ async fn login_allows_5_attempts_per_15_minutes_and_every_attempt_counts() {
     ada.client.login(&ada.email, &ada.password).await;
 }
 
+/// Guesses at one account from 20 addresses: each address stays under its own 5, so only the
+/// account's budget (10 per 15 minutes) stops them, after ten attempts in all. Its owner is locked out for as long too:
+/// the trade-off the README explains. Other accounts are not touched.
+#[tokio::test]
+async fn twenty_addresses_guessing_one_password_are_stopped_after_ten() {
+    let blog = Blog::start().await;
+    let ada = blog.user("ada").await;
+    let bob = blog.user("bob").await;
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        let body = json!({ "email": ada.email.to_uppercase(), "password": "a wrong passphrase!" });
+        let reply = blog.client().post("/api/v1/auth/login", &body).await;
+        if reply.status == 429 {
+            reply.assert_error(429, "Too many login attempts");
+            assert!(
+                reply
+                    .header("ratelimit-policy")
+                    .unwrap()
+                    .contains("\"login.account\";q=10;w=900"),
+                "{:?}",
+                reply.header("ratelimit-policy")
+            );
+        }
+        statuses.push(reply.status);
+    }
+    // Ada's own login when she signed up was the first of the account's ten.
+    assert_eq!(statuses[..9], [401; 9]);
+    assert_eq!(statuses[9..], [429; 11]);
+    let ada_again = json!({ "email": ada.email, "password": ada.password });
+    assert_eq!(
+        blog.client()
+            .post("/api/v1/auth/login", &ada_again)
+            .await
+            .status,
+        429
+    );
+    bob.client.login(&bob.email, &bob.password).await;
+}
+
+/// Ten reset requests for one account from ten addresses mail three tokens, whether or not
+/// the account exists: the limit is no oracle.
+#[tokio::test]
+async fn reset_requests_for_one_account_from_many_addresses_mail_three_tokens() {
+    let blog = Blog::start().await;
+    let ada = blog.user("ada").await;
+    for email in [ada.email.as_str(), "nobody@example.com"] {
+        let mut statuses = Vec::new();
+        for _ in 0..10 {
+            let body = json!({ "email": email });
+            let reply = blog
+                .client()
+                .post("/api/v1/auth/reset-password", &body)
+                .await;
+            statuses.push(reply.status);
+        }
+        assert_eq!(
+            statuses,
+            [202, 202, 202, 429, 429, 429, 429, 429, 429, 429],
+            "{email}"
+        );
+    }
+    assert_eq!(blog.mailed_reset_tokens().len(), 3);
+}
+
 #[tokio::test]
 async fn reset_password_always_accepts_and_allows_3_an_hour() {
     let blog = Blog::start().await;

@@ -60,7 +60,14 @@ pub struct TokenResponse {
     expires_in: u64,
 }
 
-#[secure(public, rate = "5/15m", rate_message = "Too many login attempts")]
+// 5 attempts per address, and 10 per account from any number of addresses.
+#[secure(
+    public,
+    rate = "5/15m",
+    account_rate = "10/15m",
+    account_key = "email",
+    rate_message = "Too many login attempts"
+)]
 pub async fn login(
     State(app): State<AppState>,
     auth: AuthConfig,

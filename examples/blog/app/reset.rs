@@ -39,9 +39,12 @@ pub struct ResetRequest {
     email: String,
 }
 
+// 3 per address, and 3 per account from any number of addresses: each one mails a token.
 #[secure(
     public,
     rate = "3/1h",
+    account_rate = "3/1h",
+    account_key = "email",
     rate_message = "Too many password reset requests"
 )]
 pub async fn request(

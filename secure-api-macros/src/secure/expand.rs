@@ -108,6 +108,7 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
         ::secure_api::__private::Secured::__new(__secure_api_response)
     };
     let argument_checks = argument_checks(handler);
+    let account_check = account_check(handler);
 
     quote! {
         #(#cfg_attrs)*
@@ -124,11 +125,12 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
 
         #(#outer_attrs)*
         #vis async fn #name #generics(
-            _: ::secure_api::__private::Guard<#policy_type>,
+            __secure_api_guard: ::secure_api::__private::Guard<#policy_type>,
             #(#outer_args),*
         ) -> ::secure_api::__private::Secured<#output, #policy_type> #where_clause {
             #inner
             #(#argument_checks)*
+            #account_check
             let __secure_api_response = #response;
             #construct
         }
@@ -206,6 +208,46 @@ fn outer_spans(ty: &syn::Type) -> (Span, Span) {
     (first, end)
 }
 
+/// Step 7's limit by account, once the body is validated: the account's name is the body's
+/// `account_key` field, read where the field is named so that a missing field or one that is
+/// not a string is reported on the option's string.
+fn account_check(handler: &Handler) -> Option<TokenStream> {
+    let account = handler.policy.account.as_ref()?;
+    let span = account.field.span;
+    let field = syn::Ident::new(&account.field.name, span);
+    let last = handler
+        .function
+        .sig
+        .inputs
+        .iter()
+        .enumerate()
+        .filter(|(index, arg)| matches!(arg, FnArg::Typed(_)) && !handler.owned.contains(index))
+        .map(|(index, _)| index)
+        .last();
+    let Some(last) = last else {
+        return Some(quote_spanned! {span=>
+            ::core::compile_error!(
+                "`account_key` names a field of the body, but the handler takes no body: take \
+                 `Json<T>` (or `Form<T>`) as its last argument"
+            );
+        });
+    };
+    let body = format_ident!("__secure_api_arg{}", last, span = span);
+    let read = quote_spanned! {span=>
+        ::secure_api::__private::AccountName::account_name(
+            &::secure_api::__private::AccountBody::fields(&#body.0).#field
+        )
+    };
+    Some(quote! {
+        let __secure_api_account: &str = #read;
+        if let ::core::result::Result::Err(__secure_api_refusal) =
+            __secure_api_guard.__spend_account(__secure_api_account).await
+        {
+            return ::secure_api::__private::Secured::__refused(__secure_api_refusal);
+        }
+    })
+}
+
 /// `Policy::authenticated("name").roles(...)...`, a constant expression.
 fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
     let name = ident.unraw().to_string();
@@ -267,6 +309,13 @@ fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
             rule = quote!(#rule.message(#message));
         }
         tokens = quote!(#tokens.rate(#rule));
+    }
+    if let Some(account) = &policy.account {
+        let (count, period_secs) = (account.count, account.period_secs);
+        let field = &account.field.name;
+        let quota = quote!(::secure_api::__private::Quota::__checked(#count, #period_secs));
+        tokens =
+            quote!(#tokens.account_rate(::secure_api::__private::AccountRule::new(#quota, #field)));
     }
     tokens
 }

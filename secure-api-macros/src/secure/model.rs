@@ -45,6 +45,13 @@ pub(crate) struct Rate {
     pub(crate) message: Option<String>,
 }
 
+/// `account_rate = "10/15m", account_key = "email"`: a limit by a field of the validated body.
+pub(crate) struct AccountRate {
+    pub(crate) count: u32,
+    pub(crate) period_secs: u64,
+    pub(crate) field: Field,
+}
+
 /// The declared policy, checked.
 pub(crate) struct Policy {
     pub(crate) access: Access,
@@ -58,6 +65,7 @@ pub(crate) struct Policy {
     /// `raw_body`: the handler takes the body as it came and checks it itself, on the record.
     pub(crate) raw_body: bool,
     pub(crate) rate: Option<Rate>,
+    pub(crate) account: Option<AccountRate>,
     /// Whether the options were valid. When not, the policy is a stand-in that lets the handler
     /// expand (so the router adds no error of its own) and checks that depend on it are skipped.
     pub(crate) settled: bool,
@@ -76,6 +84,7 @@ impl Policy {
             raw_response: false,
             raw_body: false,
             rate: None,
+            account: None,
             settled: false,
         }
     }

@@ -240,8 +240,8 @@ fn parse_bool(var: &'static str, value: &str) -> Result<bool, ConfigError> {
     }
 }
 
-/// The rate-limit variables: `TRUSTED_PROXIES`, `RATE_LIMIT_MAX_KEYS`, `REDIS_URL` and
-/// `RATE_LIMIT_REDIS_FAILURE`.
+/// The rate-limit variables: `TRUSTED_PROXIES`, `RATE_LIMIT_MAX_KEYS`, `RATE_LIMIT_KEY_SECRET`,
+/// `REDIS_URL` and `RATE_LIMIT_REDIS_FAILURE`.
 fn rate_env(
     var: &impl Fn(&str) -> Option<String>,
     mut builder: SecurityConfigBuilder,
@@ -258,6 +258,18 @@ fn rate_env(
     }
     if let Some(max) = var("RATE_LIMIT_MAX_KEYS") {
         builder = builder.rate_max_keys(parse_env("RATE_LIMIT_MAX_KEYS", &max)?);
+    }
+    if let Some(secret) = var("RATE_LIMIT_KEY_SECRET") {
+        if secret.len() < crate::rate::MIN_KEY_SECRET_BYTES {
+            return Err(ConfigError::InvalidEnv {
+                var: "RATE_LIMIT_KEY_SECRET",
+                reason: format!(
+                    "must be at least {} bytes",
+                    crate::rate::MIN_KEY_SECRET_BYTES
+                ),
+            });
+        }
+        builder = builder.rate_key_secret(secret);
     }
     let redis_failure = failure_mode(var, "RATE_LIMIT_REDIS_FAILURE")?;
     let redis_url = var("REDIS_URL");

@@ -17,6 +17,7 @@
 //! | `MAX_CONNECTIONS_PER_CLIENT` | most connections one client (IPv4 address, IPv6 /64) holds; trusted proxies exempt | 256 |
 //! | `TRUSTED_PROXIES` | comma-separated addresses and CIDR blocks whose `X-Forwarded-For` is believed | none |
 //! | `RATE_LIMIT_MAX_KEYS` | most clients one in-memory limiter remembers at once | 1000000 |
+//! | `RATE_LIMIT_KEY_SECRET` | the secret account names of limits by account are hashed with (at least 32 bytes; the same on every instance sharing Redis) | random per process |
 //! | `REDIS_URL` | keep rate limits and revoked tokens on this Redis (feature `redis`) | in memory |
 //! | `RATE_LIMIT_REDIS_FAILURE` | `closed` (answer `503`) or `open` (let through) while Redis is unreachable | `closed` |
 //! | `REVOCATION_REDIS_FAILURE` | the same for revocation checks: `open` accepts tokens unchecked during an outage | `closed` |
@@ -81,6 +82,7 @@ struct Settings {
     deny_as: DenyAs,
     trusted_proxies: TrustedProxies,
     rate_max_keys: usize,
+    rate_key_secret: Option<Arc<[u8]>>,
     #[cfg(feature = "redis")]
     redis: Option<crate::store::RedisStore>,
     headers: SecurityHeaders,
@@ -180,6 +182,7 @@ impl SecurityConfig {
             max_keys: self.inner.rate_max_keys,
             #[cfg(feature = "redis")]
             redis: self.inner.redis.clone(),
+            account_secret: self.inner.rate_key_secret.clone(),
         }
     }
 
@@ -235,6 +238,7 @@ pub struct SecurityConfigBuilder {
     deny_as: DenyAs,
     trusted_proxies: TrustedProxies,
     rate_max_keys: Option<usize>,
+    rate_key_secret: Option<Arc<[u8]>>,
     #[cfg(feature = "redis")]
     pub(super) redis: Option<crate::store::RedisStore>,
     headers: SecurityHeaders,
@@ -291,6 +295,14 @@ impl SecurityConfigBuilder {
     /// `429` until entries expire, rather than evicting someone's count.
     pub fn rate_max_keys(mut self, max_keys: usize) -> Self {
         self.rate_max_keys = Some(max_keys);
+        self
+    }
+
+    /// The secret that limits by account hash account names with (`RATE_LIMIT_KEY_SECRET`, at
+    /// least 32 bytes). Instances sharing a Redis store need the same one to share budgets;
+    /// without it each process draws its own.
+    pub fn rate_key_secret(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.rate_key_secret = Some(Arc::from(secret.as_ref()));
         self
     }
 
@@ -376,6 +388,16 @@ impl SecurityConfigBuilder {
             cors.check()?;
         }
         self.head_limits.check()?;
+        if self
+            .rate_key_secret
+            .as_ref()
+            .is_some_and(|secret| secret.len() < crate::rate::MIN_KEY_SECRET_BYTES)
+        {
+            return Err(ConfigError::InvalidSetting(format!(
+                "the rate limit key secret must be at least {} bytes",
+                crate::rate::MIN_KEY_SECRET_BYTES
+            )));
+        }
         let request_timeout = self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
         if request_timeout.is_zero() {
             return Err(ConfigError::InvalidSetting(
@@ -391,6 +413,7 @@ impl SecurityConfigBuilder {
                 deny_as: self.deny_as,
                 trusted_proxies: self.trusted_proxies,
                 rate_max_keys,
+                rate_key_secret: self.rate_key_secret,
                 #[cfg(feature = "redis")]
                 redis: self.redis,
                 headers: self.headers,

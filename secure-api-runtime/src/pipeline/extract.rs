@@ -17,7 +17,12 @@ use crate::request_id::RequestId;
 
 /// The first argument `#[secure]` gives every handler: extracting it enforces the policy `P`
 /// (steps 2 to 5 of the pipeline) before any of the handler's own extractors run.
-pub struct Guard<P>(PhantomData<fn() -> P>);
+pub struct Guard<P> {
+    /// The request's context, kept for a check after the extractors: only on a route limited
+    /// by account.
+    context: Option<RequestContext>,
+    policy: PhantomData<fn() -> P>,
+}
 
 impl<S, P> FromRequestParts<S> for Guard<P>
 where
@@ -28,7 +33,27 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         super::enforce(&P::POLICY, parts).await?;
-        Ok(Guard(PhantomData))
+        let context = if P::POLICY.account_limit().is_some() {
+            Some(RequestContext::of(parts)?.clone())
+        } else {
+            None
+        };
+        Ok(Guard {
+            context,
+            policy: PhantomData,
+        })
+    }
+}
+
+impl<P: RoutePolicy> Guard<P> {
+    /// Step 7's limit by account, once the body that names the account is validated
+    /// (generated code calls it).
+    #[doc(hidden)]
+    pub async fn __spend_account(&self, account: &str) -> Result<(), ApiError> {
+        let context = self.context.as_ref().ok_or_else(|| {
+            ApiError::internal("a limit by account on a route whose policy has none")
+        })?;
+        super::limit_by_account(context, &P::POLICY, account).await
     }
 }
 

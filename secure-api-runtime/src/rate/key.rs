@@ -9,6 +9,8 @@ pub(crate) enum ClientKey<'a> {
     Ip(IpAddr),
     /// The verified user.
     User(&'a str),
+    /// An account named in the body, by its keyed hash.
+    Account(&'a super::AccountKey),
 }
 
 /// A shared store could not decide.

@@ -14,7 +14,7 @@ use http::StatusCode;
 
 use super::headers::{ItemTexts, RateItem, ceil_secs};
 use super::key::{ClientKey, Unavailable};
-use super::{MemoryLimiter, Quota, RateRule};
+use super::{AccountKeys, AccountRule, MemoryLimiter, Quota, RateRule};
 use crate::client_ip::ip_key;
 use crate::error::ApiError;
 
@@ -66,11 +66,12 @@ impl std::hash::Hasher for RouteHasher {
     }
 }
 
-/// A route's own limit, as the router hands it over.
+/// A route's own limits, as the router hands them over.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RouteLimit {
     pub(crate) route: RouteId,
-    pub(crate) rule: RateRule,
+    pub(crate) rule: Option<RateRule>,
+    pub(crate) account: Option<AccountRule>,
 }
 
 /// What the limiters are kept on, and how many clients one may remember.
@@ -79,12 +80,16 @@ pub(crate) struct RateSettings {
     pub(crate) max_keys: usize,
     #[cfg(feature = "redis")]
     pub(crate) redis: Option<super::RedisStore>,
+    /// The secret account keys are hashed with (`RATE_LIMIT_KEY_SECRET`); random without.
+    pub(crate) account_secret: Option<Arc<[u8]>>,
 }
 
 /// Every limiter of one app.
 pub(crate) struct RateLimits {
     routes: HashMap<RouteId, Limiter, BuildHasherDefault<RouteHasher>>,
+    accounts: HashMap<RouteId, Limiter, BuildHasherDefault<RouteHasher>>,
     general: Vec<(String, Limiter)>,
+    account_keys: AccountKeys,
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -131,12 +136,19 @@ impl RateLimits {
         routes: &[RouteLimit],
         general: &[GeneralLimit],
         settings: &RateSettings,
-    ) -> Option<Self> {
+    ) -> Result<Option<Self>, crate::error::ConfigError> {
         let mut limits = Self {
             routes: HashMap::default(),
+            accounts: HashMap::default(),
             general: Vec::new(),
+            account_keys: AccountKeys::new(settings.account_secret.as_deref())?,
         };
-        for &RouteLimit { route, rule } in routes {
+        for &RouteLimit {
+            route,
+            rule,
+            account,
+        } in routes
+        {
             // Handlers of one name in one module (local to different functions) are told
             // apart by their line; the line joins the shared store's key only then, so that
             // editing a file does not reset every budget on the next deployment.
@@ -144,15 +156,31 @@ impl RateLimits {
                 (other.route.module, other.route.handler) == (route.module, route.handler)
                     && other.route.line != route.line
             });
+            let suffix = if namesake {
+                format!("@{}", route.line)
+            } else {
+                String::new()
+            };
             // One limiter per handler, even when it serves several paths or methods.
-            limits.routes.entry(route).or_insert_with(|| {
-                let mut id = format!("route:{}::{}", route.module, route.handler);
-                if namesake {
-                    id = format!("{id}@{}", route.line);
-                }
-                Limiter::new(route.handler, &id, rule.quota(), settings)
-                    .with_message(rule.refusal_message())
-            });
+            if let Some(rule) = rule {
+                limits.routes.entry(route).or_insert_with(|| {
+                    let id = format!("route:{}::{}{suffix}", route.module, route.handler);
+                    Limiter::new(route.handler, &id, rule.quota(), settings)
+                        .with_message(rule.refusal_message())
+                });
+            }
+            if let Some(account) = account {
+                limits.accounts.entry(route).or_insert_with(|| {
+                    let id = format!("account:{}::{}{suffix}", route.module, route.handler);
+                    // Named in the headers apart from the route's limit by address; made once
+                    // per route at start-up.
+                    let name: &'static str =
+                        Box::leak(format!("{}.account", route.handler).into_boxed_str());
+                    // A refused client reads the route's message either way.
+                    Limiter::new(name, &id, account.quota(), settings)
+                        .with_message(rule.and_then(|rule| rule.refusal_message()))
+                });
+            }
         }
         for (index, limit) in general.iter().enumerate() {
             // Several limits on one prefix (`100/15m` and `1000/1d`) keep separate counts.
@@ -164,7 +192,30 @@ impl RateLimits {
             let limiter = Limiter::new(GENERAL_NAME, &id, limit.quota, settings);
             limits.general.push((limit.prefix.clone(), limiter));
         }
-        (!limits.routes.is_empty() || !limits.general.is_empty()).then_some(limits)
+        #[cfg(feature = "redis")]
+        if settings.redis.is_some()
+            && settings.account_secret.is_none()
+            && !limits.accounts.is_empty()
+        {
+            tracing::warn!(
+                target: "secure_api::rate",
+                "limits by account on Redis without RATE_LIMIT_KEY_SECRET: each instance hashes \
+                 account names with its own random key, so instances do not share those budgets"
+            );
+        }
+        let any =
+            !limits.routes.is_empty() || !limits.accounts.is_empty() || !limits.general.is_empty();
+        Ok(any.then_some(limits))
+    }
+
+    /// The route's limit by account.
+    pub(crate) fn account(&self, route: RouteId) -> Option<&Limiter> {
+        self.accounts.get(&route)
+    }
+
+    /// How account names become limiter keys.
+    pub(crate) fn account_keys(&self) -> &AccountKeys {
+        &self.account_keys
     }
 
     /// The general limits by their prefix, in the order they were added.
@@ -275,6 +326,7 @@ impl Limiter {
                 limiter.check_at(&key[..len], now)
             }
             ClientKey::User(id) => limiter.check_at(id.as_bytes(), now),
+            ClientKey::Account(key) => limiter.check_at(key, now),
         };
         let outcome = check.outcome();
         RateItem {

@@ -33,6 +33,7 @@
 //!   (feature `redis`, `REDIS_URL`), where one Lua script decides each request atomically by the
 //!   Redis server's clock.
 
+mod account;
 mod gcra;
 mod headers;
 mod key;
@@ -46,6 +47,8 @@ pub use crate::client_ip::{InvalidCidr, TrustedProxies};
 pub use crate::store::FailureMode;
 #[cfg(feature = "redis")]
 pub use crate::store::{DEFAULT_TIMEOUT as DEFAULT_REDIS_TIMEOUT, RedisStore};
+pub(crate) use account::{AccountKey, AccountKeys};
+pub use account::{AccountRule, MIN_KEY_SECRET_BYTES};
 pub(crate) use headers::{RateItem, write_headers};
 pub(crate) use key::ClientKey;
 pub(crate) use limits::{

@@ -62,6 +62,14 @@ impl RedisLimiter {
         let key = match client {
             ClientKey::Ip(address) => format!("{}ip:{}", self.key_prefix, ip_label(address)),
             ClientKey::User(id) => format!("{}user:{id}", self.key_prefix),
+            // The keyed hash in hex: never the account's name.
+            ClientKey::Account(key) => {
+                let mut name = format!("{}account:", self.key_prefix);
+                for byte in key {
+                    let _ = std::fmt::Write::write_fmt(&mut name, format_args!("{byte:02x}"));
+                }
+                name
+            }
         };
         let unavailable = |reason| Unavailable {
             reason,

@@ -96,6 +96,9 @@ impl Inventory {
                         "readRule": policy.read_rule_field(),
                         "deny": policy.owner_field().map(|_| self.deny_status(policy)),
                         "rate": rate,
+                        "accountRate": policy.account_limit().map(|rule| {
+                            json!({"quota": rule.quota().to_string(), "key": rule.field()})
+                        }),
                         "generalLimits": self.general_limits_of(&route.path),
                         "rawResponse": policy.has_raw_response(),
                         "rawBody": policy.has_raw_body(),
@@ -167,10 +170,18 @@ impl fmt::Display for Inventory {
             if !unbounded.is_empty() {
                 access = format!("{access} (unbounded: {})", unbounded.join(","));
             }
-            let rate = policy.rate_limit().map_or_else(
+            let mut rate = policy.rate_limit().map_or_else(
                 || "-".to_owned(),
                 |rule| format!("{} by {}", rule.quota(), rule.key().as_str()),
             );
+            if let Some(account) = policy.account_limit() {
+                let by_account = format!("{} by {}", account.quota(), account.field());
+                rate = if rate == "-" {
+                    by_account
+                } else {
+                    format!("{rate}, {by_account}")
+                };
+            }
             let general = self.general_limits_of(&route.path);
             rows.push(vec![
                 route.method.as_str().to_owned(),

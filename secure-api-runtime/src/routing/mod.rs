@@ -313,17 +313,20 @@ impl Router<()> {
             .iter()
             .filter_map(|route| {
                 let policy = &route.policy;
-                Some(RouteLimit {
+                let (rule, account) = (policy.rate_limit(), policy.account_limit());
+                (rule.is_some() || account.is_some()).then_some(RouteLimit {
                     route: RouteId {
                         module: policy.module(),
                         handler: policy.handler(),
                         line: policy.line(),
                     },
-                    rule: policy.rate_limit()?,
+                    rule,
+                    account,
                 })
             })
             .collect();
-        let rate = RateLimits::build(&route_limits, &self.general_limits, &config.rate_settings());
+        let rate = RateLimits::build(&route_limits, &self.general_limits, &config.rate_settings())
+            .unwrap_or_else(|error| panic!("secure-api cannot start: {error}"));
         let settings = Arc::new(config.pipeline_settings(rate));
         let body_limit = settings.transport.body_limit;
         // The gate inside CORS, so an allowed origin can read its answers (a redirect, a 413,

@@ -24,6 +24,8 @@ const OPTIONS: &[&str] = &[
     "rate",
     "key",
     "rate_message",
+    "account_rate",
+    "account_key",
 ];
 
 const POLICY_HINT: &str = "write `#[secure(public)]` for a route anyone may call, or \
@@ -48,6 +50,7 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
     let mut seen: Vec<&RawOption> = Vec::new();
     let mut first_auth_only: Option<&RawOption> = None;
     let mut rate = RateOptions::default();
+    let (mut account_rate, mut account_key, mut account_field) = (None, None, None);
 
     for option in options {
         let name = option.name.to_string();
@@ -89,9 +92,14 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
             }
             "owner" => {
                 first_auth_only.get_or_insert(option);
-                policy.owner = field(option, "owner", "author_id", errors);
+                policy.owner = field(option, ("owner", "resource"), "author_id", errors);
             }
-            "or" => policy.read_rule = field(option, "or", "is_published", errors),
+            "or" => policy.read_rule = field(option, ("or", "resource"), "is_published", errors),
+            "account_rate" => account_rate = Some(option),
+            "account_key" => {
+                account_key = Some(option);
+                account_field = field(option, ("account_key", "body"), "email", errors);
+            }
             "deny" => policy.deny = deny(option, errors),
             "raw_response" => {
                 if let Some(value) = &option.value {
@@ -124,6 +132,7 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
     };
     policy.access = access;
     policy.rate = rate.check(access, errors);
+    policy.account = super::rate::account(account_rate, account_key, account_field, errors);
     check_dependencies(&policy, options, first_auth_only, errors);
     policy.settled = errors.count() == errors_before;
     policy
@@ -235,8 +244,13 @@ fn requirement(option: &RawOption, name: &str, errors: &mut Errors) -> Option<Re
 }
 
 /// A resource field name: `owner = "author_id"`.
-fn field(option: &RawOption, name: &str, example: &str, errors: &mut Errors) -> Option<Field> {
-    let usage = format!("`{name}` names a field of the resource: `{name} = \"{example}\"`");
+fn field(
+    option: &RawOption,
+    (name, of): (&str, &str),
+    example: &str,
+    errors: &mut Errors,
+) -> Option<Field> {
+    let usage = format!("`{name}` names a field of the {of}: `{name} = \"{example}\"`");
     let Some(value) = &option.value else {
         errors.at(&option.name, usage);
         return None;

@@ -6,7 +6,7 @@
 
 use syn::{Expr, ExprLit, Lit, LitStr};
 
-use super::super::model::{Access, Rate, RateKey};
+use super::super::model::{Access, AccountRate, Field, Rate, RateKey};
 use super::super::parse::RawOption;
 use crate::errors::Errors;
 
@@ -63,9 +63,51 @@ fn string<'a>(option: &'a RawOption, usage: &str, errors: &mut Errors) -> Option
     }
 }
 
+/// `account_rate` and `account_key`, which only make sense together.
+pub(crate) fn account(
+    rate: Option<&RawOption>,
+    key: Option<&RawOption>,
+    field: Option<Field>,
+    errors: &mut Errors,
+) -> Option<AccountRate> {
+    match (rate, key) {
+        (None, None) => None,
+        (Some(rate), None) => {
+            errors.at(
+                &rate.name,
+                "`account_rate` counts by a field of the body: add `account_key = \"email\"` (a \
+                 string field of the handler's `Json<T>` or `Form<T>`)",
+            );
+            None
+        }
+        (None, Some(key)) => {
+            errors.at(
+                &key.name,
+                "`account_key` names what a limit by account counts by: add `account_rate = \
+                 \"10/15m\"` too",
+            );
+            None
+        }
+        (Some(rate), Some(_)) => {
+            let usage = "`account_rate` takes a quota `N/<duration>`: `account_rate = \"10/15m\"` \
+                         allows 10 requests per account per 15 minutes";
+            let (count, period_secs) = quota_of(rate, usage, errors)?;
+            Some(AccountRate {
+                count,
+                period_secs,
+                field: field?,
+            })
+        }
+    }
+}
+
 fn quota(option: &RawOption, errors: &mut Errors) -> Option<(u32, u64)> {
     let usage = "`rate` takes a quota `N/<duration>`: `rate = \"5/15m\"` allows 5 requests per \
                  15 minutes; the units are `s`, `m`, `h` and `d`";
+    quota_of(option, usage, errors)
+}
+
+fn quota_of(option: &RawOption, usage: &str, errors: &mut Errors) -> Option<(u32, u64)> {
     let lit = string(option, usage, errors)?;
     match parse_quota(&lit.value()) {
         Ok(quota) => Some(quota),
