@@ -140,6 +140,7 @@ fn every_route_is_listed_with_its_policy_as_json() {
             "readRule": null,
             "deny": null,
             "rate": {"quota": "10/1h", "key": "user"},
+            "rateName": null,
             "accountRate": null,
             "generalLimits": ["100/15m by ip"],
             "rawResponse": false,

@@ -67,6 +67,22 @@ async fn guess(Json(login): Json<Login>) -> StatusCode {
     StatusCode::UNAUTHORIZED
 }
 
+/// Two ways in to one account (a token login and a cookie login) share one budget by name.
+#[secure(public, rate = "3/1m", rate_name = "login")]
+async fn token_login() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+#[secure(public, rate = "3/1m", rate_name = "login")]
+async fn cookie_login() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+#[secure(public, rate = "5/1m", rate_name = "login")]
+async fn other_quota_login() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
 const CLIENT: [u8; 4] = [203, 0, 113, 9];
 
 /// The app as one service, so that every request meets the same limiters.
@@ -310,6 +326,36 @@ async fn unknown_paths_and_wrong_methods_under_a_prefix_count_against_its_limit(
             .await
             .status,
         204
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn routes_of_one_rate_name_share_one_budget() {
+    let app = service(
+        Router::new()
+            .route("/token", post(token_login))
+            .route("/cookie", post(cookie_login)),
+    );
+    let mut statuses = Vec::new();
+    for path in ["/token", "/cookie", "/token", "/cookie", "/token"] {
+        let reply = call(&app, post_from(CLIENT, path)).await;
+        assert_eq!(
+            reply.header("ratelimit-policy"),
+            Some("\"login\";q=3;w=60"),
+            "{path}"
+        );
+        statuses.push(reply.status.as_u16());
+    }
+    assert_eq!(statuses, [204, 204, 204, 429, 429]);
+}
+
+#[test]
+#[should_panic(expected = "routes named `login` share one budget")]
+fn routes_of_one_rate_name_with_other_quotas_stop_start_up() {
+    let _ = service(
+        Router::new()
+            .route("/token", post(token_login))
+            .route("/other", post(other_quota_login)),
     );
 }
 

@@ -24,6 +24,7 @@ use proc_macro::TokenStream;
 /// | `rate = "5/15m"` | at most 5 requests per 15 minutes per client (GCRA: the budget refills one request per 3 minutes), else `429` with `Retry-After`; units `s`, `m`, `h`, `d`, checked at compile time |
 /// | `key = "ip"`, `key = "user"` | what `rate` counts by: the client address (the default on `public` routes, checked before any token work) or the verified user (the default on `auth` routes, checked right after authentication) |
 /// | `account_rate = "10/15m"`, `account_key = "email"` | a second limit, per account: keyed by a string field of the validated body (the last argument, `Json<T>` or `Form<T>`), checked right after validation, whether or not the account exists; the name is normalized (trimmed, NFKC, lowercased) and kept only as a keyed hash. Checked at compile time: the field must exist and be a `String` |
+/// | `rate_name = "login"` | the name the route's limits go by in the headers and the inventory; routes of one name share their budgets (a token login and a cookie login), and must declare the same quotas |
 /// | `rate_message = "Too many login attempts"` | the text a client refused by `rate` reads, instead of `Too many requests` |
 ///
 /// Every argument is checked by its type, at the argument: it must be a `SecureArgument`, one

@@ -310,6 +310,9 @@ fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
         }
         tokens = quote!(#tokens.rate(#rule));
     }
+    if let Some(name) = &policy.rate_name {
+        tokens = quote!(#tokens.named_limits(#name));
+    }
     if let Some(account) = &policy.account {
         let (count, period_secs) = (account.count, account.period_secs);
         let field = &account.field.name;

@@ -66,6 +66,8 @@ pub(crate) struct Policy {
     pub(crate) raw_body: bool,
     pub(crate) rate: Option<Rate>,
     pub(crate) account: Option<AccountRate>,
+    /// `rate_name = "login"`: the routes of one name share their budgets.
+    pub(crate) rate_name: Option<String>,
     /// Whether the options were valid. When not, the policy is a stand-in that lets the handler
     /// expand (so the router adds no error of its own) and checks that depend on it are skipped.
     pub(crate) settled: bool,
@@ -85,6 +87,7 @@ impl Policy {
             raw_body: false,
             rate: None,
             account: None,
+            rate_name: None,
             settled: false,
         }
     }

@@ -14,7 +14,7 @@ use http::StatusCode;
 
 use super::headers::{ItemTexts, RateItem, ceil_secs};
 use super::key::{ClientKey, Unavailable};
-use super::{AccountKeys, AccountRule, MemoryLimiter, Quota, RateRule};
+use super::{AccountKeys, AccountRule, MemoryLimiter, Quota, RateKey, RateRule};
 use crate::client_ip::ip_key;
 use crate::error::ApiError;
 
@@ -72,6 +72,8 @@ pub(crate) struct RouteLimit {
     pub(crate) route: RouteId,
     pub(crate) rule: Option<RateRule>,
     pub(crate) account: Option<AccountRule>,
+    /// `rate_name`: routes of one name share their budgets.
+    pub(crate) name: Option<&'static str>,
 }
 
 /// What the limiters are kept on, and how many clients one may remember.
@@ -86,8 +88,8 @@ pub(crate) struct RateSettings {
 
 /// Every limiter of one app.
 pub(crate) struct RateLimits {
-    routes: HashMap<RouteId, Limiter, BuildHasherDefault<RouteHasher>>,
-    accounts: HashMap<RouteId, Limiter, BuildHasherDefault<RouteHasher>>,
+    routes: HashMap<RouteId, Arc<Limiter>, BuildHasherDefault<RouteHasher>>,
+    accounts: HashMap<RouteId, Arc<Limiter>, BuildHasherDefault<RouteHasher>>,
     general: Vec<(String, Limiter)>,
     account_keys: AccountKeys,
 }
@@ -130,6 +132,37 @@ enum Store {
     Redis(super::redis::RedisLimiter),
 }
 
+/// The limiters of each `rate_name`, by their header name, with what they count.
+#[derive(Default)]
+struct Named(HashMap<String, (Quota, Option<RateKey>, Arc<Limiter>)>);
+
+impl Named {
+    /// The limiter of `name`, made by `make` the first time; routes of one name must count
+    /// `quota` by `key` alike.
+    fn limiter(
+        &mut self,
+        name: String,
+        quota: Quota,
+        key: Option<RateKey>,
+        make: &dyn Fn(&'static str) -> Limiter,
+    ) -> Result<Arc<Limiter>, crate::error::ConfigError> {
+        if let Some((earlier, earlier_key, limiter)) = self.0.get(&name) {
+            if (*earlier, *earlier_key) != (quota, key) {
+                return Err(crate::error::ConfigError::InvalidSetting(format!(
+                    "routes named `{name}` share one budget, so they need one quota counted one \
+                     way: {earlier} and {quota} differ"
+                )));
+            }
+            return Ok(Arc::clone(limiter));
+        }
+        // Made once per name at start-up.
+        let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
+        let limiter = Arc::new(make(leaked));
+        self.0.insert(name, (quota, key, Arc::clone(&limiter)));
+        Ok(limiter)
+    }
+}
+
 impl RateLimits {
     /// The limiters for `routes` and `general`, or `None` when nothing is limited.
     pub(crate) fn build(
@@ -143,10 +176,12 @@ impl RateLimits {
             general: Vec::new(),
             account_keys: AccountKeys::new(settings.account_secret.as_deref())?,
         };
+        let mut named = Named::default();
         for &RouteLimit {
             route,
             rule,
             account,
+            name,
         } in routes
         {
             // Handlers of one name in one module (local to different functions) are told
@@ -161,25 +196,45 @@ impl RateLimits {
             } else {
                 String::new()
             };
-            // One limiter per handler, even when it serves several paths or methods.
-            if let Some(rule) = rule {
-                limits.routes.entry(route).or_insert_with(|| {
+            let message = rule.and_then(|rule| rule.refusal_message());
+            // One limiter per handler, even when it serves several paths or methods; one per
+            // `rate_name`, whichever routes carry it.
+            if let Some(rule) = rule
+                && !limits.routes.contains_key(&route)
+            {
+                let limiter = if let Some(name) = name {
+                    named.limiter(name.to_owned(), rule.quota(), Some(rule.key()), &|n| {
+                        Limiter::new(n, &format!("named:{n}"), rule.quota(), settings)
+                            .with_message(message)
+                    })?
+                } else {
                     let id = format!("route:{}::{}{suffix}", route.module, route.handler);
-                    Limiter::new(route.handler, &id, rule.quota(), settings)
-                        .with_message(rule.refusal_message())
-                });
+                    Arc::new(
+                        Limiter::new(route.handler, &id, rule.quota(), settings)
+                            .with_message(message),
+                    )
+                };
+                limits.routes.insert(route, limiter);
             }
-            if let Some(account) = account {
-                limits.accounts.entry(route).or_insert_with(|| {
+            if let Some(account) = account
+                && !limits.accounts.contains_key(&route)
+            {
+                let base = name.unwrap_or(route.handler);
+                let header = format!("{base}.account");
+                // A refused client reads the route's message either way.
+                let limiter = if name.is_some() {
+                    named.limiter(header, account.quota(), None, &|n| {
+                        Limiter::new(n, &format!("named:{n}"), account.quota(), settings)
+                            .with_message(message)
+                    })?
+                } else {
                     let id = format!("account:{}::{}{suffix}", route.module, route.handler);
-                    // Named in the headers apart from the route's limit by address; made once
-                    // per route at start-up.
-                    let name: &'static str =
-                        Box::leak(format!("{}.account", route.handler).into_boxed_str());
-                    // A refused client reads the route's message either way.
-                    Limiter::new(name, &id, account.quota(), settings)
-                        .with_message(rule.and_then(|rule| rule.refusal_message()))
-                });
+                    let leaked: &'static str = Box::leak(header.into_boxed_str());
+                    Arc::new(
+                        Limiter::new(leaked, &id, account.quota(), settings).with_message(message),
+                    )
+                };
+                limits.accounts.insert(route, limiter);
             }
         }
         for (index, limit) in general.iter().enumerate() {
@@ -210,7 +265,7 @@ impl RateLimits {
 
     /// The route's limit by account.
     pub(crate) fn account(&self, route: RouteId) -> Option<&Limiter> {
-        self.accounts.get(&route)
+        self.accounts.get(&route).map(|limiter| &**limiter)
     }
 
     /// How account names become limiter keys.
@@ -225,7 +280,7 @@ impl RateLimits {
 
     /// The route's own limiter.
     pub(crate) fn route(&self, route: RouteId) -> Option<&Limiter> {
-        self.routes.get(&route)
+        self.routes.get(&route).map(|limiter| &**limiter)
     }
 }
 

@@ -96,6 +96,7 @@ impl Inventory {
                         "readRule": policy.read_rule_field(),
                         "deny": policy.owner_field().map(|_| self.deny_status(policy)),
                         "rate": rate,
+                        "rateName": policy.limits_name(),
                         "accountRate": policy.account_limit().map(|rule| {
                             json!({"quota": rule.quota().to_string(), "key": rule.field()})
                         }),
@@ -181,6 +182,9 @@ impl fmt::Display for Inventory {
                 } else {
                     format!("{rate}, {by_account}")
                 };
+            }
+            if let Some(name) = policy.limits_name() {
+                rate = format!("{rate} as {name}");
             }
             let general = self.general_limits_of(&route.path);
             rows.push(vec![

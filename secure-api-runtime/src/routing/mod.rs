@@ -322,6 +322,7 @@ impl Router<()> {
                     },
                     rule,
                     account,
+                    name: policy.limits_name(),
                 })
             })
             .collect();

@@ -26,6 +26,7 @@ const OPTIONS: &[&str] = &[
     "rate_message",
     "account_rate",
     "account_key",
+    "rate_name",
 ];
 
 const POLICY_HINT: &str = "write `#[secure(public)]` for a route anyone may call, or \
@@ -50,7 +51,6 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
     let mut seen: Vec<&RawOption> = Vec::new();
     let mut first_auth_only: Option<&RawOption> = None;
     let mut rate = RateOptions::default();
-    let (mut account_rate, mut account_key, mut account_field) = (None, None, None);
 
     for option in options {
         let name = option.name.to_string();
@@ -95,11 +95,6 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
                 policy.owner = field(option, ("owner", "resource"), "author_id", errors);
             }
             "or" => policy.read_rule = field(option, ("or", "resource"), "is_published", errors),
-            "account_rate" => account_rate = Some(option),
-            "account_key" => {
-                account_key = Some(option);
-                account_field = field(option, ("account_key", "body"), "email", errors);
-            }
             "deny" => policy.deny = deny(option, errors),
             "raw_response" => {
                 if let Some(value) = &option.value {
@@ -113,9 +108,9 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
                 }
                 policy.raw_body = true;
             }
-            "rate" => rate.rate = Some(option),
-            "key" => rate.key = Some(option),
-            "rate_message" => rate.message = Some(option),
+            "rate" | "key" | "rate_message" | "account_rate" | "account_key" | "rate_name" => {
+                rate.take(option);
+            }
             _ => errors.at(&option.name, unknown_option(&name)),
         }
     }
@@ -131,8 +126,7 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
         return Policy::unsettled();
     };
     policy.access = access;
-    policy.rate = rate.check(access, errors);
-    policy.account = super::rate::account(account_rate, account_key, account_field, errors);
+    (policy.rate, policy.account, policy.rate_name) = rate.check(access, errors);
     check_dependencies(&policy, options, first_auth_only, errors);
     policy.settled = errors.count() == errors_before;
     policy
@@ -244,7 +238,7 @@ fn requirement(option: &RawOption, name: &str, errors: &mut Errors) -> Option<Re
 }
 
 /// A resource field name: `owner = "author_id"`.
-fn field(
+pub(super) fn field(
     option: &RawOption,
     (name, of): (&str, &str),
     example: &str,

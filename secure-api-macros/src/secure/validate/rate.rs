@@ -16,14 +16,48 @@ const MAX_PERIOD_SECS: u64 = 366 * 24 * 60 * 60;
 /// The rate options of a handler, read together because they only make sense together.
 #[derive(Default)]
 pub(crate) struct RateOptions<'a> {
-    pub(crate) rate: Option<&'a RawOption>,
-    pub(crate) key: Option<&'a RawOption>,
-    pub(crate) message: Option<&'a RawOption>,
+    rate: Option<&'a RawOption>,
+    key: Option<&'a RawOption>,
+    message: Option<&'a RawOption>,
+    account_rate: Option<&'a RawOption>,
+    account_key: Option<&'a RawOption>,
+    name: Option<&'a RawOption>,
 }
 
-impl RateOptions<'_> {
-    /// Checks the options against the route's access; `None` when there is no `rate`.
-    pub(crate) fn check(&self, access: Access, errors: &mut Errors) -> Option<Rate> {
+impl<'a> RateOptions<'a> {
+    /// Keeps `option`, one of `rate`, `key`, `rate_message`, `account_rate`, `account_key`
+    /// and `rate_name`.
+    pub(crate) fn take(&mut self, option: &'a RawOption) {
+        let slot = match option.name.to_string().as_str() {
+            "rate" => &mut self.rate,
+            "key" => &mut self.key,
+            "rate_message" => &mut self.message,
+            "account_rate" => &mut self.account_rate,
+            "account_key" => &mut self.account_key,
+            _ => &mut self.name,
+        };
+        *slot = Some(option);
+    }
+
+    /// Checks the options against the route's access: the route's own limit, its limit by
+    /// account, and their name.
+    pub(crate) fn check(
+        &self,
+        access: Access,
+        errors: &mut Errors,
+    ) -> (Option<Rate>, Option<AccountRate>, Option<String>) {
+        let rate = self.route_limit(access, errors);
+        let field = self.account_key.and_then(|option| {
+            super::options::field(option, ("account_key", "body"), "email", errors)
+        });
+        let account = account(self.account_rate, self.account_key, field, errors);
+        let has_limit = rate.is_some() || account.is_some();
+        let name = self.name.and_then(|option| name(option, has_limit, errors));
+        (rate, account, name)
+    }
+
+    /// `rate`, `key` and `rate_message`; `None` when there is no `rate`.
+    fn route_limit(&self, access: Access, errors: &mut Errors) -> Option<Rate> {
         let Some(rate) = self.rate else {
             for option in [self.key, self.message].into_iter().flatten() {
                 let name = &option.name;
@@ -64,7 +98,7 @@ fn string<'a>(option: &'a RawOption, usage: &str, errors: &mut Errors) -> Option
 }
 
 /// `account_rate` and `account_key`, which only make sense together.
-pub(crate) fn account(
+fn account(
     rate: Option<&RawOption>,
     key: Option<&RawOption>,
     field: Option<Field>,
@@ -99,6 +133,32 @@ pub(crate) fn account(
             })
         }
     }
+}
+
+/// `rate_name = "login"`: a name for the headers, shared by the routes that should share their
+/// budgets (a token login and a cookie login).
+fn name(option: &RawOption, has_limit: bool, errors: &mut Errors) -> Option<String> {
+    let usage = "`rate_name` names the route's limits so routes share one budget: \
+                 `rate_name = \"login\"` (letters, digits, `_` and `-`)";
+    let lit = string(option, usage, errors)?;
+    let name = lit.value();
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !valid {
+        errors.at(lit, usage);
+        return None;
+    }
+    if !has_limit {
+        errors.at(
+            &option.name,
+            "`rate_name` names a rate limit: add `rate = \"5/15m\"` (or `account_rate`) first",
+        );
+        return None;
+    }
+    Some(name)
 }
 
 fn quota(option: &RawOption, errors: &mut Errors) -> Option<(u32, u64)> {
