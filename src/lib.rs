@@ -7,7 +7,7 @@ pub use secure_api_runtime::{
     ApiError, ApiResult, AuthUser, ConfigError, ExtractableHandler, Input, LastArgument, Mode,
     REQUEST_ID_HEADER, RequestId, Router, Sanitized, Schema, SecureArgument, SecureHandler,
     SecureResponse, SecurityConfig, argument, auth, authz, client_ip, config, connection, error,
-    pipeline, policy, rate, request_id, routing, schema, serve, store, tls, transport, validate,
+    pipeline, policy, request_id, routing, schema, serve, store, tls, transport, validate,
 };
 
 /// The audit record of every request, its JSON lines ([`audit::JsonLogs`]), and
@@ -15,6 +15,13 @@ pub use secure_api_runtime::{
 pub mod audit {
     pub use secure_api_runtime::audit::*;
     pub use secure_api_runtime::pipeline::AuditTarget;
+}
+
+/// Rate limits: quotas, the limiters, the Redis store, and [`rate::Limits`], through which a
+/// handler checks a limit declared with `Router::limit` on a key only it knows.
+pub mod rate {
+    pub use secure_api_runtime::pipeline::Limits;
+    pub use secure_api_runtime::rate::*;
 }
 
 /// One import for a handler module: the attribute, the caller, errors, and the axum items

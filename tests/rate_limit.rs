@@ -83,6 +83,29 @@ async fn other_quota_login() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+#[derive(serde::Deserialize, validator::Validate, Input)]
+struct Invite {
+    #[validate(length(min = 3, max = 254))]
+    email: String,
+}
+
+/// A limit on a key only the handler knows: invitations to one address.
+#[secure(public)]
+async fn invite(
+    limits: secure_api::rate::Limits,
+    Json(invite): Json<Invite>,
+) -> ApiResult<StatusCode> {
+    limits.check("invite", &invite.email).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// A handler checking a limit nobody declared: a server bug, answered `500`.
+#[secure(public)]
+async fn undeclared(limits: secure_api::rate::Limits) -> ApiResult<StatusCode> {
+    limits.check("nowhere", "key").await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
 const CLIENT: [u8; 4] = [203, 0, 113, 9];
 
 /// The app as one service, so that every request meets the same limiters.
@@ -357,6 +380,42 @@ fn routes_of_one_rate_name_with_other_quotas_stop_start_up() {
             .route("/token", post(token_login))
             .route("/other", post(other_quota_login)),
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_checks_a_declared_limit_on_its_own_key() {
+    let router = Router::new()
+        .route("/invitations", post(invite))
+        .route("/undeclared", post(undeclared))
+        .limit("invite", "2/1m");
+    let table = router.inventory().to_string();
+    assert!(
+        table.contains("LIMIT   invite: 2/1m (checked by handlers)"),
+        "{table}"
+    );
+    let app = service(router);
+    let to = |email: &str| {
+        let body = serde_json::json!({ "email": email }).to_string();
+        from(CLIENT, post_json("/invitations", &body))
+    };
+    assert_eq!(call(&app, to("ada@example.com")).await.status, 202);
+    let second = call(&app, to("ADA@example.com ")).await;
+    assert_eq!(second.status, 202);
+    assert_eq!(second.header("ratelimit"), Some("\"invite\";r=0;t=30"));
+    let refused = call(&app, to("ada@example.com")).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        refused.body_without_request_id(),
+        serde_json::json!({ "error": "Too many requests" })
+    );
+    assert_eq!(refused.header("retry-after"), Some("30"));
+    assert_eq!(
+        refused.header("ratelimit-policy"),
+        Some("\"invite\";q=2;w=60")
+    );
+    assert_eq!(call(&app, to("bob@example.com")).await.status, 202);
+    let undeclared = post_from(CLIENT, "/undeclared");
+    assert_eq!(call(&app, undeclared).await.status, 500);
 }
 
 fn guess_from(peer: [u8; 4], email: &str) -> http::Request<Body> {

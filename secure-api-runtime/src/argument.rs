@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, Extension, MatchedPath, OriginalUri, Path, Requ
 use http::{HeaderMap, Method, Uri, Version};
 
 use crate::auth::{AuthConfig, AuthUser};
-use crate::pipeline::AuditTarget;
+use crate::pipeline::{AuditTarget, Limits};
 use crate::request_id::RequestId;
 use crate::validate::{Form, Input, Json, Query};
 
@@ -17,7 +17,7 @@ use crate::validate::{Form, Input, Json, Query};
 /// request's head and cannot hand the handler unchecked input. The verified caller
 /// ([`AuthUser`], `Option<AuthUser>`), the prelude's validating [`Query`], `Path`, `State`,
 /// `Extension`, `ConnectInfo`, `MatchedPath`, `OriginalUri`, `HeaderMap`, `Method`, `Uri`,
-/// `Version`, [`RequestId`], [`AuthConfig`] and [`AuditTarget`]; `Owned<T>` is the route's own, through its
+/// `Version`, [`RequestId`], [`AuthConfig`], [`AuditTarget`] and [`Limits`]; `Owned<T>` is the route's own, through its
 /// `owner` rule. A body ([`Json`], [`Form`]) is a [`LastArgument`]: axum reads it from the
 /// last argument only.
 ///
@@ -73,6 +73,7 @@ impl SecureArgument for Version {}
 impl SecureArgument for RequestId {}
 impl SecureArgument for AuthConfig {}
 impl SecureArgument for AuditTarget {}
+impl SecureArgument for Limits {}
 
 /// The last argument of a `#[secure]` handler: any [`SecureArgument`], or a body the prelude
 /// validates as it reads it ([`Json`], [`Form`]).

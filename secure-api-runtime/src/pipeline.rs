@@ -24,7 +24,7 @@ mod extract;
 mod service;
 mod settings;
 
-pub use extract::{AuditTarget, Guard};
+pub use extract::{AuditTarget, Guard, Limits};
 pub use service::{GateFuture, GateService, ResponseFuture, SecurityService};
 pub(crate) use service::{GateLayer, SecurityLayer};
 pub(crate) use settings::AppSettings;
@@ -279,6 +279,23 @@ async fn limit_by_account(
         ));
     };
     let key = keys.key_of(account);
+    spend(context, limiter, ClientKey::Account(&key)).await
+}
+
+/// A limit a handler checks itself (`Limits::check`), on a key only it knows, normalized and
+/// hashed as an account's name is.
+async fn limit_by_name(context: &RequestContext, name: &str, key: &str) -> Result<(), ApiError> {
+    let found = context
+        .settings()
+        .rate
+        .as_ref()
+        .and_then(|limits| Some((limits.handler_limit(name)?, limits.account_keys())));
+    let Some((limiter, keys)) = found else {
+        return Err(ApiError::internal(format!(
+            "no limit named `{name}`: declare it with Router::limit"
+        )));
+    };
+    let key = keys.key_of(key);
     spend(context, limiter, ClientKey::Account(&key)).await
 }
 

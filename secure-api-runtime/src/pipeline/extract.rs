@@ -141,6 +141,54 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditTarget {
     }
 }
 
+/// The limits a handler checks itself, declared on the router (`Router::limit`), for keys only
+/// the handler knows. A refusal is the `429` of any declared limit, with its headers.
+///
+/// ```
+/// use secure_api::prelude::*;
+/// use secure_api::rate::Limits;
+/// use secure_api::routing::post;
+/// use serde::Deserialize;
+/// use validator::Validate;
+///
+/// #[derive(Deserialize, Validate, Input)]
+/// struct Invite {
+///     #[validate(email, length(max = 254))]
+///     email: String,
+/// }
+///
+/// #[secure(auth)]
+/// async fn invite(limits: Limits, Json(invite): Json<Invite>) -> ApiResult<StatusCode> {
+///     // At most 3 invitations to one address a day, whoever sends them.
+///     limits.check("invite", &invite.email).await?;
+///     Ok(StatusCode::ACCEPTED)
+/// }
+///
+/// let app: secure_api::Router = secure_api::Router::new()
+///     .route("/invitations", post(invite))
+///     .limit("invite", "3/1d");
+/// ```
+pub struct Limits(RequestContext);
+
+impl Limits {
+    /// Spends one request of `key` on the limit `name`; `429` when it has none left.
+    ///
+    /// # Errors
+    ///
+    /// The `429` of the limit, or a `500` when no limit `name` was declared on the router.
+    pub async fn check(&self, name: &str, key: &str) -> Result<(), ApiError> {
+        super::limit_by_name(&self.0, name, key).await
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Limits {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        RequestContext::of(parts).map(|context| Self(context.clone()))
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     type Rejection = ApiError;
 

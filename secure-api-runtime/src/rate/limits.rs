@@ -25,6 +25,13 @@ pub(crate) struct GeneralLimit {
     pub(crate) quota: Quota,
 }
 
+/// A limit a handler checks itself, as the router records it: `.limit("invite", "5/1h")`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HandlerLimit {
+    pub(crate) name: String,
+    pub(crate) quota: Quota,
+}
+
 /// The name of the general limits in the headers.
 const GENERAL_NAME: &str = "api";
 
@@ -91,6 +98,7 @@ pub(crate) struct RateLimits {
     routes: HashMap<RouteId, Arc<Limiter>, BuildHasherDefault<RouteHasher>>,
     accounts: HashMap<RouteId, Arc<Limiter>, BuildHasherDefault<RouteHasher>>,
     general: Vec<(String, Limiter)>,
+    handler: HashMap<String, Limiter>,
     account_keys: AccountKeys,
 }
 
@@ -168,12 +176,14 @@ impl RateLimits {
     pub(crate) fn build(
         routes: &[RouteLimit],
         general: &[GeneralLimit],
+        handler: &[HandlerLimit],
         settings: &RateSettings,
     ) -> Result<Option<Self>, crate::error::ConfigError> {
         let mut limits = Self {
             routes: HashMap::default(),
             accounts: HashMap::default(),
             general: Vec::new(),
+            handler: HashMap::new(),
             account_keys: AccountKeys::new(settings.account_secret.as_deref())?,
         };
         let mut named = Named::default();
@@ -247,6 +257,13 @@ impl RateLimits {
             let limiter = Limiter::new(GENERAL_NAME, &id, limit.quota, settings);
             limits.general.push((limit.prefix.clone(), limiter));
         }
+        for limit in handler {
+            // Made once per declared limit at start-up.
+            let name: &'static str = Box::leak(limit.name.clone().into_boxed_str());
+            let id = format!("handler:{name}");
+            let limiter = Limiter::new(name, &id, limit.quota, settings);
+            limits.handler.insert(limit.name.clone(), limiter);
+        }
         #[cfg(feature = "redis")]
         if settings.redis.is_some()
             && settings.account_secret.is_none()
@@ -258,14 +275,21 @@ impl RateLimits {
                  account names with its own random key, so instances do not share those budgets"
             );
         }
-        let any =
-            !limits.routes.is_empty() || !limits.accounts.is_empty() || !limits.general.is_empty();
+        let any = !limits.routes.is_empty()
+            || !limits.accounts.is_empty()
+            || !limits.general.is_empty()
+            || !limits.handler.is_empty();
         Ok(any.then_some(limits))
     }
 
     /// The route's limit by account.
     pub(crate) fn account(&self, route: RouteId) -> Option<&Limiter> {
         self.accounts.get(&route).map(|limiter| &**limiter)
+    }
+
+    /// The limit a handler checks itself, by its name.
+    pub(crate) fn handler_limit(&self, name: &str) -> Option<&Limiter> {
+        self.handler.get(name)
     }
 
     /// How account names become limiter keys.

@@ -52,7 +52,7 @@ pub use account::{AccountRule, MIN_KEY_SECRET_BYTES};
 pub(crate) use headers::{RateItem, write_headers};
 pub(crate) use key::ClientKey;
 pub(crate) use limits::{
-    GeneralLimit, Limiter, RateLimits, RateSettings, RouteId, RouteLimit, covers,
+    GeneralLimit, HandlerLimit, Limiter, RateLimits, RateSettings, RouteId, RouteLimit, covers,
 };
 pub use memory::{Check, DEFAULT_MAX_KEYS, MemoryLimiter};
 pub use quota::{MAX_PERIOD_SECS, Quota, QuotaError};

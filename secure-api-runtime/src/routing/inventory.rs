@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::RouteInfo;
 use crate::authz::{DenyAs, Requirement};
 use crate::policy::Policy;
-use crate::rate::{GeneralLimit, covers};
+use crate::rate::{GeneralLimit, HandlerLimit, covers};
 
 /// Every route of an app with its policy: [`Router::inventory`](super::Router::inventory).
 ///
@@ -43,6 +43,8 @@ use crate::rate::{GeneralLimit, covers};
 pub struct Inventory {
     routes: Vec<RouteInfo>,
     general: Vec<GeneralLimit>,
+    /// The limits handlers check themselves (`Router::limit`).
+    handler: Vec<HandlerLimit>,
     /// The app's answer for another's resource, where a route sets none.
     default_deny: DenyAs,
 }
@@ -51,6 +53,7 @@ impl Inventory {
     pub(crate) fn new(
         routes: &[RouteInfo],
         general: &[GeneralLimit],
+        handler: &[HandlerLimit],
         default_deny: DenyAs,
     ) -> Self {
         let mut routes = routes.to_vec();
@@ -58,8 +61,17 @@ impl Inventory {
         Self {
             routes,
             general: general.to_vec(),
+            handler: handler.to_vec(),
             default_deny,
         }
+    }
+
+    /// The limits handlers check themselves (`Router::limit`), as `name: quota`.
+    pub fn handler_limits(&self) -> Vec<String> {
+        self.handler
+            .iter()
+            .map(|limit| format!("{}: {}", limit.name, limit.quota))
+            .collect()
     }
 
     /// The routes, sorted by path, then method.
@@ -213,6 +225,10 @@ impl fmt::Display for Inventory {
                 .map(|(cell, width)| format!("{cell:<width$}"))
                 .collect();
             writeln!(f, "{}", line.join("  ").trim_end())?;
+        }
+        // Limits handlers check themselves have no route of their own.
+        for limit in self.handler_limits() {
+            writeln!(f, "LIMIT   {limit} (checked by handlers)")?;
         }
         Ok(())
     }

@@ -34,7 +34,7 @@ use crate::pipeline::{
     GateFuture, GateLayer, GateService, ResponseFuture, SecurityLayer, SecurityService,
 };
 use crate::policy::Policy;
-use crate::rate::{GeneralLimit, IntoQuota, RateLimits, RouteId, RouteLimit};
+use crate::rate::{GeneralLimit, HandlerLimit, IntoQuota, RateLimits, RouteId, RouteLimit};
 
 /// A route of the secure router, as the inventory lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +76,7 @@ pub struct Router<S = ()> {
     inner: axum::Router<S>,
     routes: Vec<RouteInfo>,
     general_limits: Vec<GeneralLimit>,
+    handler_limits: Vec<HandlerLimit>,
     config: Option<SecurityConfig>,
 }
 
@@ -109,6 +110,7 @@ where
             inner: axum::Router::new(),
             routes: Vec::new(),
             general_limits: Vec::new(),
+            handler_limits: Vec::new(),
             config: None,
         }
     }
@@ -162,6 +164,7 @@ where
                 prefix: format!("{prefix}{}", limit.prefix.trim_end_matches('/')),
                 ..limit
             }));
+        self.handler_limits.extend(router.handler_limits);
         self.inner = self.inner.nest(path, router.inner);
         self
     }
@@ -180,6 +183,7 @@ where
         );
         self.routes.extend(other.routes);
         self.general_limits.extend(other.general_limits);
+        self.handler_limits.extend(other.handler_limits);
         self.inner = self.inner.merge(other.inner);
         self
     }
@@ -223,6 +227,7 @@ where
             inner: self.inner.with_state(state),
             routes: self.routes,
             general_limits: self.general_limits,
+            handler_limits: self.handler_limits,
             config: self.config,
         }
     }
@@ -252,6 +257,40 @@ where
         });
         self.general_limits.push(GeneralLimit {
             prefix: prefix.to_owned(),
+            quota,
+        });
+        self
+    }
+
+    /// Declares a limit that handlers check themselves, for keys only a handler knows (an
+    /// invitation's address, a one-time code's target): `limits.check("invite", &key)` through
+    /// the [`Limits`](crate::pipeline::Limits) extractor. Its `429` carries the same headers and
+    /// body as a declared limit, it is named `name` in them, and the inventory lists it. Keys
+    /// are normalized and hashed as a limit by account's are.
+    ///
+    /// # Panics
+    ///
+    /// When `quota` is not a quota, when `name` is not letters, digits, `_` and `-`, or when a
+    /// limit of that name is declared twice: a mistake that must stop the app at start-up.
+    pub fn limit(mut self, name: &str, quota: impl IntoQuota) -> Self {
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        assert!(
+            valid,
+            "secure-api: the limit name `{name}` must be letters, digits, `_` and `-`"
+        );
+        assert!(
+            !self.handler_limits.iter().any(|limit| limit.name == name),
+            "secure-api: the limit `{name}` is declared twice"
+        );
+        let quota = quota
+            .into_quota()
+            .unwrap_or_else(|error| panic!("secure-api: invalid limit `{name}`: {error}"));
+        self.handler_limits.push(HandlerLimit {
+            name: name.to_owned(),
             quota,
         });
         self
@@ -296,7 +335,12 @@ where
             .config
             .as_ref()
             .map_or_else(DenyAs::default, SecurityConfig::deny_as);
-        Inventory::new(&self.routes, &self.general_limits, default_deny)
+        Inventory::new(
+            &self.routes,
+            &self.general_limits,
+            &self.handler_limits,
+            default_deny,
+        )
     }
 }
 
@@ -326,8 +370,13 @@ impl Router<()> {
                 })
             })
             .collect();
-        let rate = RateLimits::build(&route_limits, &self.general_limits, &config.rate_settings())
-            .unwrap_or_else(|error| panic!("secure-api cannot start: {error}"));
+        let rate = RateLimits::build(
+            &route_limits,
+            &self.general_limits,
+            &self.handler_limits,
+            &config.rate_settings(),
+        )
+        .unwrap_or_else(|error| panic!("secure-api cannot start: {error}"));
         let settings = Arc::new(config.pipeline_settings(rate));
         let body_limit = settings.transport.body_limit;
         // The gate inside CORS, so an allowed origin can read its answers (a redirect, a 413,
