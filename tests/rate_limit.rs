@@ -418,6 +418,36 @@ async fn a_handler_checks_a_declared_limit_on_its_own_key() {
     assert_eq!(call(&app, undeclared).await.status, 500);
 }
 
+#[test]
+#[should_panic(expected = "public routes without a rate limit (require_limits): GET /open")]
+fn require_limits_refuses_a_public_route_that_no_limit_covers() {
+    let _ = service(
+        Router::new()
+            .route("/open", get(open_a))
+            .route("/limited", post(limited))
+            .route("/me", post(by_user))
+            .require_limits(),
+    );
+}
+
+#[test]
+fn an_unlimited_public_route_is_named_in_a_warning_and_covered_ones_pass() {
+    let logs = Captured::default();
+    let _guard = logs.install();
+    let _ = service(
+        Router::new()
+            .route("/api/a", get(open_a))
+            .rate_limit("/api", "10/1m")
+            .route("/limited", post(limited))
+            .require_limits(),
+    );
+    assert!(logs.events("secure_api::routing").is_empty());
+    let _ = service(Router::new().route("/open", get(open_b)));
+    let warnings = logs.events("secure_api::routing");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].fields["routes"], "GET /open");
+}
+
 fn guess_from(peer: [u8; 4], email: &str) -> http::Request<Body> {
     let body = serde_json::json!({ "email": email, "password": "hunter2" }).to_string();
     from(peer, post_json("/login", &body))

@@ -367,3 +367,40 @@ async fn the_http_port_only_redirects_to_the_https_origin() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// An unset `SECURE_API_ENV` means development, with its ephemeral key and no HTTPS redirect:
+/// fine on loopback (the quick start), refused on any other address, unless chosen.
+#[tokio::test]
+async fn a_defaulted_development_mode_is_refused_beyond_loopback() {
+    let listener = TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let error = secure_api::serve(listener, app())
+        .into_future()
+        .await
+        .expect_err("served a defaulted mode on 0.0.0.0");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(error.to_string().contains("SECURE_API_ENV"), "{error}");
+
+    // Chosen on purpose, development serves on the network too.
+    let chosen = secure_api::SecurityConfig::builder()
+        .auth(hs256_config().auth().clone())
+        .mode(secure_api::Mode::Development)
+        .build()
+        .unwrap();
+    let listener = TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = secure_api::Router::new()
+        .route("/peer", get(peer))
+        .with_config(chosen);
+    let server = tokio::spawn(
+        secure_api::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    let response = fetch(SocketAddr::from(([127, 0, 0, 1], port)), "/peer").await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}

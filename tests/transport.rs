@@ -38,7 +38,7 @@ const SECURITY_HEADERS: [(&str, &str); 6] = [
     ("x-frame-options", "DENY"),
     (
         "content-security-policy",
-        "default-src 'none'; frame-ancestors 'none'",
+        "default-src 'none'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
     ),
     ("cache-control", "no-store"),
     ("referrer-policy", "no-referrer"),

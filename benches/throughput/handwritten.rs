@@ -166,7 +166,7 @@ pub(crate) fn start(secret: &str) -> (SocketAddr, WorkerGuard) {
                 .layer(set(header::X_FRAME_OPTIONS, "DENY"))
                 .layer(set(
                     header::CONTENT_SECURITY_POLICY,
-                    "default-src 'none'; frame-ancestors 'none'",
+                    "default-src 'none'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
                 ))
                 .layer(set(header::CACHE_CONTROL, "no-store"))
                 .layer(set(header::REFERRER_POLICY, "no-referrer"))

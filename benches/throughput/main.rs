@@ -51,7 +51,7 @@ const SECRET: &str = "a benchmark secret that is long enough!!";
 const SECURITY_HEADERS: [&str; 6] = [
     "x-content-type-options: nosniff",
     "x-frame-options: deny",
-    "content-security-policy: default-src 'none'; frame-ancestors 'none'",
+    "content-security-policy: default-src 'none'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
     "cache-control: no-store",
     "referrer-policy: no-referrer",
     "cross-origin-resource-policy: same-origin",

@@ -76,6 +76,8 @@ pub struct SecurityConfig {
 
 struct Settings {
     mode: Mode,
+    /// Whether the mode was chosen (in code or by `SECURE_API_ENV`), not defaulted.
+    mode_declared: bool,
     auth: AuthConfig,
     body_limit: usize,
     head_limits: HeadLimits,
@@ -107,6 +109,12 @@ impl SecurityConfig {
     /// Development or production.
     pub fn mode(&self) -> Mode {
         self.inner.mode
+    }
+
+    /// Whether the mode was chosen, in code or by `SECURE_API_ENV`, rather than defaulted to
+    /// development. `secure_api::serve` refuses a defaulted mode on a non-loopback address.
+    pub fn mode_declared(&self) -> bool {
+        self.inner.mode_declared
     }
 
     /// The authentication config (which also mints and revokes tokens).
@@ -229,6 +237,7 @@ impl fmt::Debug for SecurityConfig {
 #[must_use]
 pub struct SecurityConfigBuilder {
     mode: Mode,
+    mode_declared: bool,
     auth: Option<AuthConfig>,
     // Set by `from_lookup`: settings and key from the environment, used when `auth` is not given.
     auth_settings: AuthConfigBuilder,
@@ -253,6 +262,7 @@ impl SecurityConfigBuilder {
     /// Development (the default) or production.
     pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
+        self.mode_declared = true;
         self
     }
 
@@ -407,6 +417,7 @@ impl SecurityConfigBuilder {
         Ok(SecurityConfig {
             inner: Arc::new(Settings {
                 mode: self.mode,
+                mode_declared: self.mode_declared,
                 auth,
                 body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
                 head_limits: self.head_limits,

@@ -77,6 +77,8 @@ pub struct Router<S = ()> {
     routes: Vec<RouteInfo>,
     general_limits: Vec<GeneralLimit>,
     handler_limits: Vec<HandlerLimit>,
+    /// `require_limits`: a public route without a rate limit stops start-up.
+    require_limits: bool,
     config: Option<SecurityConfig>,
 }
 
@@ -111,6 +113,7 @@ where
             routes: Vec::new(),
             general_limits: Vec::new(),
             handler_limits: Vec::new(),
+            require_limits: false,
             config: None,
         }
     }
@@ -184,6 +187,7 @@ where
         self.routes.extend(other.routes);
         self.general_limits.extend(other.general_limits);
         self.handler_limits.extend(other.handler_limits);
+        self.require_limits |= other.require_limits;
         self.inner = self.inner.merge(other.inner);
         self
     }
@@ -228,6 +232,7 @@ where
             routes: self.routes,
             general_limits: self.general_limits,
             handler_limits: self.handler_limits,
+            require_limits: self.require_limits,
             config: self.config,
         }
     }
@@ -296,6 +301,14 @@ where
         self
     }
 
+    /// Makes a `public` route that no rate limit covers (neither its own `rate` nor a general
+    /// [`rate_limit`](Self::rate_limit)) stop start-up, instead of the warning it otherwise
+    /// gets: anyone may call such a route as often as they like.
+    pub fn require_limits(mut self) -> Self {
+        self.require_limits = true;
+        self
+    }
+
     /// Sets the security configuration.
     pub fn with_config(mut self, config: SecurityConfig) -> Self {
         self.config = Some(config);
@@ -344,11 +357,49 @@ where
     }
 }
 
+impl<S> Router<S> {
+    /// The `public` routes no rate limit covers, as `METHOD path`.
+    fn unlimited_public_routes(&self) -> Vec<String> {
+        self.routes
+            .iter()
+            .filter(|route| route.policy.access() == crate::policy::Access::Public)
+            .filter(|route| route.policy.rate_limit().is_none())
+            .filter(|route| {
+                !self
+                    .general_limits
+                    .iter()
+                    .any(|limit| crate::rate::covers(&limit.prefix, &route.path))
+            })
+            .map(|route| format!("{} {}", route.method.as_str(), route.path))
+            .collect()
+    }
+
+    /// Warns of public routes without a rate limit, or with `require_limits` stops start-up.
+    fn check_public_limits(&self) {
+        let unlimited = self.unlimited_public_routes();
+        if unlimited.is_empty() {
+            return;
+        }
+        let list = unlimited.join(", ");
+        assert!(
+            !self.require_limits,
+            "secure-api cannot start: public routes without a rate limit (require_limits): \
+             {list}; give each a `rate` or cover it with `Router::rate_limit`"
+        );
+        tracing::warn!(
+            target: "secure_api::routing",
+            routes = %list,
+            "public routes without a rate limit: anyone may call them as often as they like"
+        );
+    }
+}
+
 impl Router<()> {
     /// The finished app: the pipeline around the router, with its config. Nothing can be
     /// added to it afterwards, which is why users get a service, not a router to extend.
-    pub(crate) fn finish(self) -> (SecureService, SecurityConfig) {
-        let config = self.config.unwrap_or_else(|| {
+    pub(crate) fn finish(mut self) -> (SecureService, SecurityConfig) {
+        self.check_public_limits();
+        let config = self.config.take().unwrap_or_else(|| {
             SecurityConfig::from_env()
                 .unwrap_or_else(|error| panic!("secure-api cannot start: {error}"))
         });

@@ -87,6 +87,7 @@ pub fn serve(listener: TcpListener, app: Router) -> Serve {
             tls: config.tls().cloned(),
             // The balancer in front is every connection's peer: it has no share to exceed.
             trusted: config.trusted_proxies().clone(),
+            mode: Some((config.mode(), config.mode_declared())),
         },
         shutdown: None,
     }
@@ -143,6 +144,9 @@ struct Options {
     limits: ConnectionLimits,
     tls: Option<TlsConfig>,
     trusted: TrustedProxies,
+    /// The app's mode, and whether it was chosen rather than defaulted (`None`: not an app,
+    /// `redirect_http`'s listener).
+    mode: Option<(crate::Mode, bool)>,
 }
 
 impl Serve {
@@ -211,6 +215,7 @@ async fn run(serve: Serve) -> io::Result<()> {
         options,
         shutdown,
     } = serve;
+    check_mode(&listener, options.mode)?;
     let mut shutdown = shutdown.unwrap_or_else(|| Box::pin(termination_signal()));
     let mut builder = Builder::new(TokioExecutor::new());
     builder
@@ -291,6 +296,35 @@ async fn run(serve: Serve) -> io::Result<()> {
         );
         connections.abort_all();
         while connections.join_next().await.is_some() {}
+    }
+    Ok(())
+}
+
+/// Logs the mode, and refuses to serve a defaulted development mode beyond loopback: its
+/// ephemeral signing key, no HTTPS redirect and development answers must never reach a real
+/// network by accident.
+fn check_mode(listener: &TcpListener, mode: Option<(crate::Mode, bool)>) -> io::Result<()> {
+    let Some((mode, declared)) = mode else {
+        return Ok(());
+    };
+    let address = listener.local_addr()?;
+    tracing::info!(
+        target: "secure_api::serve",
+        ?mode,
+        declared,
+        %address,
+        "serving"
+    );
+    if !declared && !address.ip().is_loopback() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "secure-api refuses to serve on {address} in development mode by default: set \
+                 SECURE_API_ENV=production for a deployment (or SECURE_API_ENV=development to \
+                 run development mode on a network on purpose); on 127.0.0.1 the default stays \
+                 development"
+            ),
+        ));
     }
     Ok(())
 }

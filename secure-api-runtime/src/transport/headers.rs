@@ -12,7 +12,7 @@ const DEFAULTS: [(HeaderName, &str); 6] = [
     (header::X_FRAME_OPTIONS, "DENY"),
     (
         header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; frame-ancestors 'none'",
+        "default-src 'none'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
     ),
     (header::CACHE_CONTROL, "no-store"),
     (header::REFERRER_POLICY, "no-referrer"),
@@ -45,7 +45,7 @@ pub struct SecurityHeaders {
 
 impl Default for SecurityHeaders {
     /// `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`,
-    /// `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'`,
+    /// `Content-Security-Policy: default-src 'none'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'`,
     /// `Cache-Control: no-store`, `Referrer-Policy: no-referrer`,
     /// `Cross-Origin-Resource-Policy: same-origin`, and over HTTPS
     /// `Strict-Transport-Security: max-age=31536000; includeSubDomains`.
