@@ -477,8 +477,18 @@ async fn production_behind_proxies_without_a_public_origin_does_not_build() {
         .https(no_redirect)
         .build();
     assert!(built.is_ok());
-    // Without trusted proxies, plain HTTP is never reported, so no origin is needed.
-    assert!(base().mode(Mode::Production).build().is_ok());
+    // Without trusted proxies, plain HTTP is never reported, so no origin is needed; but then
+    // something else must say the requests are HTTPS.
+    let declared = HttpsPolicy::default().assume_https(true);
+    assert!(
+        base()
+            .mode(Mode::Production)
+            .https(declared)
+            .build()
+            .is_ok()
+    );
+    let error = base().mode(Mode::Production).build().unwrap_err();
+    assert!(error.to_string().contains("HTTPS_ONLY"), "{error}");
 }
 
 #[tokio::test]

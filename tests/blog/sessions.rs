@@ -237,8 +237,13 @@ async fn an_expired_reset_token_is_refused() {
 
 #[tokio::test]
 async fn reset_tokens_are_stored_hashed_and_never_logged_in_production() {
-    // Without trusted proxies: production requires PUBLIC_URL behind them.
-    let blog = Blog::start_with(&[("SECURE_API_ENV", "production"), ("TRUSTED_PROXIES", "")]).await;
+    // Without trusted proxies (production requires PUBLIC_URL behind them), TLS ending in front.
+    let blog = Blog::start_with(&[
+        ("SECURE_API_ENV", "production"),
+        ("TRUSTED_PROXIES", ""),
+        ("HTTPS_ONLY", "true"),
+    ])
+    .await;
     let ada = blog.user("ada").await;
     let reply = blog
         .client()

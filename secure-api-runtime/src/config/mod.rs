@@ -2,7 +2,7 @@
 //!
 //! | variable | meaning | default |
 //! |---|---|---|
-//! | `SECURE_API_ENV` | `development` or `production` | `development` |
+//! | `SECURE_API_ENV` | `development` or `production` (which needs `TLS_CERT`/`TLS_KEY`, `HTTPS_ONLY` or `TRUSTED_PROXIES`, to tell HTTPS requests) | `development` |
 //! | `JWT_SECRET` | HMAC secret, raw text, at least 32 bytes | development: an ephemeral random secret, with a warning; production: refuse to start |
 //! | `JWT_ALGORITHM` | `HS256`, `HS384`, `HS512` with `JWT_SECRET`; `RS256`, `ES256`, `EdDSA`, ... with `JWT_PUBLIC_KEY_FILE` | `HS256`, or required with a public key |
 //! | `JWT_PUBLIC_KEY_FILE` / `JWT_PRIVATE_KEY_FILE` | PEM files of an asymmetric key pair (the private one only to mint) | none |
@@ -62,10 +62,13 @@ pub enum Mode {
 /// ```
 /// use secure_api::{Mode, SecurityConfig};
 /// use secure_api::auth::{AuthConfig, JwtKey};
+/// use secure_api::transport::HttpsPolicy;
 ///
 /// let config = SecurityConfig::builder()
 ///     .mode(Mode::Production)
 ///     .auth(AuthConfig::builder().key(JwtKey::hs256("a secret of at least thirty-two bytes!!")?).build()?)
+///     // TLS ends at the load balancer in front, which sets no `X-Forwarded-Proto`.
+///     .https(HttpsPolicy::default().assume_https(true))
 ///     .build()?;
 /// # Ok::<(), secure_api::ConfigError>(())
 /// ```
@@ -394,6 +397,21 @@ impl SecurityConfigBuilder {
         }
         self.https
             .check(self.mode == Mode::Production, &self.trusted_proxies)?;
+        // Production must be able to tell which requests came over HTTPS, or bearer tokens go
+        // over plain HTTP unnoticed and HSTS is never sent.
+        if self.mode == Mode::Production
+            && self.tls.is_none()
+            && !self.https.assumes_https()
+            && self.trusted_proxies.is_empty()
+        {
+            return Err(ConfigError::InvalidSetting(
+                "production needs to know which requests came over HTTPS: set TLS_CERT and \
+                 TLS_KEY (secure_api::serve terminates TLS), HTTPS_ONLY=true (TLS ends in front \
+                 of the app, on a path that sets no X-Forwarded-Proto), or TRUSTED_PROXIES (a \
+                 proxy reports the scheme)"
+                    .into(),
+            ));
+        }
         if let Some(cors) = &self.cors {
             cors.check()?;
         }

@@ -52,6 +52,7 @@ fn settings_are_read() {
         ("JWT_AUDIENCE", "aud"),
         ("JWT_TTL_SECS", "60"),
         ("BODY_LIMIT_BYTES", "10"),
+        ("HTTPS_ONLY", "true"),
     ])
     .unwrap();
     assert_eq!(config.auth().issuer(), Some("iss"));
@@ -189,6 +190,7 @@ fn https_redirect_is_safe_all_or_off() {
         origin,
         ("SECURE_API_ENV", "production"),
         ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8"),
     ])
     .unwrap();
     assert_eq!(
@@ -206,4 +208,32 @@ fn https_redirect_is_safe_all_or_off() {
         ),
         "{error:?}"
     );
+}
+
+#[test]
+fn production_needs_a_source_of_the_scheme() {
+    let production = [
+        ("SECURE_API_ENV", "production"),
+        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+    ];
+    let error = from(&production).unwrap_err().to_string();
+    for variable in ["TLS_CERT", "HTTPS_ONLY", "TRUSTED_PROXIES"] {
+        assert!(error.contains(variable), "{error}");
+    }
+    for source in [
+        [
+            ("HTTPS_ONLY", "true"),
+            ("PUBLIC_URL", "https://api.example.com"),
+        ],
+        [
+            ("TRUSTED_PROXIES", "10.0.0.0/8"),
+            ("PUBLIC_URL", "https://api.example.com"),
+        ],
+    ] {
+        let mut vars = production.to_vec();
+        vars.extend(source);
+        assert!(from(&vars).is_ok(), "{source:?}");
+    }
+    // Development has no such need.
+    assert!(from(&[("JWT_SECRET", "0123456789abcdef0123456789abcdef")]).is_ok());
 }

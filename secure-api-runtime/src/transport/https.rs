@@ -106,6 +106,11 @@ impl HttpsPolicy {
         Ok(self)
     }
 
+    /// Whether every request is taken to be HTTPS (`HTTPS_ONLY`).
+    pub fn assumes_https(&self) -> bool {
+        self.assume_https
+    }
+
     /// The configured public origin, if any.
     pub fn origin(&self) -> Option<&str> {
         self.public_origin.as_ref().and_then(|v| v.to_str().ok())
