@@ -43,7 +43,7 @@ use crate::authz::{DenyAs, OwnershipRule, Resource};
 use crate::client_ip::peer_of;
 use crate::error::{self, ApiError};
 use crate::policy::{Access, Policy};
-use crate::rate::{ClientKey, Limiter, RateKey, RouteId, covers};
+use crate::rate::{ClientKey, Limiter, RateKey, RateLimits, RouteId, covers};
 use crate::request_id::{REQUEST_ID_HEADER, RequestId};
 use crate::transport::{self, Scheme, TlsConnection};
 use context::RequestContext;
@@ -75,26 +75,17 @@ fn begin(
 /// Step 1, just inside CORS: the answers given before any other work (a head over its limits,
 /// the redirect of plain HTTP, a declared body over the limit). The timeout runs around the
 /// rest.
-fn gate(context: &RequestContext, request: http::Request<axum::body::Body>) -> Gated {
-    let answer = transport::gate::early_answer(
+fn gate(
+    context: &RequestContext,
+    request: &http::Request<axum::body::Body>,
+) -> Option<transport::gate::EarlyAnswer> {
+    transport::gate::early_answer(
         &context.settings().transport,
         context.scheme(),
         request.method(),
         request.uri(),
         request.headers(),
-    );
-    match answer {
-        None => Gated::Pass(request),
-        Some(answer) => Gated::Answered(answer.respond(request.version(), request.into_body())),
-    }
-}
-
-/// What the gate made of a request.
-enum Gated {
-    /// On to the router.
-    Pass(http::Request<axum::body::Body>),
-    /// Answered already.
-    Answered(Response),
+    )
 }
 
 /// Step 2, just inside CORS and before routing: the general limits by client address that
@@ -268,34 +259,48 @@ async fn limit_by_account(
     policy: &'static Policy,
     account: &str,
 ) -> Result<(), ApiError> {
-    let limiter = context
-        .settings()
-        .rate
-        .as_ref()
-        .and_then(|limits| Some((limits.account(route_id(policy))?, limits.account_keys())));
-    let Some((limiter, keys)) = limiter else {
-        return Err(ApiError::internal(
-            "a route limited by account was served without its limiter",
-        ));
-    };
-    let key = keys.key_of(account);
-    spend(context, limiter, ClientKey::Account(&key)).await
+    spend_by_name(
+        context,
+        |limits| limits.account(route_id(policy)),
+        account,
+        || ApiError::internal("a route limited by account was served without its limiter"),
+    )
+    .await
 }
 
 /// A limit a handler checks itself (`Limits::check`), on a key only it knows, normalized and
 /// hashed as an account's name is.
 async fn limit_by_name(context: &RequestContext, name: &str, key: &str) -> Result<(), ApiError> {
+    spend_by_name(
+        context,
+        |limits| limits.handler_limit(name),
+        key,
+        || {
+            ApiError::internal(format!(
+                "no limit named `{name}`: declare it with Router::limit"
+            ))
+        },
+    )
+    .await
+}
+
+/// Spends one request on the limiter `pick` finds, counted under the keyed hash of `name` (an
+/// account's, or a key only a handler knows); `missing` when the app has no such limiter.
+async fn spend_by_name(
+    context: &RequestContext,
+    pick: impl FnOnce(&RateLimits) -> Option<&Limiter>,
+    name: &str,
+    missing: impl FnOnce() -> ApiError,
+) -> Result<(), ApiError> {
     let found = context
         .settings()
         .rate
         .as_ref()
-        .and_then(|limits| Some((limits.handler_limit(name)?, limits.account_keys())));
+        .and_then(|limits| Some((pick(limits)?, limits.account_keys())));
     let Some((limiter, keys)) = found else {
-        return Err(ApiError::internal(format!(
-            "no limit named `{name}`: declare it with Router::limit"
-        )));
+        return Err(missing());
     };
-    let key = keys.key_of(key);
+    let key = keys.key_of(name);
     spend(context, limiter, ClientKey::Account(&key)).await
 }
 

@@ -231,18 +231,24 @@ where
             );
         };
         let timeout = context.settings().transport.request_timeout;
-        let context = context.clone();
-        let request = match super::gate(&context, request) {
-            super::Gated::Pass(request) => request,
-            super::Gated::Answered(response) => return GateFuture::answered(response),
+        // Both steps read the request and its context in place; only a store to ask (Redis)
+        // needs a context of its own, for the future that asks it.
+        let decided = match super::gate(context, &request) {
+            None => super::limit_by_address(context, &request),
+            Some(answer) => {
+                return GateFuture::answered(
+                    answer.respond(request.version(), request.into_body()),
+                );
+            }
         };
         let with_body = !request.body().is_end_stream();
-        match super::limit_by_address(&context, &request) {
+        match decided {
             super::AddressLimits::Passed => {}
             super::AddressLimits::Refused(error) => {
                 return GateFuture::answered(error.into_response());
             }
             super::AddressLimits::Later { decided } => {
+                let context = context.clone();
                 // A store to ask (Redis): the limits, then the router, in one boxed future.
                 let mut plain = self.inner.clone();
                 let mut bounded = self.with_body.clone();

@@ -32,6 +32,12 @@ pub(crate) struct HandlerLimit {
     pub(crate) quota: Quota,
 }
 
+/// A limiter's name for the headers, which limiters hold as `&'static str`: made once per
+/// limit at start-up, so the leak is bounded by the app's own declarations.
+fn static_name(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
+}
+
 /// The name of the general limits in the headers.
 const GENERAL_NAME: &str = "api";
 
@@ -163,8 +169,7 @@ impl Named {
             }
             return Ok(Arc::clone(limiter));
         }
-        // Made once per name at start-up.
-        let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
+        let leaked = static_name(name.clone());
         let limiter = Arc::new(make(leaked));
         self.0.insert(name, (quota, key, Arc::clone(&limiter)));
         Ok(limiter)
@@ -239,7 +244,7 @@ impl RateLimits {
                     })?
                 } else {
                     let id = format!("account:{}::{}{suffix}", route.module, route.handler);
-                    let leaked: &'static str = Box::leak(header.into_boxed_str());
+                    let leaked = static_name(header);
                     Arc::new(
                         Limiter::new(leaked, &id, account.quota(), settings).with_message(message),
                     )
@@ -258,8 +263,7 @@ impl RateLimits {
             limits.general.push((limit.prefix.clone(), limiter));
         }
         for limit in handler {
-            // Made once per declared limit at start-up.
-            let name: &'static str = Box::leak(limit.name.clone().into_boxed_str());
+            let name = static_name(limit.name.clone());
             let id = format!("handler:{name}");
             let limiter = Limiter::new(name, &id, limit.quota, settings);
             limits.handler.insert(limit.name.clone(), limiter);
