@@ -71,6 +71,8 @@ mod redis_store {
         failure: FailureMode,
         timeout: Duration,
         prefix: String,
+        /// Whether plain `redis://` beyond loopback is deliberate (`REDIS_ALLOW_PLAINTEXT`).
+        plaintext_allowed: bool,
     }
 
     impl std::fmt::Debug for RedisStore {
@@ -79,24 +81,56 @@ mod redis_store {
                 .field("failure", &self.inner.failure)
                 .field("timeout", &self.inner.timeout)
                 .field("prefix", &self.inner.prefix)
+                .field("tls", &self.is_tls())
                 .finish_non_exhaustive()
         }
     }
 
     impl RedisStore {
-        /// A store on the Redis server at `url` (`redis://host:port/db`). It connects on first
-        /// use, so the app starts even while Redis is down, and reconnects by itself.
+        /// A store on the Redis server at `url`: `redis://host:port/db`, or `rediss://` for
+        /// TLS, verified against the system's root certificates. It connects on first use, so
+        /// the app starts even while Redis is down, and reconnects by itself.
         pub fn open(url: &str) -> Result<Self, redis::RedisError> {
-            let client = redis::Client::open(url)?;
-            Ok(Self {
+            Ok(Self::with_client(redis::Client::open(url)?))
+        }
+
+        /// A store on the Redis server at the `rediss://` `url`, whose certificate is verified
+        /// against `root_certificates` (PEM; `REDIS_CA_CERT`) instead of the system's roots:
+        /// for a server whose certificate a private authority issued.
+        pub fn open_tls_with_roots(
+            url: &str,
+            root_certificates: &[u8],
+        ) -> Result<Self, redis::RedisError> {
+            if !url.starts_with("rediss://") {
+                return Err(redis::RedisError::from((
+                    redis::ErrorKind::InvalidClientConfig,
+                    "root certificates need a rediss:// URL",
+                )));
+            }
+            let certificates = redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(root_certificates.to_vec()),
+            };
+            Ok(Self::with_client(redis::Client::build_with_tls(
+                url,
+                certificates,
+            )?))
+        }
+
+        fn with_client(client: redis::Client) -> Self {
+            // The one crypto backend of the binary, also for the Redis client's TLS, which
+            // takes the process's default rustls provider.
+            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+            Self {
                 inner: Arc::new(Inner {
                     client,
                     connection: OnceLock::new(),
                     failure: FailureMode::Closed,
                     timeout: DEFAULT_TIMEOUT,
                     prefix: "secure-api:".to_owned(),
+                    plaintext_allowed: false,
                 }),
-            })
+            }
         }
 
         fn with(self, change: impl FnOnce(&mut Inner)) -> Self {
@@ -106,6 +140,7 @@ mod redis_store {
                 failure: shared.failure,
                 timeout: shared.timeout,
                 prefix: shared.prefix.clone(),
+                plaintext_allowed: shared.plaintext_allowed,
             });
             change(&mut inner);
             Self {
@@ -135,6 +170,39 @@ mod redis_store {
         pub fn key_prefix(self, prefix: impl Into<String>) -> Self {
             let prefix = prefix.into();
             self.with(|inner| inner.prefix = prefix)
+        }
+
+        /// Says that plain `redis://` to a host beyond loopback is deliberate
+        /// (`REDIS_ALLOW_PLAINTEXT=true`): production refuses it otherwise, since budgets and
+        /// revoked token ids would cross the network in clear.
+        #[must_use]
+        pub fn allow_plaintext(self, allowed: bool) -> Self {
+            self.with(|inner| inner.plaintext_allowed = allowed)
+        }
+
+        /// Whether the connection to Redis is TLS (`rediss://`).
+        pub fn is_tls(&self) -> bool {
+            matches!(
+                self.inner.client.get_connection_info().addr(),
+                redis::ConnectionAddr::TcpTls { .. }
+            )
+        }
+
+        /// Whether the store talks to Redis in clear over a network, undeclared: plain TCP to
+        /// a host that is not loopback (a name other than `localhost` counts as remote), without
+        /// [`allow_plaintext`](Self::allow_plaintext).
+        pub(crate) fn undeclared_plaintext(&self) -> Option<&str> {
+            match self.inner.client.get_connection_info().addr() {
+                redis::ConnectionAddr::Tcp(host, _) if !self.inner.plaintext_allowed => {
+                    let bare = host.trim_start_matches('[').trim_end_matches(']');
+                    let loopback = bare.eq_ignore_ascii_case("localhost")
+                        || bare
+                            .parse::<std::net::IpAddr>()
+                            .is_ok_and(|ip| ip.is_loopback());
+                    (!loopback).then_some(host.as_str())
+                }
+                _ => None,
+            }
         }
 
         /// The store's own failure mode, the one its rate limits follow.

@@ -241,7 +241,7 @@ fn parse_bool(var: &'static str, value: &str) -> Result<bool, ConfigError> {
 }
 
 /// The rate-limit variables: `TRUSTED_PROXIES`, `RATE_LIMIT_MAX_KEYS`, `RATE_LIMIT_KEY_SECRET`,
-/// `REDIS_URL` and `RATE_LIMIT_REDIS_FAILURE`.
+/// `REDIS_URL`, `REDIS_CA_CERT`, `REDIS_ALLOW_PLAINTEXT` and `RATE_LIMIT_REDIS_FAILURE`.
 fn rate_env(
     var: &impl Fn(&str) -> Option<String>,
     mut builder: SecurityConfigBuilder,
@@ -284,12 +284,30 @@ fn rate_env(
     }
     #[cfg(feature = "redis")]
     if let Some(url) = redis_url {
-        let store = crate::store::RedisStore::open(&url)
+        let store = match var("REDIS_CA_CERT") {
+            Some(_) if !url.starts_with("rediss://") => {
+                return Err(ConfigError::InvalidEnv {
+                    var: "REDIS_CA_CERT",
+                    reason: "root certificates are for TLS: REDIS_URL must be rediss://".into(),
+                });
+            }
+            Some(path) => {
+                let roots = read_file("REDIS_CA_CERT", &path)?;
+                crate::store::RedisStore::open_tls_with_roots(&url, &roots)
+            }
+            None => crate::store::RedisStore::open(&url),
+        };
+        let allow_plaintext = match var("REDIS_ALLOW_PLAINTEXT") {
+            Some(value) => parse_bool("REDIS_ALLOW_PLAINTEXT", &value)?,
+            None => false,
+        };
+        let store = store
             .map_err(|e| ConfigError::InvalidEnv {
                 var: "REDIS_URL",
                 reason: e.to_string(),
             })?
-            .failure_mode(redis_failure);
+            .failure_mode(redis_failure)
+            .allow_plaintext(allow_plaintext);
         builder = builder.redis(store);
     }
     #[cfg(not(feature = "redis"))]

@@ -18,7 +18,9 @@
 //! | `TRUSTED_PROXIES` | comma-separated addresses and CIDR blocks whose `X-Forwarded-For` is believed | none |
 //! | `RATE_LIMIT_MAX_KEYS` | most clients one in-memory limiter remembers at once | 1000000 |
 //! | `RATE_LIMIT_KEY_SECRET` | the secret account names of limits by account are hashed with (at least 32 bytes; the same on every instance sharing Redis) | random per process |
-//! | `REDIS_URL` | keep rate limits and revoked tokens on this Redis (feature `redis`) | in memory |
+//! | `REDIS_URL` | keep rate limits and revoked tokens on this Redis (feature `redis`): `rediss://` for TLS; production refuses plain `redis://` beyond loopback | in memory |
+//! | `REDIS_CA_CERT` | PEM file of the root certificates a `rediss://` server is verified against | the system's roots |
+//! | `REDIS_ALLOW_PLAINTEXT` | `true`: plain `redis://` to a remote host in production is deliberate | `false` |
 //! | `RATE_LIMIT_REDIS_FAILURE` | `closed` (answer `503`) or `open` (let through) while Redis is unreachable | `closed` |
 //! | `REVOCATION_REDIS_FAILURE` | the same for revocation checks: `open` accepts tokens unchecked during an outage | `closed` |
 //! | `PUBLIC_URL` | the public HTTPS origin plain HTTP is redirected to (`https://api.example.com`) | none |
@@ -411,6 +413,16 @@ impl SecurityConfigBuilder {
                  proxy reports the scheme)"
                     .into(),
             ));
+        }
+        #[cfg(feature = "redis")]
+        if self.mode == Mode::Production
+            && let Some(host) = self.redis.as_ref().and_then(|r| r.undeclared_plaintext())
+        {
+            return Err(ConfigError::InvalidSetting(format!(
+                "production sends rate limits and revoked tokens to Redis at {host} in clear: \
+                 use a rediss:// URL in REDIS_URL (TLS), or set REDIS_ALLOW_PLAINTEXT=true if \
+                 the network to it is private by other means"
+            )));
         }
         if let Some(cors) = &self.cors {
             cors.check()?;

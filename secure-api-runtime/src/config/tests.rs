@@ -121,6 +121,92 @@ fn a_redis_url_moves_limits_and_revocations_to_redis() {
     ));
 }
 
+#[cfg(feature = "redis")]
+#[test]
+fn production_refuses_plain_redis_beyond_loopback_unless_declared() {
+    let production = |redis: &[(&'static str, &'static str)]| {
+        let mut vars = vec![
+            ("SECURE_API_ENV", "production"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("HTTPS_ONLY", "true"),
+        ];
+        vars.extend_from_slice(redis);
+        from(&vars)
+    };
+    let refused = production(&[("REDIS_URL", "redis://cache.internal:6379/")]).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "production sends rate limits and revoked tokens to Redis at cache.internal in clear: \
+         use a rediss:// URL in REDIS_URL (TLS), or set REDIS_ALLOW_PLAINTEXT=true if the \
+         network to it is private by other means"
+    );
+    assert!(production(&[("REDIS_URL", "redis://10.0.0.5/")]).is_err());
+    // Deliberate, on loopback, over TLS, or in development: accepted.
+    for accepted in [
+        &[
+            ("REDIS_URL", "redis://10.0.0.5/"),
+            ("REDIS_ALLOW_PLAINTEXT", "true"),
+        ][..],
+        &[("REDIS_URL", "redis://127.0.0.1:6379/")],
+        &[("REDIS_URL", "redis://localhost/")],
+        &[("REDIS_URL", "redis://[::1]:6379/")],
+        &[("REDIS_URL", "rediss://cache.internal:6380/")],
+    ] {
+        let config = production(accepted).unwrap_or_else(|e| panic!("{accepted:?}: {e}"));
+        let tls = accepted[0].1.starts_with("rediss://");
+        assert_eq!(config.redis().unwrap().is_tls(), tls, "{accepted:?}");
+    }
+    assert!(from(&[("REDIS_URL", "redis://10.0.0.5/")]).is_ok());
+    assert!(matches!(
+        production(&[
+            ("REDIS_URL", "redis://10.0.0.5/"),
+            ("REDIS_ALLOW_PLAINTEXT", "maybe")
+        ])
+        .unwrap_err(),
+        ConfigError::InvalidEnv {
+            var: "REDIS_ALLOW_PLAINTEXT",
+            ..
+        }
+    ));
+}
+
+#[cfg(feature = "redis")]
+#[test]
+fn redis_root_certificates_need_a_tls_url_and_a_readable_file() {
+    let dir = std::env::temp_dir().join(format!("secure-api-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    std::fs::write(&ca, certified.cert.pem()).unwrap();
+    let ca = ca.to_str().unwrap();
+
+    let config = from(&[
+        ("REDIS_URL", "rediss://localhost:6380/"),
+        ("REDIS_CA_CERT", ca),
+    ])
+    .unwrap();
+    assert!(config.redis().unwrap().is_tls());
+    let plain = from(&[("REDIS_URL", "redis://localhost/"), ("REDIS_CA_CERT", ca)]).unwrap_err();
+    assert_eq!(
+        plain.to_string(),
+        "environment variable REDIS_CA_CERT: root certificates are for TLS: REDIS_URL must be \
+         rediss://"
+    );
+    let missing = from(&[
+        ("REDIS_URL", "rediss://localhost/"),
+        ("REDIS_CA_CERT", "/nonexistent/ca.pem"),
+    ])
+    .unwrap_err();
+    assert!(matches!(
+        missing,
+        ConfigError::InvalidEnv {
+            var: "REDIS_CA_CERT",
+            ..
+        }
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[cfg(not(feature = "redis"))]
 #[test]
 fn a_redis_url_without_the_feature_stops_start_up() {
