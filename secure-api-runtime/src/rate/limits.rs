@@ -388,6 +388,10 @@ impl Limiter {
 
     /// The decision at once, for a limit kept in memory; `None` for one whose store must be
     /// asked ([`decide`](Self::decide) then).
+    #[cfg_attr(
+        not(feature = "redis"),
+        expect(clippy::unnecessary_wraps, reason = "`None` is the Redis store's answer")
+    )]
     pub(crate) fn decide_now(&self, client: ClientKey<'_>) -> Option<RateItem> {
         match &self.store {
             Store::Memory { limiter, epoch } => Some(self.memory_item(limiter, *epoch, client)),
