@@ -9,7 +9,7 @@ use jsonwebtoken::Validation;
 use jsonwebtoken::crypto::CryptoProvider;
 
 use super::cache::VerifiedTokens;
-use super::key::JwtKey;
+use super::key::{JwtKey, RECOMMENDED_RSA_BITS};
 use super::revocation::{MemoryRevocations, RevocationStore};
 use crate::error::ConfigError;
 
@@ -110,6 +110,11 @@ impl AuthConfig {
     /// The claims roles and scopes are read from.
     pub fn claim_names(&self) -> &ClaimNames {
         &self.inner.claims
+    }
+
+    /// The keys tokens are verified with.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &JwtKey> {
+        self.inner.keys.iter().map(|verification| &verification.key)
     }
 }
 
@@ -220,6 +225,17 @@ impl AuthConfigBuilder {
                         "two keys share the kid `{kid}`"
                     )));
                 }
+            }
+        }
+        for key in &self.keys {
+            if let Some(bits) = key.rsa_bits().filter(|&bits| bits < RECOMMENDED_RSA_BITS) {
+                tracing::warn!(
+                    target: "secure_api::config",
+                    kid = key.kid().unwrap_or("-"),
+                    bits,
+                    "an RSA key under {RECOMMENDED_RSA_BITS} bits is below 128-bit security; \
+                     for tokens the app mints, prefer EdDSA or ES256"
+                );
             }
         }
         let leeway = self.leeway.unwrap_or(DEFAULT_LEEWAY);

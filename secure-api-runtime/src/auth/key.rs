@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use base64::Engine as _;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
 use crate::error::ConfigError;
@@ -9,11 +10,20 @@ use crate::error::ConfigError;
 /// The least number of bytes an HMAC secret may have, whatever the hash.
 pub const MIN_HMAC_SECRET_BYTES: usize = 32;
 
+/// The fewest bits an RSA key may have (NIST SP 800-131A): shorter keys are refused when loaded.
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// RSA keys shorter than this are loaded with a warning: under 128-bit security (NIST SP
+/// 800-57). For tokens the app mints, `EdDSA` or `ES256` are smaller and stronger.
+pub const RECOMMENDED_RSA_BITS: usize = 3072;
+
 /// A verification key pinned to one algorithm, with an optional `kid` and an optional signing key.
 ///
 /// A token is only ever checked with the algorithm of the key that verifies it, so a token that
 /// names another algorithm (`none`, or `HS256` against an RSA key) is refused before any
-/// signature work.
+/// signature work. RSA keys under [`MIN_RSA_BITS`] are refused when loaded, and keys under
+/// [`RECOMMENDED_RSA_BITS`] are named in a warning when the config is built: RSA stays for
+/// verifying an identity provider's tokens, but new deployments mint with `EdDSA` or `ES256`.
 ///
 /// ```
 /// use secure_api::auth::{Algorithm, JwtKey};
@@ -29,6 +39,8 @@ pub struct JwtKey {
     pub(crate) decoding: DecodingKey,
     pub(crate) encoding: Option<EncodingKey>,
     pub(crate) kid: Option<String>,
+    /// The modulus length of an RSA key; `None` for the other families.
+    pub(crate) rsa_bits: Option<usize>,
 }
 
 impl JwtKey {
@@ -60,6 +72,7 @@ impl JwtKey {
             decoding: DecodingKey::from_secret(secret).map_err(ConfigError::invalid_key)?,
             encoding: Some(EncodingKey::from_secret(secret).map_err(ConfigError::invalid_key)?),
             kid: None,
+            rsa_bits: None,
         })
     }
 
@@ -84,16 +97,18 @@ impl JwtKey {
             }
         }
         .map_err(ConfigError::invalid_key)?;
+        let rsa_bits = rsa_size(algorithm, decoding.try_get_as_bytes().ok())?;
         Ok(Self {
             algorithm,
             decoding,
             encoding: None,
             kid: None,
+            rsa_bits,
         })
     }
 
-    /// A public key in DER (the `SubjectPublicKeyInfo` bytes for RSA and EC, the raw 32 bytes
-    /// for Ed25519), for verification only.
+    /// A public key in DER (for RSA the `RSAPublicKey` or `SubjectPublicKeyInfo` bytes, for EC
+    /// the uncompressed point, for Ed25519 the raw 32 bytes), for verification only.
     pub fn public_der(algorithm: Algorithm, der: &[u8]) -> Result<Self, ConfigError> {
         let decoding = match algorithm.family() {
             AlgorithmFamily::Rsa => DecodingKey::from_rsa_der(der),
@@ -106,11 +121,13 @@ impl JwtKey {
                 });
             }
         };
+        let rsa_bits = rsa_size(algorithm, Some(der))?;
         Ok(Self {
             algorithm,
             decoding,
             encoding: None,
             kid: None,
+            rsa_bits,
         })
     }
 
@@ -130,11 +147,29 @@ impl JwtKey {
                 key: "a JWK (shared secrets are configured with JwtKey::hmac)",
             });
         }
+        let rsa_bits = match &jwk.algorithm {
+            jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) => {
+                let modulus = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(rsa.n.trim_end_matches('='))
+                    .map_err(|_| {
+                        ConfigError::InvalidKey("an RSA JWK's `n` is not base64url".into())
+                    })?;
+                Some(checked_rsa_bits(unsigned_bits(&modulus))?)
+            }
+            _ if algorithm.family() == AlgorithmFamily::Rsa => {
+                return Err(ConfigError::AlgorithmMismatch {
+                    algorithm,
+                    key: "a JWK that is not an RSA key",
+                });
+            }
+            _ => None,
+        };
         Ok(Self {
             algorithm,
             decoding: DecodingKey::from_jwk(jwk).map_err(ConfigError::invalid_key)?,
             encoding: None,
             kid: jwk.common.key_id.clone(),
+            rsa_bits,
         })
     }
 
@@ -148,6 +183,7 @@ impl JwtKey {
             AlgorithmFamily::Hmac => return Ok(self),
         }
         .map_err(ConfigError::invalid_key)?;
+        rsa_size(self.algorithm, Some(encoding.as_bytes()))?;
         self.encoding = Some(encoding);
         Ok(self)
     }
@@ -173,6 +209,66 @@ impl JwtKey {
     pub fn can_sign(&self) -> bool {
         self.encoding.is_some()
     }
+
+    /// Whether tokens are verified with a public key (RSA, EC, Ed25519) rather than a secret
+    /// only this app holds: others may hold the private key, and sign tokens meant for others.
+    pub fn is_asymmetric(&self) -> bool {
+        self.algorithm.family() != AlgorithmFamily::Hmac
+    }
+
+    /// The length of an RSA key's modulus in bits; `None` for other keys.
+    pub fn rsa_bits(&self) -> Option<usize> {
+        self.rsa_bits
+    }
+}
+
+/// For an RSA algorithm, the modulus length of `der`, checked against [`MIN_RSA_BITS`]:
+/// `RSAPublicKey` or `SubjectPublicKeyInfo` for public keys, `RSAPrivateKey` for private ones
+/// (what jsonwebtoken keeps of a PEM). aws-lc-rs would refuse a short key only at the first
+/// signature, so that every token is refused with a bare `401`; here it stops start-up.
+fn rsa_size(algorithm: Algorithm, der: Option<&[u8]>) -> Result<Option<usize>, ConfigError> {
+    if algorithm.family() != AlgorithmFamily::Rsa {
+        return Ok(None);
+    }
+    let bits = der.and_then(rsa_modulus_bits).ok_or_else(|| {
+        ConfigError::InvalidKey(format!("{algorithm:?} needs an RSA key, and this is none"))
+    })?;
+    checked_rsa_bits(bits).map(Some)
+}
+
+fn checked_rsa_bits(bits: usize) -> Result<usize, ConfigError> {
+    if bits < MIN_RSA_BITS {
+        return Err(ConfigError::WeakRsaKey {
+            bits,
+            min_bits: MIN_RSA_BITS,
+        });
+    }
+    Ok(bits)
+}
+
+/// The modulus length of an RSA key in DER: `SEQUENCE { n, e }` (public), `SEQUENCE { 0, n, e,
+/// ... }` (private), or a `SubjectPublicKeyInfo` whose bit string holds the public one.
+fn rsa_modulus_bits(der: &[u8]) -> Option<usize> {
+    use simple_asn1::ASN1Block;
+    let blocks = simple_asn1::from_der(der).ok()?;
+    let [ASN1Block::Sequence(_, items)] = blocks.as_slice() else {
+        return None;
+    };
+    let bits = |n: &simple_asn1::BigInt| usize::try_from(n.bits()).ok();
+    match items.as_slice() {
+        [ASN1Block::Integer(_, n), ASN1Block::Integer(_, _)]
+        | [ASN1Block::Integer(_, _), ASN1Block::Integer(_, n), _, ..] => bits(n),
+        [ASN1Block::Sequence(..), ASN1Block::BitString(_, _, inner)] => rsa_modulus_bits(inner),
+        _ => None,
+    }
+}
+
+/// The bit length of a big-endian unsigned integer.
+fn unsigned_bits(bytes: &[u8]) -> usize {
+    let Some(first) = bytes.iter().position(|&byte| byte != 0) else {
+        return 0;
+    };
+    (bytes.len() - first) * 8 - bytes[first].leading_zeros() as usize
 }
 
 impl fmt::Debug for JwtKey {
@@ -181,6 +277,7 @@ impl fmt::Debug for JwtKey {
         f.debug_struct("JwtKey")
             .field("algorithm", &self.algorithm)
             .field("kid", &self.kid)
+            .field("rsa_bits", &self.rsa_bits)
             .field("can_sign", &self.can_sign())
             .finish_non_exhaustive()
     }

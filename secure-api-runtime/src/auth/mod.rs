@@ -23,7 +23,7 @@ mod user;
 
 pub use config::{AuthConfig, AuthConfigBuilder, ClaimNames, DEFAULT_LEEWAY, DEFAULT_TOKEN_TTL};
 pub use jsonwebtoken::Algorithm;
-pub use key::{JwtKey, MIN_HMAC_SECRET_BYTES};
+pub use key::{JwtKey, MIN_HMAC_SECRET_BYTES, MIN_RSA_BITS, RECOMMENDED_RSA_BITS};
 #[cfg(feature = "redis")]
 pub use redis::RedisRevocations;
 pub use revocation::{MemoryRevocations, RevocationStore, StoreError, StoreFuture};

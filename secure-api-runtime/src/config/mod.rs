@@ -5,8 +5,8 @@
 //! | `SECURE_API_ENV` | `development` or `production` (which needs `TLS_CERT`/`TLS_KEY`, `HTTPS_ONLY` or `TRUSTED_PROXIES`, to tell HTTPS requests) | `development` |
 //! | `JWT_SECRET` | HMAC secret, raw text, at least 32 bytes | development: an ephemeral random secret, with a warning; production: refuse to start |
 //! | `JWT_ALGORITHM` | `HS256`, `HS384`, `HS512` with `JWT_SECRET`; `RS256`, `ES256`, `EdDSA`, ... with `JWT_PUBLIC_KEY_FILE` | `HS256`, or required with a public key |
-//! | `JWT_PUBLIC_KEY_FILE` / `JWT_PRIVATE_KEY_FILE` | PEM files of an asymmetric key pair (the private one only to mint) | none |
-//! | `JWT_ISSUER` / `JWT_AUDIENCE` | required `iss` / `aud`, also set on minted tokens | not checked |
+//! | `JWT_PUBLIC_KEY_FILE` / `JWT_PRIVATE_KEY_FILE` | PEM files of an asymmetric key pair (the private one only to mint); RSA under 2048 bits refused, under 3072 warned | none |
+//! | `JWT_ISSUER` / `JWT_AUDIENCE` | required `iss` / `aud`, also set on minted tokens; production requires both with a public key | not checked |
 //! | `JWT_LEEWAY_SECS` | clock leeway for `exp`, `nbf`, `iat` | 30 |
 //! | `JWT_TTL_SECS` | lifetime of minted tokens | 900 |
 //! | `BODY_LIMIT_BYTES` | largest accepted request body | 1048576 (1 MiB) |
@@ -391,6 +391,20 @@ impl SecurityConfigBuilder {
             }
             (None, None) => self.auth_settings.key(ephemeral_key()?).build()?,
         };
+        // A public key's private half is held elsewhere (an identity provider, another
+        // service), which may sign tokens for other APIs with it: only `iss` and `aud` tell
+        // a token meant for this one.
+        if self.mode == Mode::Production
+            && auth.keys().any(JwtKey::is_asymmetric)
+            && (auth.issuer().is_none() || auth.audience().is_none())
+        {
+            return Err(ConfigError::InvalidSetting(
+                "production verifies tokens with a public key, whose private half may sign \
+                 tokens for other APIs too: set JWT_ISSUER and JWT_AUDIENCE, so that only \
+                 tokens issued for this API are accepted"
+                    .into(),
+            ));
+        }
         let rate_max_keys = self.rate_max_keys.unwrap_or(DEFAULT_MAX_KEYS);
         if rate_max_keys == 0 {
             return Err(ConfigError::InvalidSetting(

@@ -23,6 +23,13 @@ pub enum ConfigError {
         /// What was given instead.
         key: &'static str,
     },
+    /// An RSA key shorter than [`MIN_RSA_BITS`](crate::auth::MIN_RSA_BITS).
+    WeakRsaKey {
+        /// The key's modulus length.
+        bits: usize,
+        /// The least length accepted.
+        min_bits: usize,
+    },
     /// Key material that does not parse.
     InvalidKey(String),
     /// Several keys where one of them has no `kid`, or two share one.
@@ -66,6 +73,11 @@ impl fmt::Display for ConfigError {
             Self::AlgorithmMismatch { algorithm, key } => {
                 write!(f, "{algorithm:?} cannot be used with {key}")
             }
+            Self::WeakRsaKey { bits, min_bits } => write!(
+                f,
+                "the RSA key has {bits} bits; at least {min_bits} are required (for tokens the \
+                 app mints, EdDSA or ES256 are smaller and stronger)"
+            ),
             Self::InvalidKey(reason) => write!(f, "invalid JWT key: {reason}"),
             Self::AmbiguousKeys(reason) => write!(f, "ambiguous JWT key set: {reason}"),
             Self::NoKeys => f.write_str("the authentication config has no key"),

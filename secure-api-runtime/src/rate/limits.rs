@@ -390,7 +390,10 @@ impl Limiter {
     /// asked ([`decide`](Self::decide) then).
     #[cfg_attr(
         not(feature = "redis"),
-        expect(clippy::unnecessary_wraps, reason = "`None` is the Redis store's answer")
+        expect(
+            clippy::unnecessary_wraps,
+            reason = "`None` is the Redis store's answer"
+        )
     )]
     pub(crate) fn decide_now(&self, client: ClientKey<'_>) -> Option<RateItem> {
         match &self.store {
