@@ -258,3 +258,110 @@ async fn with_both_set_minted_tokens_carry_them_and_tokens_without_aud_are_refus
         );
     }
 }
+
+#[secure(public, rate = "10/1m")]
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// The posture record an app logs when it starts with `config`, as field: value.
+fn posture_of(config: SecurityConfig) -> (serde_json::Map<String, serde_json::Value>, String) {
+    let captured = Captured::default();
+    let _guard = captured.install();
+    let _service = secure_api::Router::new()
+        .route("/health", get(health))
+        .route("/me", get(me))
+        .route("/me/again", get(me))
+        .with_config(config)
+        .into_service();
+    let posture = captured.events("secure_api::posture");
+    assert_eq!(posture.len(), 1, "one posture line: {posture:?}");
+    (posture[0].fields.clone(), captured.all_text())
+}
+
+#[test]
+fn the_posture_line_says_what_an_operator_checks_and_no_secret() {
+    let (fields, _) = posture_of(SecurityConfig::from_lookup(|_| None).unwrap());
+    assert_eq!(
+        serde_json::Value::Object(fields),
+        json!({
+            "message": "security posture",
+            "mode": "development (by default)",
+            "https": "none (plain HTTP)",
+            "keys": "HS256 secret (ephemeral)",
+            "issuer": "not checked",
+            "audience": "not checked",
+            "limiter": "memory (this process)",
+            "cors": "off",
+            "public_routes": 1,
+            "auth_routes": 2,
+        })
+    );
+
+    let password = "redis-password-never-logged";
+    let url = format!("rediss://:{password}@cache.internal:6380/0");
+    let (fields, text) = posture_of(
+        production(&[
+            ("JWT_ALGORITHM", "EdDSA"),
+            ("JWT_ISSUER", ISSUER),
+            ("JWT_AUDIENCE", AUDIENCE),
+            ("TRUSTED_PROXIES", "10.0.0.0/8"),
+            ("REDIS_URL", &url),
+            (
+                "CORS_ALLOWED_ORIGINS",
+                "https://a.example,https://b.example",
+            ),
+            ("CORS_ALLOW_CREDENTIALS", "true"),
+        ])
+        .unwrap(),
+    );
+    assert_eq!(
+        serde_json::Value::Object(fields),
+        json!({
+            "message": "security posture",
+            "mode": "production",
+            "https": "declared (HTTPS_ONLY) + proxy (X-Forwarded-Proto of TRUSTED_PROXIES)",
+            "keys": "EdDSA ed25519 signing",
+            "issuer": ISSUER,
+            "audience": AUDIENCE,
+            "limiter": "redis over TLS at cache.internal:6380",
+            "cors": "2 origins, credentials",
+            "public_routes": 1,
+            "auth_routes": 2,
+        })
+    );
+    assert!(!text.contains(password), "{text}");
+
+    // A shared secret and RSA keys by id: kinds and sizes, never the material.
+    let (fields, text) = posture_of(production(&[("JWT_SECRET", SECRET)]).unwrap());
+    assert_eq!(fields["keys"], "HS256 secret");
+    assert_eq!(fields["limiter"], "memory (this process)");
+    assert!(!text.contains(SECRET), "{text}");
+    let rsa = AuthConfig::builder()
+        .key(
+            JwtKey::public_pem(Algorithm::RS256, RSA_3072_PUBLIC)
+                .unwrap()
+                .with_kid("idp-1"),
+        )
+        .key(
+            JwtKey::public_pem(Algorithm::ES256, EC_PUBLIC)
+                .unwrap()
+                .with_kid("idp-2"),
+        )
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .build()
+        .unwrap();
+    let (fields, _) = posture_of(
+        SecurityConfig::builder()
+            .mode(secure_api::Mode::Development)
+            .auth(rsa)
+            .build()
+            .unwrap(),
+    );
+    assert_eq!(fields["mode"], "development");
+    assert_eq!(
+        fields["keys"],
+        "RS256 rsa-3072 kid=idp-1, ES256 ec kid=idp-2"
+    );
+}

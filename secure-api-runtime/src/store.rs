@@ -205,6 +205,20 @@ mod redis_store {
             }
         }
 
+        /// `redis over TLS at host:port`, `redis in clear at host:port`, `redis on a unix
+        /// socket`, for the posture line: never the URL, which may hold a password.
+        pub(crate) fn describe(&self) -> String {
+            match self.inner.client.get_connection_info().addr() {
+                redis::ConnectionAddr::TcpTls { host, port, .. } => {
+                    format!("redis over TLS at {host}:{port}")
+                }
+                redis::ConnectionAddr::Tcp(host, port) => {
+                    format!("redis in clear at {host}:{port}")
+                }
+                _ => "redis on a unix socket".to_owned(),
+            }
+        }
+
         /// The store's own failure mode, the one its rate limits follow.
         pub(crate) fn failure(&self) -> FailureMode {
             self.inner.failure

@@ -84,6 +84,8 @@ struct Settings {
     /// Whether the mode was chosen (in code or by `SECURE_API_ENV`), not defaulted.
     mode_declared: bool,
     auth: AuthConfig,
+    /// Whether the key is development's random one.
+    ephemeral_key: bool,
     body_limit: usize,
     head_limits: HeadLimits,
     deny_as: DenyAs,
@@ -383,6 +385,7 @@ impl SecurityConfigBuilder {
 
     /// Checks and builds the config.
     pub fn build(self) -> Result<SecurityConfig, ConfigError> {
+        let generated_key = self.auth.is_none() && self.key.is_none();
         let auth = match (self.auth, self.key) {
             (Some(auth), _) => auth,
             (None, Some(key)) => self.auth_settings.key(key).build()?,
@@ -463,6 +466,7 @@ impl SecurityConfigBuilder {
                 mode: self.mode,
                 mode_declared: self.mode_declared,
                 auth,
+                ephemeral_key: generated_key,
                 body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
                 head_limits: self.head_limits,
                 deny_as: self.deny_as,
@@ -501,5 +505,8 @@ fn ephemeral_key() -> Result<JwtKey, ConfigError> {
 }
 
 mod env;
+mod posture;
+
+pub(crate) use posture::RouteCounts;
 #[cfg(test)]
 mod tests;

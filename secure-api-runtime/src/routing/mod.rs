@@ -403,6 +403,15 @@ impl Router<()> {
             SecurityConfig::from_env()
                 .unwrap_or_else(|error| panic!("secure-api cannot start: {error}"))
         });
+        let public = self
+            .routes
+            .iter()
+            .filter(|route| route.policy.access() == crate::policy::Access::Public)
+            .count();
+        config.log_posture(crate::config::RouteCounts {
+            public,
+            authenticated: self.routes.len() - public,
+        });
         let route_limits: Vec<RouteLimit> = self
             .routes
             .iter()

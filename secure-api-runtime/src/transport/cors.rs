@@ -112,6 +112,20 @@ impl Cors {
         Ok(())
     }
 
+    /// `3 origins`, `any origin`, with `, credentials` when they are allowed: for the posture
+    /// line.
+    pub(crate) fn summarize(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.origins {
+            Origins::Any => f.write_str("any origin")?,
+            Origins::List(origins) if origins.len() == 1 => f.write_str("1 origin")?,
+            Origins::List(origins) => write!(f, "{} origins", origins.len())?,
+        }
+        if self.credentials {
+            f.write_str(", credentials")?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn layer(&self) -> CorsLayer {
         let origins = match &self.origins {
             Origins::Any => AllowOrigin::any(),
