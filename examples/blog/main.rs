@@ -10,7 +10,8 @@
 //! | `BIND`, `PORT` | the address to listen on (`PORT=0`: any free port) | `127.0.0.1`, `3000` |
 //! | `DATABASE_URL` | `sqlite://path` (created if missing) or `sqlite::memory:` | `sqlite://blog.db` |
 //! | `BLOG_API_RATE` | the general limit of every `/api` route, per client address | `100/15m` |
-//! | `BLOG_ADMIN_EMAIL`, `BLOG_ADMIN_PASSWORD` | create this admin at start, or update its password | none |
+//! | `BLOG_ADMIN_EMAIL`, `BLOG_ADMIN_PASSWORD` | create this admin at start, or update its password (which logs out its sessions) | none |
+//! | `BLOG_MAIL_OUTBOX` | the file reset mails are written to, one JSON line each, owner-only | development: `outbox.jsonl`; production: no mail |
 //! | `JWT_SECRET`, `SECURE_API_ENV`, `TRUSTED_PROXIES`, `TLS_CERT`/`TLS_KEY`, `REDIS_URL`, ... | the framework's own (`SecurityConfig::from_env`) | development, an ephemeral secret |
 
 // `app` is the blog as a library, shared with its tests: `pub` marks what they and `main` use.

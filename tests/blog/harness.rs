@@ -62,11 +62,13 @@ impl Blog {
         let dir = std::env::temp_dir().join(format!("secure-api-blog-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let database = format!("sqlite://{}", dir.join("blog.db").display());
+        let outbox = dir.join("outbox.jsonl").display().to_string();
         let mut env: HashMap<String, String> = [
             ("DATABASE_URL", database.as_str()),
             ("JWT_SECRET", SECRET),
             ("TRUSTED_PROXIES", "127.0.0.1"),
             ("BLOG_API_RATE", "10000/15m"),
+            ("BLOG_MAIL_OUTBOX", outbox.as_str()),
         ]
         .into_iter()
         .chain(vars.iter().copied())
@@ -149,14 +151,7 @@ impl Blog {
 
     /// A client from an address of its own.
     pub fn client(&self) -> Client {
-        // The documentation ranges of RFC 5737: 750 clients, more than any test needs.
-        const NETWORKS: [&str; 3] = ["192.0.2", "198.51.100", "203.0.113"];
-        let n = self.shared.next_client.fetch_add(1, Ordering::Relaxed) as usize;
-        Client {
-            shared: Arc::clone(&self.shared),
-            ip: format!("{}.{}", NETWORKS[n / 250 % 3], 1 + n % 250),
-            token: None,
-        }
+        new_client(&self.shared)
     }
 
     /// Registers `name` (`name@example.com`) and logs in, from a client of its own.
@@ -181,14 +176,35 @@ impl Blog {
         }
     }
 
-    /// The reset tokens logged in place of emails, oldest first; each is remembered as a
-    /// secret that no response may contain.
-    pub fn mailed_reset_tokens(&self) -> Vec<String> {
+    /// The messages in the blog's outbox (`BLOG_MAIL_OUTBOX`), oldest first, once there are at
+    /// least `count` (reset mails are sent after the answer; this waits up to 10 s).
+    pub async fn mails(&self, count: usize) -> Vec<Value> {
+        let path = self.dir.join("outbox.jsonl");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let mails: Vec<Value> = text
+                .lines()
+                .map(|line| serde_json::from_str(line).unwrap())
+                .collect();
+            if mails.len() >= count || std::time::Instant::now() > deadline {
+                return mails;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The reset tokens of the outbox's mails, oldest first, once there are at least `count`;
+    /// each is remembered as a secret that no response may contain.
+    pub async fn mailed_reset_tokens(&self, count: usize) -> Vec<String> {
         let tokens: Vec<String> = self
-            .logs
-            .events(app::reset::MAIL_TARGET)
+            .mails(count)
+            .await
             .iter()
-            .filter_map(|event| event.fields.get("token")?.as_str().map(str::to_owned))
+            .filter_map(|mail| {
+                let body = mail["body"].as_str()?;
+                Some(body.rsplit(' ').next()?.to_owned())
+            })
             .collect();
         self.shared
             .secrets
@@ -203,6 +219,49 @@ impl Blog {
 impl Drop for Blog {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A client from an address of its own, of the blog `shared` describes.
+fn new_client(shared: &Arc<Shared>) -> Client {
+    // The documentation ranges of RFC 5737 (750 clients), then 10.0.0.0/8 for a load test.
+    const NETWORKS: [&str; 3] = ["192.0.2", "198.51.100", "203.0.113"];
+    let n = shared.next_client.fetch_add(1, Ordering::Relaxed) as usize;
+    let ip = if n < 750 {
+        format!("{}.{}", NETWORKS[n / 250], 1 + n % 250)
+    } else {
+        format!("10.{}.{}.{}", n >> 16 & 0xff, n >> 8 & 0xff, n & 0xff)
+    };
+    Client {
+        shared: Arc::clone(shared),
+        ip,
+        token: None,
+    }
+}
+
+/// Clients of a blog served elsewhere (a child process), each from an address of its own,
+/// with the same check of every response as a [`Blog`]'s.
+pub struct Clients {
+    shared: Arc<Shared>,
+}
+
+impl Clients {
+    /// Clients of the blog at `address`, whose admin password (if any) and JWT secret no
+    /// response may contain.
+    pub fn at(address: SocketAddr, passwords: &[&str]) -> Self {
+        let shared = Arc::new(Shared {
+            address: Mutex::new(address),
+            secrets: Mutex::new(Secrets {
+                passwords: passwords.iter().map(|&p| p.to_owned()).collect(),
+                tokens: Vec::new(),
+            }),
+            next_client: AtomicU32::new(1),
+        });
+        Self { shared }
+    }
+
+    pub fn client(&self) -> Client {
+        new_client(&self.shared)
     }
 }
 

@@ -17,7 +17,10 @@ mod app;
 mod common;
 
 mod accounts;
+mod child;
+mod files;
 mod harness;
+mod load;
 mod mistakes;
 mod posts;
 mod schemathesis;

@@ -122,7 +122,7 @@ async fn a_password_reset_logs_out_every_session_and_its_token_works_once() {
         let reply = forgetful.post(RESET, &json!({ "email": ada.email })).await;
         assert_eq!(reply.status, 202);
     }
-    let tokens = blog.mailed_reset_tokens();
+    let tokens = blog.mailed_reset_tokens(2).await;
     let [first, second] = tokens.as_slice() else {
         panic!("two reset tokens, got {tokens:?}");
     };
@@ -130,11 +130,19 @@ async fn a_password_reset_logs_out_every_session_and_its_token_works_once() {
     assert_eq!(first.len(), 43);
     assert_ne!(first, second);
 
+    // Only the latest mail works: the newer request retired the older token.
     let new_password = "a brand new long passphrase";
-    let confirmed = forgetful
+    blog.client()
         .post(
             CONFIRM,
             &json!({ "token": first, "newPassword": new_password }),
+        )
+        .await
+        .assert_error(400, "Invalid or expired token");
+    let confirmed = forgetful
+        .post(
+            CONFIRM,
+            &json!({ "token": second, "newPassword": new_password }),
         )
         .await;
     assert_eq!(confirmed.status, 204, "{}", confirmed.text);
@@ -204,7 +212,7 @@ async fn an_expired_reset_token_is_refused() {
             .status,
         202
     );
-    let token = blog.mailed_reset_tokens().pop().unwrap();
+    let token = blog.mailed_reset_tokens(1).await.pop().unwrap();
 
     // Issued for 30 minutes; move its expiry to the past rather than wait.
     let db = sqlx::SqlitePool::connect(blog.database_url())
@@ -236,14 +244,18 @@ async fn an_expired_reset_token_is_refused() {
 }
 
 #[tokio::test]
-async fn reset_tokens_are_stored_hashed_and_never_logged_in_production() {
+async fn in_production_only_a_configured_mailer_sends_and_tokens_are_never_logged() {
     // Without trusted proxies (production requires PUBLIC_URL behind them), TLS ending in front.
-    let blog = Blog::start_with(&[
+    let production = [
         ("SECURE_API_ENV", "production"),
         ("TRUSTED_PROXIES", ""),
         ("HTTPS_ONLY", "true"),
-    ])
-    .await;
+    ];
+    // No mailer configured: the request is accepted all the same, and a warning says that no
+    // mail went out. No token is issued that nobody could receive.
+    let mut unset = production.to_vec();
+    unset.push(("BLOG_MAIL_OUTBOX", ""));
+    let blog = Blog::start_with(&unset).await;
     let ada = blog.user("ada").await;
     let reply = blog
         .client()
@@ -251,13 +263,32 @@ async fn reset_tokens_are_stored_hashed_and_never_logged_in_production() {
         .await;
     assert_eq!(reply.status, 202);
     assert_eq!(reply.body, json!({ "status": "accepted" }));
+    let warning = wait_for_log(&blog, "no mail was sent").await;
+    assert_eq!(warning.fields["user"], ada.id.as_str());
+    assert!(blog.mails(0).await.is_empty());
+    let db = sqlx::SqlitePool::connect(blog.database_url())
+        .await
+        .unwrap();
+    let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM password_resets")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(issued, 0);
+    db.close().await;
 
-    let mails = blog.logs.events(crate::app::reset::MAIL_TARGET);
-    assert_eq!(mails.len(), 1);
-    assert!(!mails[0].fields.contains_key("token"), "{:?}", mails[0]);
-    assert!(blog.mailed_reset_tokens().is_empty());
-
-    // A token was issued all the same, kept only as a 32-byte SHA-256.
+    // A configured outbox: the mail goes there, the token is stored as its SHA-256 only, and
+    // the log names the account, never the token.
+    let blog = Blog::start_with(&production).await;
+    let ada = blog.user("ada").await;
+    let reply = blog
+        .client()
+        .post(RESET, &json!({ "email": ada.email }))
+        .await;
+    assert_eq!(reply.status, 202);
+    let token = blog.mailed_reset_tokens(1).await.pop().unwrap();
+    let sent = wait_for_log(&blog, "password reset mail sent").await;
+    assert_eq!(sent.fields["user"], ada.id.as_str());
+    assert!(!blog.logs.all_text().contains(&token));
     let db = sqlx::SqlitePool::connect(blog.database_url())
         .await
         .unwrap();
@@ -268,6 +299,28 @@ async fn reset_tokens_are_stored_hashed_and_never_logged_in_production() {
     assert_eq!(hashes.len(), 1);
     assert_eq!(hashes[0].len(), 32);
     db.close().await;
+}
+
+/// The first event of the mail target whose message is `message`, waiting up to 10 s for the
+/// work done after an answer.
+async fn wait_for_log(blog: &Blog, message: &str) -> crate::common::Event {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let found = blog
+            .logs
+            .events(crate::app::mail::TARGET)
+            .into_iter()
+            .find(|event| {
+                event.fields["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(message))
+            });
+        if let Some(event) = found {
+            return event;
+        }
+        assert!(std::time::Instant::now() < deadline, "no log: {message}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 #[tokio::test]
@@ -305,7 +358,7 @@ async fn a_login_racing_a_reset_keeps_no_working_token() {
         let requester = blog.client();
         let reply = requester.post(RESET, &json!({ "email": ada.email })).await;
         assert_eq!(reply.status, 202);
-        let token = blog.mailed_reset_tokens().pop().unwrap();
+        let token = blog.mailed_reset_tokens(round + 1).await.pop().unwrap();
         let new_password = format!("round {round} long passphrase");
         let login_body = json!({ "email": ada.email, "password": password });
         let confirm_body = json!({ "token": token, "newPassword": new_password });

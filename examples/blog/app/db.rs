@@ -25,6 +25,9 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true);
+    if !is_in_memory(url) {
+        owner_only(options.get_filename())?;
+    }
     let pool = if is_in_memory(url) {
         // A memory database lives only as long as a connection to it: keep exactly one.
         SqlitePoolOptions::new()
@@ -41,6 +44,28 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
         .run(&pool)
         .await?;
     Ok(pool)
+}
+
+/// Creates the database file readable and writable by its owner only, or closes an existing
+/// one to others: it holds password hashes. SQLite gives its `-wal` and `-shm` files the
+/// database file's permissions.
+fn owner_only(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        match std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600)) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn is_in_memory(url: &str) -> bool {

@@ -5,10 +5,11 @@
 //! |---|---|
 //! | [`auth`] | register, login, logout: passwords checked, tokens minted and revoked |
 //! | [`reset`] | password reset: single-use tokens, stored hashed, expiring in 30 minutes |
+//! | [`mail`] | the `Mailer` reset tokens go to: an owner-only outbox file in development |
 //! | [`sessions`] | the tokens minted at login, so a logout or reset also holds after a restart |
 //! | [`users`] | the user row and the views the API sends of it |
 //! | [`posts`] | posts: the owner rule, the validated inputs, the public list |
-//! | [`passwords`] | argon2id, off the request threads |
+//! | [`passwords`] | argon2id on a bounded pool: one hash per core, a short queue, then `503` |
 //! | [`db`] | the pool (WAL, busy timeout), embedded migrations, ids and timestamps |
 //!
 //! Each handler declares who may call it with `#[secure(...)]`, and the router accepts no
@@ -18,6 +19,7 @@
 
 pub mod auth;
 pub mod db;
+pub mod mail;
 pub mod passwords;
 pub mod posts;
 pub mod reset;
@@ -45,8 +47,8 @@ pub struct AppState {
     db: db::Db,
     /// See [`passwords::dummy_hash`].
     dummy_hash: Arc<str>,
-    /// Whether secrets must stay out of the logs (`SECURE_API_ENV=production`).
-    production: bool,
+    /// Where reset tokens are mailed; `None` in production until one is configured.
+    mailer: Option<Arc<dyn mail::Mailer>>,
     openapi: OpenApiDocument,
 }
 
@@ -58,6 +60,9 @@ pub struct Settings {
     pub api_rate: Quota,
     /// `BLOG_ADMIN_EMAIL` and `BLOG_ADMIN_PASSWORD`.
     pub admin: Option<auth::Register>,
+    /// `BLOG_MAIL_OUTBOX`: the file mail goes to; in development `outbox.jsonl` by default,
+    /// in production no mail without it.
+    pub mail_outbox: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -88,6 +93,7 @@ impl Settings {
                 .parse()
                 .map_err(|error| format!("BLOG_API_RATE `{api_rate}`: {error}"))?,
             admin,
+            mail_outbox: var("BLOG_MAIL_OUTBOX").map(Into::into),
         })
     }
 }
@@ -134,7 +140,9 @@ pub fn routes(api_rate: Quota) -> Router<AppState> {
 pub async fn build(settings: &Settings, config: SecurityConfig) -> Result<Router, StartError> {
     let db = db::connect(&settings.database_url).await?;
     if let Some(admin) = &settings.admin {
-        let hash = passwords::hash(admin.password.clone()).await?;
+        let hash = passwords::hash(admin.password.clone())
+            .await
+            .map_err(|e| e.to_string())?;
         users::ensure_admin(&db, &admin.email, &hash).await?;
         tracing::info!(email = %admin.email, "admin account ready");
     }
@@ -143,11 +151,38 @@ pub async fn build(settings: &Settings, config: SecurityConfig) -> Result<Router
     let routes = routes(settings.api_rate);
     let state = AppState {
         db,
-        dummy_hash: passwords::dummy_hash().await?.into(),
-        production: config.mode() == Mode::Production,
+        dummy_hash: passwords::dummy_hash()
+            .await
+            .map_err(|e| e.to_string())?
+            .into(),
+        mailer: mailer(settings, config.mode())?,
         openapi: routes.openapi_document("secure-api blog", "1.0.0"),
     };
     Ok(routes.with_state(state).with_config(config))
+}
+
+/// The outbox of `BLOG_MAIL_OUTBOX`, or development's default one; in production without it,
+/// none.
+fn mailer(settings: &Settings, mode: Mode) -> Result<Option<Arc<dyn mail::Mailer>>, StartError> {
+    let path = match (&settings.mail_outbox, mode) {
+        (Some(path), _) => path.clone(),
+        (None, Mode::Development) => "outbox.jsonl".into(),
+        (None, Mode::Production) => {
+            tracing::warn!(
+                target: mail::TARGET,
+                "no mailer configured (BLOG_MAIL_OUTBOX): password reset mails are not sent"
+            );
+            return Ok(None);
+        }
+    };
+    let outbox = mail::Outbox::open(&path)
+        .map_err(|e| format!("BLOG_MAIL_OUTBOX {}: {e}", path.display()))?;
+    tracing::info!(
+        target: mail::TARGET,
+        outbox = %outbox.path().display(),
+        "mail goes to the outbox file (readable by its owner only)"
+    );
+    Ok(Some(Arc::new(outbox)))
 }
 
 /// `{"status": "..."}`.
