@@ -37,7 +37,44 @@ async fn the_public_list_pages_published_posts_newest_first() {
         (&page.body["page"], &page.body["perPage"]),
         (&json!(2), &json!(1))
     );
-    let past_the_end = anyone.get("/api/v1/posts?page=3&perPage=1").await;
+    // Items carry an excerpt of at most 200 characters; the post itself, all of it.
+    assert_eq!(
+        keys(&page.body["items"][0]),
+        [
+            "authorId",
+            "createdAt",
+            "excerpt",
+            "id",
+            "tags",
+            "title",
+            "updatedAt"
+        ]
+    );
+    let long = "é".repeat(300) + &"x".repeat(49_700);
+    let created = ada
+        .client
+        .post(
+            "/api/v1/posts",
+            &json!({ "title": "long", "content": long }),
+        )
+        .await;
+    let long_id = created.body["id"].as_str().unwrap().to_owned();
+    let published = ada
+        .client
+        .put(
+            &format!("/api/v1/posts/{long_id}"),
+            &json!({ "isPublished": true }),
+        )
+        .await;
+    assert_eq!(published.status, 200, "{}", published.text);
+    let page = anyone.get("/api/v1/posts?perPage=1").await;
+    assert_eq!(page.body["items"][0]["id"], long_id.as_str());
+    assert_eq!(page.body["items"][0]["excerpt"], "é".repeat(200).as_str());
+    assert!(page.text.len() < 2_000, "{} bytes", page.text.len());
+    let post = ada.client.get(&format!("/api/v1/posts/{long_id}")).await;
+    assert_eq!(post.body["content"], long.as_str());
+
+    let past_the_end = anyone.get("/api/v1/posts?page=4&perPage=1").await;
     assert_eq!(past_the_end.body["items"], json!([]));
     assert_eq!(anyone.get("/api/v1/posts?perPage=100").await.status, 200);
 

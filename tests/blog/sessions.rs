@@ -49,18 +49,28 @@ async fn data_and_revocations_survive_a_restart() {
 }
 
 #[tokio::test]
-async fn the_admin_follows_the_environment_at_each_start() {
+async fn the_admin_follows_the_environment_at_each_start_and_a_new_password_logs_out() {
     let mut blog = Blog::start_with(&[
         ("BLOG_ADMIN_EMAIL", "root@example.com"),
         ("BLOG_ADMIN_PASSWORD", "the first admin passphrase"),
     ])
     .await;
     let root = blog.client();
-    root.login("root@example.com", "the first admin passphrase")
+    let first = root
+        .login("root@example.com", "the first admin passphrase")
         .await;
+    // A restart with the same password keeps the admin's sessions.
+    blog.restart().await;
+    let me = root.with_token(&first).get("/api/v1/users/me").await;
+    assert_eq!(me.status, 200, "{}", me.text);
 
+    // A rotated password logs out every session of the old one.
     blog.set_var("BLOG_ADMIN_PASSWORD", "the second admin passphrase");
     blog.restart().await;
+    root.with_token(&first)
+        .get("/api/v1/users/me")
+        .await
+        .assert_error(401, "Invalid token");
     root.post(
         "/api/v1/auth/login",
         &json!({ "email": "root@example.com", "password": "the first admin passphrase" }),

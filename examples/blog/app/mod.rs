@@ -140,11 +140,9 @@ pub fn routes(api_rate: Quota) -> Router<AppState> {
 pub async fn build(settings: &Settings, config: SecurityConfig) -> Result<Router, StartError> {
     let db = db::connect(&settings.database_url).await?;
     if let Some(admin) = &settings.admin {
-        let hash = passwords::hash(admin.password.clone())
-            .await
-            .map_err(|e| e.to_string())?;
-        users::ensure_admin(&db, &admin.email, &hash).await?;
-        tracing::info!(email = %admin.email, "admin account ready");
+        let revoked = users::ensure_admin(&db, &admin.email, &admin.password).await?;
+        sessions::revoke_in_store(config.auth(), &revoked).await?;
+        tracing::info!(email = %admin.email, sessions_revoked = revoked.len(), "admin account ready");
     }
     let restored = sessions::restore(&db, config.auth()).await?;
     tracing::info!(restored, "revoked tokens restored");

@@ -60,10 +60,28 @@ pub struct PageQuery {
     per_page: Option<u32>,
 }
 
+/// The longest excerpt of a post's content in the list, in characters.
+pub const EXCERPT_CHARS: u32 = 200;
+
+/// A post as the public list shows it: an excerpt of its content, never all of it, so that a
+/// page of 100 posts stays small. The post itself carries the content.
+#[derive(sqlx::FromRow, Sanitized)]
+#[serde(rename_all = "camelCase")]
+pub struct PostSummary {
+    pub id: String,
+    pub title: String,
+    pub excerpt: String,
+    #[sqlx(json)]
+    pub tags: Vec<String>,
+    pub author_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
 #[derive(Sanitized)]
 #[serde(rename_all = "camelCase")]
 pub struct PostPage {
-    items: Vec<Post>,
+    items: Vec<PostSummary>,
     page: u32,
     per_page: u32,
     total: i64,
@@ -77,11 +95,13 @@ pub async fn list(
 ) -> ApiResult<Json<PostPage>> {
     let page = query.page.unwrap_or(1);
     let per_page = query.per_page.unwrap_or(20);
+    // SQLite's `substr` counts characters, and the full content never leaves the database.
     let items = sqlx::query_as(
-        "SELECT id, title, content, tags, author_id, is_published, created_at, updated_at \
-         FROM posts WHERE is_published = 1 \
+        "SELECT id, title, substr(content, 1, ?) AS excerpt, tags, author_id, created_at, \
+         updated_at FROM posts WHERE is_published = 1 \
          ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
     )
+    .bind(EXCERPT_CHARS)
     .bind(per_page)
     .bind(i64::from(page - 1) * i64::from(per_page))
     .fetch_all(&app.db)

@@ -1,8 +1,8 @@
 //! Users: the stored row, the views the API sends, and the `/users` and `/admin/users` routes.
 //!
 //! The row is never sent. What a client sees is a view built from it, the article's
-//! `sanitizeUser` (Best Practice 7): `{"id","name","email","createdAt"}`, plus the role for an
-//! admin. The row derives `Sanitized` too, with its hash `#[sensitive]`, so that even a row sent
+//! `sanitizeUser` (Best Practice 7): `{"id","name"}` of anyone, `{"id","name","email",
+//! "createdAt"}` of oneself, plus the role in an admin's list. The row derives `Sanitized` too, with its hash `#[sensitive]`, so that even a row sent
 //! or logged by mistake carries no hash: the derive refuses a field named like a secret that
 //! does not say which it is.
 
@@ -25,7 +25,16 @@ pub struct User {
     pub created_at: String,
 }
 
-/// A user as other users see them.
+/// A user as anyone else sees them: a public profile, never the email, which is for the
+/// user themself (`/users/me`) and for admins (`/admin/users`) only.
+#[derive(Sanitized)]
+#[sanitized(from = "User")]
+pub struct PublicProfile {
+    id: String,
+    name: String,
+}
+
+/// A user as they see themselves.
 #[derive(Sanitized)]
 #[serde(rename_all = "camelCase")]
 #[sanitized(from = "User")]
@@ -57,9 +66,14 @@ pub async fn me(user: AuthUser, State(app): State<AppState>) -> ApiResult<Json<U
     Ok(Json(me.into()))
 }
 
-/// Any user's view, to any logged-in user. A malformed id is a `404`, like a missing one.
+/// Any user's public profile, to any logged-in user: one shape for everyone (the caller's own
+/// email is at `/users/me`), so the route cannot be used to collect authors' emails. A
+/// malformed id is a `404`, like a missing one.
 #[secure(auth)]
-pub async fn show(Path(id): Path<Uuid>, State(app): State<AppState>) -> ApiResult<Json<UserView>> {
+pub async fn show(
+    Path(id): Path<Uuid>,
+    State(app): State<AppState>,
+) -> ApiResult<Json<PublicProfile>> {
     let user = find(&app.db, &id.to_string())
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -118,7 +132,27 @@ pub async fn insert(
 }
 
 /// Creates the admin of `BLOG_ADMIN_EMAIL`, or makes that user an admin with this password.
-pub async fn ensure_admin(db: &Db, email: &str, password_hash: &str) -> Result<(), sqlx::Error> {
+/// A changed password (or a user made admin) logs out every session of the account, as a
+/// password reset does: rotating `BLOG_ADMIN_PASSWORD` must lock out whoever had the old one.
+/// Returns the sessions revoked, for the revocation store.
+pub async fn ensure_admin(
+    db: &Db,
+    email: &str,
+    password: &str,
+) -> Result<Vec<super::sessions::Session>, super::StartError> {
+    let existing = find_by_email(db, email).await?;
+    if let Some(user) = &existing {
+        let same = super::passwords::verify(password.to_owned(), user.password_hash.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        if same && user.role == "admin" {
+            return Ok(Vec::new());
+        }
+    }
+    let hash = super::passwords::hash(password.to_owned())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO users (id, email, name, password_hash, role, created_at) \
          VALUES (?, ?, 'Admin', ?, 'admin', ?) \
@@ -126,11 +160,16 @@ pub async fn ensure_admin(db: &Db, email: &str, password_hash: &str) -> Result<(
     )
     .bind(db::new_id())
     .bind(email.to_lowercase())
-    .bind(password_hash)
+    .bind(&hash)
     .bind(db::timestamp())
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    let revoked = match &existing {
+        Some(user) => super::sessions::revoke_all(&mut tx, &user.id).await?,
+        None => Vec::new(),
+    };
+    tx.commit().await?;
+    Ok(revoked)
 }
 
 /// Sets a user's password hash, in the caller's transaction.
