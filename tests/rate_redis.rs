@@ -745,3 +745,168 @@ async fn account_budgets_are_shared_on_redis_under_hashed_keys_only() {
         "an account name in a Redis key: {keys}"
     );
 }
+
+/// The same endpoint's handler, before and after a refactoring moved it to another module.
+mod before {
+    use secure_api::prelude::*;
+    #[secure(public, rate = "3/1m")]
+    pub async fn posts() -> StatusCode {
+        StatusCode::NO_CONTENT
+    }
+}
+
+mod after {
+    pub(crate) mod moved {
+        use secure_api::prelude::*;
+        #[secure(public, rate = "3/1m")]
+        pub async fn list_posts() -> StatusCode {
+            StatusCode::NO_CONTENT
+        }
+    }
+}
+
+/// A budget on Redis is the endpoint's: a deployment that moves or renames the handler keeps
+/// every client's count (a key by module path would hand everyone a fresh budget).
+#[tokio::test]
+async fn budgets_survive_a_handler_moving_to_another_module() {
+    let Some(url) = shared_redis().await else {
+        return;
+    };
+    let prefix = unique_prefix();
+    let deployment = |router: secure_api::Router| {
+        let store = RedisStore::open(&url).unwrap().key_prefix(&prefix);
+        let config = SecurityConfig::builder()
+            .auth(hs256_config().auth().clone())
+            .redis(store)
+            .build()
+            .unwrap();
+        router.with_config(config).into_service()
+    };
+    let old = deployment(secure_api::Router::new().route("/posts", get(before::posts)));
+    for _ in 0..2 {
+        assert_eq!(
+            call(&old, get_request("/posts")).await.status,
+            StatusCode::NO_CONTENT
+        );
+    }
+    let new = deployment(secure_api::Router::new().route("/posts", get(after::moved::list_posts)));
+    let reply = call(&new, get_request("/posts")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{reply:?}");
+    assert_eq!(rate_items(&reply)[0].1, 0, "{reply:?}");
+    assert_too_many(&call(&new, get_request("/posts")).await, 60);
+}
+
+/// What the load saw, by phase of the outage.
+#[derive(Default)]
+struct Seen {
+    /// (phase, status, whether the answer carried `RateLimit`).
+    answers: Vec<(u8, StatusCode, bool)>,
+    slowest: Duration,
+}
+
+const UP: u8 = 0;
+const DOWN: u8 = 1;
+const BACK: u8 = 2;
+
+/// Redis killed while 32 clients keep calling, then started again: every answer comes
+/// promptly and is the configured one (`503` closed, unlimited `204` open), and the limits are
+/// back with no restart of the app.
+#[tokio::test]
+async fn an_outage_under_load_answers_as_configured_and_recovers() {
+    use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
+    let Some(mut redis) = OwnRedis::start().await else {
+        return;
+    };
+    for failure in [FailureMode::Closed, FailureMode::Open] {
+        let (_, service) = instance(&redis.url(), &unique_prefix(), failure);
+        let phase = Arc::new(AtomicU8::new(UP));
+        let stop = Arc::new(AtomicBool::new(false));
+        let next_client = Arc::new(AtomicU32::new(0));
+        let seen = Arc::new(std::sync::Mutex::new(Seen::default()));
+        let workers: Vec<_> = (0..32)
+            .map(|_| {
+                let (service, phase, stop) = (service.clone(), phase.clone(), stop.clone());
+                let (next_client, seen) = (next_client.clone(), seen.clone());
+                tokio::spawn(async move {
+                    while !stop.load(Ordering::Relaxed) {
+                        // A new address each time: within every limit while Redis counts.
+                        let n = next_client.fetch_add(1, Ordering::Relaxed).to_be_bytes();
+                        let client = ([10, n[1], n[2], n[3]], 4000);
+                        let asked = phase.load(Ordering::Relaxed);
+                        let started = Instant::now();
+                        let reply = tokio::time::timeout(
+                            PROMPT,
+                            call_from(client, &service, get_request("/x")),
+                        )
+                        .await
+                        .expect("an answer within 3 s, Redis up or down");
+                        let mut seen = seen.lock().unwrap();
+                        seen.slowest = seen.slowest.max(started.elapsed());
+                        let limited = reply.header("ratelimit").is_some();
+                        // A request in flight while the phase changed may answer either way.
+                        let phase = if phase.load(Ordering::Relaxed) == asked {
+                            asked
+                        } else {
+                            u8::MAX
+                        };
+                        seen.answers.push((phase, reply.status, limited));
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Between phases, either answer: requests in flight when Redis dies, or before the
+        // app has reconnected.
+        phase.store(u8::MAX, Ordering::Relaxed);
+        redis.stop();
+        // Requests already at Redis when it died may still answer as if up: settle first.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        phase.store(DOWN, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        phase.store(u8::MAX, Ordering::Relaxed);
+        redis.restart().await;
+        // Recovery: the app reconnects on its own within RECOVERY; measure after it.
+        let deadline = Instant::now() + RECOVERY;
+        loop {
+            let reply = call_from(([192, 0, 2, 200], 1), &service, get_request("/x")).await;
+            if reply.status == StatusCode::NO_CONTENT && reply.header("ratelimit").is_some() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{failure:?}: no recovery within {RECOVERY:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        phase.store(BACK, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        stop.store(true, Ordering::Relaxed);
+        for worker in workers {
+            worker.await.unwrap();
+        }
+
+        let seen = seen.lock().unwrap();
+        let count = |wanted: u8| seen.answers.iter().filter(|a| a.0 == wanted).count();
+        assert!(
+            count(UP) > 10 && count(DOWN) > 10 && count(BACK) > 10,
+            "{failure:?}"
+        );
+        for &(phase, status, limited) in &seen.answers {
+            let expected = match (phase, failure) {
+                (UP | BACK, _) => (StatusCode::NO_CONTENT, true),
+                (DOWN, FailureMode::Closed) => (StatusCode::SERVICE_UNAVAILABLE, false),
+                (DOWN, FailureMode::Open) => (StatusCode::NO_CONTENT, false),
+                _ => continue,
+            };
+            assert_eq!((status, limited), expected, "{failure:?}, phase {phase}");
+        }
+        eprintln!(
+            "{failure:?}: {} answers ({} up, {} down, {} back), slowest {:?}",
+            seen.answers.len(),
+            count(UP),
+            count(DOWN),
+            count(BACK),
+            seen.slowest
+        );
+    }
+}

@@ -18,6 +18,7 @@ mod common;
 
 mod accounts;
 mod child;
+mod faults;
 mod files;
 mod harness;
 mod load;

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use validator::Validate;
 
 use super::users::{self, UserView};
-use super::{AppState, passwords, sessions};
+use super::{AppState, db, passwords, sessions};
 
 /// The register form; the admin from the environment obeys the same rules.
 #[derive(Deserialize, Validate, Input)]
@@ -37,12 +37,17 @@ pub async fn register(
     let taken = || ApiError::client(StatusCode::CONFLICT, "Email already registered");
     // The cheap check first: a known email costs no hash. The answer tells as much as the
     // `409` below would (see the README's trade-offs); the insert still settles a race.
-    if users::find_by_email(&app.db, &form.email).await?.is_some() {
+    if users::find_by_email(&app.db, &form.email)
+        .await
+        .map_err(db::error)?
+        .is_some()
+    {
         return Err(taken());
     }
     let hash = passwords::hash(form.password).await?;
     let user = users::insert(&app.db, &form.email, &form.name, &hash)
-        .await?
+        .await
+        .map_err(db::error)?
         .ok_or_else(taken)?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
@@ -80,7 +85,9 @@ pub async fn login(
     target: AuditTarget,
     Json(login): Json<Login>,
 ) -> ApiResult<Json<TokenResponse>> {
-    let user = users::find_by_email(&app.db, &login.email).await?;
+    let user = users::find_by_email(&app.db, &login.email)
+        .await
+        .map_err(db::error)?;
     // Failed logins for an existing account are traceable to it in the audit log.
     if let Some(user) = &user {
         target.set(format!("user:{}", user.id));
@@ -98,7 +105,10 @@ pub async fn login(
     };
     let minted = auth.mint(&TokenRequest::new(&user.id).role(&user.role))?;
     // Only while the password checked is still the user's: a reset may have committed since.
-    if !sessions::record(&app.db, &user.id, &user.password_hash, &minted).await? {
+    if !sessions::record(&app.db, &user.id, &user.password_hash, &minted)
+        .await
+        .map_err(db::error)?
+    {
         return Err(ApiError::client(
             StatusCode::UNAUTHORIZED,
             "Invalid credentials",

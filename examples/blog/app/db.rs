@@ -72,6 +72,33 @@ fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
+/// The answer to a failed query: `503 {"error":"Service unavailable"}` with `Retry-After: 1`
+/// while the database is busy or locked (a writer held it past the 5 s busy timeout), which a
+/// client may retry; `500` for anything else. Neither says more; the cause goes to the log.
+/// A failed statement inside a transaction rolls the whole transaction back (dropped
+/// uncommitted), so nothing is left half-written.
+pub fn error(error: sqlx::Error) -> secure_api::ApiError {
+    use secure_api::ApiError;
+    // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes (`code & 0xff`).
+    let busy = error
+        .as_database_error()
+        .and_then(sqlx::error::DatabaseError::code)
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+        // Every connection of the pool in use for longer than its acquire timeout.
+        || matches!(error, sqlx::Error::PoolTimedOut);
+    if busy {
+        ApiError::unavailable()
+            .with_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("1"),
+            )
+            .with_reason(format!("database busy: {error}"))
+    } else {
+        ApiError::internal(error)
+    }
+}
+
 /// A new random id (UUID v4): ids reveal neither how many rows exist nor which came first.
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()

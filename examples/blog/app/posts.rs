@@ -46,7 +46,8 @@ impl Resource<AppState> for Post {
         )
         .bind(id.to_string())
         .fetch_optional(&app.db)
-        .await?;
+        .await
+        .map_err(db::error)?;
         Ok(post)
     }
 }
@@ -105,10 +106,12 @@ pub async fn list(
     .bind(per_page)
     .bind(i64::from(page - 1) * i64::from(per_page))
     .fetch_all(&app.db)
-    .await?;
+    .await
+    .map_err(db::error)?;
     let total = sqlx::query_scalar("SELECT COUNT(*) FROM posts WHERE is_published = 1")
         .fetch_one(&app.db)
-        .await?;
+        .await
+        .map_err(db::error)?;
     Ok(Json(PostPage {
         items,
         page,
@@ -167,7 +170,8 @@ pub async fn create(
     .bind(&post.created_at)
     .bind(&post.updated_at)
     .execute(&app.db)
-    .await?;
+    .await
+    .map_err(db::error)?;
     Ok((StatusCode::CREATED, Json(post)))
 }
 
@@ -210,7 +214,8 @@ pub async fn update(
     .bind(&post.id)
     .bind(&post.author_id)
     .execute(&app.db)
-    .await?;
+    .await
+    .map_err(db::error)?;
     Ok(Json(post))
 }
 
@@ -220,6 +225,7 @@ pub async fn delete(post: Owned<Post>, State(app): State<AppState>) -> ApiResult
         .bind(&post.id)
         .bind(&post.author_id)
         .execute(&app.db)
-        .await?;
+        .await
+        .map_err(db::error)?;
     Ok(StatusCode::NO_CONTENT)
 }

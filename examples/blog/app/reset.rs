@@ -112,14 +112,15 @@ pub async fn confirm(
     .bind(&token_hash)
     .bind(db::unix_now())
     .fetch_optional(&app.db)
-    .await?;
+    .await
+    .map_err(db::error)?;
     if live.is_none() {
         return Err(invalid());
     }
     // Hashed before the transaction, which should not wait for argon2; the token is spent in
     // it, so two concurrent confirms still cannot both succeed.
     let hash = passwords::hash(confirm.new_password).await?;
-    let mut tx = app.db.begin().await?;
+    let mut tx = app.db.begin().await.map_err(db::error)?;
     let user_id: Option<String> = sqlx::query_scalar(
         "UPDATE password_resets SET used = 1 \
          WHERE token_hash = ? AND used = 0 AND expires_at > ? \
@@ -128,17 +129,23 @@ pub async fn confirm(
     .bind(&token_hash)
     .bind(db::unix_now())
     .fetch_optional(&mut *tx)
-    .await?;
+    .await
+    .map_err(db::error)?;
     let Some(user_id) = user_id else {
         return Err(invalid());
     };
-    users::set_password(&mut tx, &user_id, &hash).await?;
+    users::set_password(&mut tx, &user_id, &hash)
+        .await
+        .map_err(db::error)?;
     sqlx::query("UPDATE password_resets SET used = 1 WHERE user_id = ?")
         .bind(&user_id)
         .execute(&mut *tx)
-        .await?;
-    let revoked = sessions::revoke_all(&mut tx, &user_id).await?;
-    tx.commit().await?;
+        .await
+        .map_err(db::error)?;
+    let revoked = sessions::revoke_all(&mut tx, &user_id)
+        .await
+        .map_err(db::error)?;
+    tx.commit().await.map_err(db::error)?;
     sessions::revoke_in_store(&auth, &revoked).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -86,7 +86,8 @@ pub async fn revoke(
     sqlx::query("UPDATE sessions SET revoked = 1 WHERE jti = ?")
         .bind(jti)
         .execute(db)
-        .await?;
+        .await
+        .map_err(db::error)?;
     auth.revoke(jti, expires_at).await?;
     Ok(())
 }

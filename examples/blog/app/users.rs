@@ -61,7 +61,8 @@ pub struct AdminUserView {
 #[secure(auth)]
 pub async fn me(user: AuthUser, State(app): State<AppState>) -> ApiResult<Json<UserView>> {
     let me = find(&app.db, user.id())
-        .await?
+        .await
+        .map_err(db::error)?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(me.into()))
 }
@@ -75,7 +76,8 @@ pub async fn show(
     State(app): State<AppState>,
 ) -> ApiResult<Json<PublicProfile>> {
     let user = find(&app.db, &id.to_string())
-        .await?
+        .await
+        .map_err(db::error)?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(user.into()))
 }
@@ -87,7 +89,8 @@ pub async fn list(State(app): State<AppState>) -> ApiResult<Json<Vec<AdminUserVi
         "SELECT id, email, name, password_hash, role, created_at FROM users ORDER BY created_at",
     )
     .fetch_all(&app.db)
-    .await?;
+    .await
+    .map_err(db::error)?;
     Ok(Json(users.into_iter().map(AdminUserView::from).collect()))
 }
 

@@ -80,9 +80,12 @@ impl std::hash::Hasher for RouteHasher {
 }
 
 /// A route's own limits, as the router hands them over.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct RouteLimit {
     pub(crate) route: RouteId,
+    /// One method and path the handler serves, `GET /posts/{id}`: the shared store's key of its
+    /// budgets, so that moving or renaming the handler keeps them.
+    pub(crate) endpoint: String,
     pub(crate) rule: Option<RateRule>,
     pub(crate) account: Option<AccountRule>,
     /// `rate_name`: routes of one name share their budgets.
@@ -192,25 +195,23 @@ impl RateLimits {
             account_keys: AccountKeys::new(settings.account_secret.as_deref())?,
         };
         let mut named = Named::default();
-        for &RouteLimit {
+        for RouteLimit {
             route,
             rule,
             account,
             name,
+            ..
         } in routes
         {
-            // Handlers of one name in one module (local to different functions) are told
-            // apart by their line; the line joins the shared store's key only then, so that
-            // editing a file does not reset every budget on the next deployment.
-            let namesake = routes.iter().any(|other| {
-                (other.route.module, other.route.handler) == (route.module, route.handler)
-                    && other.route.line != route.line
-            });
-            let suffix = if namesake {
-                format!("@{}", route.line)
-            } else {
-                String::new()
-            };
+            let (route, rule, account, name) = (*route, *rule, *account, *name);
+            // A handler serving several endpoints is keyed by the first of them in order, the
+            // same on every instance and after any refactoring that keeps the endpoints.
+            let endpoint = routes
+                .iter()
+                .filter(|other| other.route == route)
+                .map(|other| other.endpoint.as_str())
+                .min()
+                .unwrap_or_default();
             let message = rule.and_then(|rule| rule.refusal_message());
             // One limiter per handler, even when it serves several paths or methods; one per
             // `rate_name`, whichever routes carry it.
@@ -223,7 +224,7 @@ impl RateLimits {
                             .with_message(message)
                     })?
                 } else {
-                    let id = format!("route:{}::{}{suffix}", route.module, route.handler);
+                    let id = format!("route:{endpoint}");
                     Arc::new(
                         Limiter::new(route.handler, &id, rule.quota(), settings)
                             .with_message(message),
@@ -243,7 +244,7 @@ impl RateLimits {
                             .with_message(message)
                     })?
                 } else {
-                    let id = format!("account:{}::{}{suffix}", route.module, route.handler);
+                    let id = format!("account:{endpoint}");
                     let leaked = static_name(header);
                     Arc::new(
                         Limiter::new(leaked, &id, account.quota(), settings).with_message(message),

@@ -424,6 +424,7 @@ impl Router<()> {
                         handler: policy.handler(),
                         line: policy.line(),
                     },
+                    endpoint: format!("{} {}", route.method.as_str(), route.path),
                     rule,
                     account,
                     name: policy.limits_name(),
