@@ -26,3 +26,4 @@ mod mistakes;
 mod posts;
 mod schemathesis;
 mod sessions;
+mod soak;
