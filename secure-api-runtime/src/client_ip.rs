@@ -214,6 +214,9 @@ fn mask(address: IpAddr, prefix: u8) -> IpAddr {
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

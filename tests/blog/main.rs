@@ -20,6 +20,7 @@ mod accounts;
 mod child;
 mod faults;
 mod files;
+mod fuzz;
 mod harness;
 mod load;
 mod mistakes;

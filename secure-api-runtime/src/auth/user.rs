@@ -184,6 +184,9 @@ fn bearer_token(headers: &HeaderMap) -> Result<&[u8], ApiError> {
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use http::HeaderValue;

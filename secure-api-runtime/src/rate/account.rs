@@ -81,6 +81,9 @@ impl AccountKeys {
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

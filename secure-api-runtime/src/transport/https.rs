@@ -226,6 +226,9 @@ fn parse_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use axum::extract::ConnectInfo;
