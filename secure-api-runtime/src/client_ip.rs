@@ -70,14 +70,24 @@ fn parse_cidr(entry: &str) -> Option<Cidr> {
         Some((address, prefix)) => (address, Some(prefix)),
         None => (entry, None),
     };
-    let network = normalize(address.parse().ok()?);
-    let max = if network.is_ipv4() { 32 } else { 128 };
-    let prefix = match prefix {
+    let written: IpAddr = address.parse().ok()?;
+    let network = normalize(written);
+    let max = if written.is_ipv4() { 32 } else { 128 };
+    let prefix: u8 = match prefix {
         Some(prefix) if prefix.bytes().all(|b| b.is_ascii_digit()) => prefix.parse().ok()?,
         Some(_) => return None,
         None => max,
     };
-    (prefix <= max).then(|| Cidr {
+    if prefix > max {
+        return None;
+    }
+    // An IPv4-mapped block (`::ffff:10.0.0.0/104`) is the IPv4 block it maps (`10.0.0.0/8`):
+    // its prefix counts the 96 bits of the mapping too. A shorter one spans more than IPv4.
+    let prefix = match (written, network) {
+        (IpAddr::V6(_), IpAddr::V4(_)) => prefix.checked_sub(96)?,
+        _ => prefix,
+    };
+    Some(Cidr {
         network: mask(network, prefix),
         prefix,
     })

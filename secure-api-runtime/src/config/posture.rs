@@ -92,6 +92,13 @@ impl SecurityConfig {
     }
 
     /// Where rate limits are counted.
+    #[cfg_attr(
+        not(feature = "redis"),
+        expect(
+            clippy::unused_self,
+            reason = "only the Redis store is read from the config"
+        )
+    )]
     fn limiter_store(&self) -> String {
         #[cfg(feature = "redis")]
         if let Some(redis) = &self.inner.redis {

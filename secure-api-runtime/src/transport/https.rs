@@ -188,13 +188,15 @@ impl HttpsPolicy {
 /// `Forwarded` and the rightmost value of `X-Forwarded-Proto` (the leftmost ones may come from
 /// the client). Anything but `http` and `https` counts as nothing.
 fn forwarded_protos(headers: &HeaderMap) -> [Option<&'static str>; 2] {
+    // The last element alone is decoded: bytes a client wrote further left (past ASCII, say)
+    // must not hide what the proxy appended.
     let last = |name: &str| {
         headers
             .get_all(name)
             .iter()
             .next_back()
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.rsplit(',').next())
+            .and_then(|value| value.as_bytes().rsplit(|&byte| byte == b',').next())
+            .and_then(|element| std::str::from_utf8(element).ok())
             .map(str::trim)
     };
     let known = |proto: &str| match proto.trim_matches('"').to_ascii_lowercase().as_str() {
