@@ -1,7 +1,12 @@
 //! Procedural macros of `secure-api`. Use them through the `secure-api` crate; generated code
 //! names only `::secure_api::__private` paths.
 
+// The quota grammar, the runtime's own file: one rule and one message for both crates.
 mod errors;
+mod fallback;
+#[path = "../../secure-api-runtime/src/rate/grammar.rs"]
+#[allow(dead_code, unreachable_pub)] // the runtime-only variant, and its public error type
+mod grammar;
 mod input;
 mod sanitized;
 mod secure;

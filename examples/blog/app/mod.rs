@@ -154,7 +154,7 @@ pub async fn build(settings: &Settings, config: SecurityConfig) -> Result<Router
             .map_err(|e| e.to_string())?
             .into(),
         mailer: mailer(settings, config.mode())?,
-        openapi: routes.openapi_document("secure-api blog", "1.0.0"),
+        openapi: routes.openapi("secure-api blog", "1.0.0"),
     };
     Ok(routes.with_state(state).with_config(config))
 }

@@ -28,6 +28,12 @@ use syn::{Data, DeriveInput, Fields, LitStr};
 use crate::errors::Errors;
 use crate::sanitized::rename::RenameRule;
 
+/// The errors, with the fallback impls that keep uses of the type from repeating them.
+fn refused(input: &DeriveInput, mut errors: TokenStream) -> TokenStream {
+    errors.extend(crate::fallback::input(input));
+    errors
+}
+
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
     let (rename_all, allow_unknown, default_all) = container_attrs(input, &mut errors);
@@ -53,7 +59,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         .map(|field| bounds::FieldOptions::read(field, &mut errors))
         .collect();
     if errors.count() > 0 {
-        return errors.to_compile_errors();
+        return refused(input, errors.to_compile_errors());
     }
     let mut bounds = bounds::Bounds {
         checks: Vec::new(),
@@ -84,12 +90,12 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         .collect();
     if flattened && !allow_unknown {
         // serde buffers a flattened type's input, and fields it does not know then go unseen.
-        return syn::Error::new_spanned(
+        let error = syn::Error::new_spanned(
             &input.ident,
             "`#[serde(flatten)]` hides unknown fields from the check against mass assignment; \
              list the fields instead, or opt out with `#[input(allow_unknown_fields)]`",
-        )
-        .to_compile_error();
+        );
+        return refused(input, error.to_compile_error());
     }
     // Each field's type, or the item type of its list or option, may be an input type with
     // names of its own; the probe finds out without requiring it.

@@ -4,6 +4,7 @@
 mod expand;
 mod model;
 pub(crate) mod rename;
+mod secret_names;
 mod validate;
 
 use proc_macro2::TokenStream;
@@ -15,6 +16,10 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
     let view = validate::view(input, &mut errors);
     match view {
         Some(view) if errors.count() == 0 => expand::view(&view),
-        _ => errors.to_compile_errors(),
+        _ => {
+            let fallback = crate::fallback::sanitized(input);
+            let errors = errors.to_compile_errors();
+            quote::quote!(#errors #fallback)
+        }
     }
 }

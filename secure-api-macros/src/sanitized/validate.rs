@@ -209,7 +209,8 @@ fn checked_field<'a>(
     }
     if sensitive.is_none()
         && expose.is_none()
-        && let Some(why) = secret_looking(&rust_name).or_else(|| secret_looking(&wire_name))
+        && let Some(why) = super::secret_names::secret_looking(&rust_name)
+            .or_else(|| super::secret_names::secret_looking(&wire_name))
     {
         errors.at(
             ident,
@@ -231,51 +232,6 @@ fn checked_field<'a>(
         publish,
         skip_if,
     })
-}
-
-/// Why a field name looks like it holds a secret, if it does.
-fn secret_looking(name: &str) -> Option<&'static str> {
-    const CONTAINED: &[(&str, &str)] = &[
-        ("password", "a password"),
-        ("passwd", "a password"),
-        ("passphrase", "a password"),
-        ("secret", "a secret"),
-        ("token", "a token"),
-        ("hash", "a hash"),
-        ("apikey", "an API key"),
-        ("privatekey", "a private key"),
-        ("creditcard", "a card number"),
-        ("cardnumber", "a card number"),
-        ("credential", "a credential"),
-        ("jwt", "a token"),
-        ("totp", "a one-time password"),
-        ("mfa", "a second factor"),
-        ("recoverycode", "a recovery code"),
-        ("sessionid", "a session id"),
-        ("cookie", "a cookie"),
-        ("signingkey", "a key"),
-        ("encryptionkey", "a key"),
-    ];
-    const WORDS: &[(&str, &str)] = &[
-        ("salt", "a salt"),
-        ("ssn", "a social security number"),
-        ("cvv", "a card code"),
-        ("cvc", "a card code"),
-        ("otp", "a one-time password"),
-        ("pin", "a PIN"),
-        ("pwd", "a password"),
-        ("key", "a key"),
-        ("seed", "a seed"),
-        ("bearer", "a token"),
-    ];
-    let name = name.to_ascii_lowercase().replace('-', "_");
-    let compact = name.replace('_', "");
-    let words: Vec<&str> = name.split('_').collect();
-    CONTAINED
-        .iter()
-        .find(|(needle, _)| compact.contains(needle))
-        .or_else(|| WORDS.iter().find(|(word, _)| words.contains(word)))
-        .map(|(_, why)| *why)
 }
 
 fn unsupported_serde(path: &Path) -> String {

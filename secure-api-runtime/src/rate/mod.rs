@@ -35,6 +35,7 @@
 
 mod account;
 mod gcra;
+mod grammar;
 mod headers;
 mod key;
 mod limits;

@@ -328,14 +328,16 @@ where
     /// `x-secure-api`. Bodies, query parameters and success responses are described by the
     /// schemas of their `Input` and `Sanitized` types, in `components.schemas`; see
     /// [`crate::schema`].
-    pub fn openapi(&self, title: &str, version: &str) -> serde_json::Value {
-        openapi::document(title, version, &self.routes, &self.general_limits)
-    }
-
-    /// [`openapi`](Self::openapi) as a response a handler can return: serve it at
-    /// `/openapi.json` with a `#[secure(public)]` handler.
-    pub fn openapi_document(&self, title: &str, version: &str) -> OpenApiDocument {
-        OpenApiDocument::new(&self.openapi(title, version))
+    ///
+    /// The document is a response a `#[secure(public)]` handler can return (serve it at
+    /// `/openapi.json`), and [`OpenApiDocument::json`] reads it.
+    pub fn openapi(&self, title: &str, version: &str) -> OpenApiDocument {
+        OpenApiDocument::new(openapi::document(
+            title,
+            version,
+            &self.routes,
+            &self.general_limits,
+        ))
     }
 
     /// The inventory: every route with its policy and the general limits that cover it,
@@ -466,19 +468,9 @@ impl Router<()> {
         self.finish().0
     }
 
-    /// A make-service for `axum::serve`. Prefer
-    /// [`into_make_service_with_connect_info`](Self::into_make_service_with_connect_info),
-    /// which gives the pipeline the client's address, or [`crate::serve()`], which also serves
-    /// without axum's router around the app.
-    ///
-    /// # Panics
-    ///
-    /// As [`into_service`](Self::into_service).
-    pub fn into_make_service(self) -> axum::routing::IntoMakeService<axum::Router> {
-        self.into_axum().into_make_service()
-    }
-
-    /// A make-service for `axum::serve` that records each connection's peer address.
+    /// A make-service for `axum::serve` that records each connection's peer address, which
+    /// address-keyed limits need (`into_make_service_with_connect_info::<SocketAddr>()`).
+    /// [`crate::serve()`] does this and more: header timeouts, connection caps, TLS.
     ///
     /// # Panics
     ///

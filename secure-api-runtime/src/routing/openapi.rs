@@ -266,10 +266,10 @@ fn policy_extension(policy: &Policy) -> Value {
 /// The OpenAPI document as a handler's response, sent as built (`application/json`).
 ///
 /// The document is the framework's own text, not application data, so it needs no
-/// `Sanitized` type; and only the router makes one ([`Router::openapi_document`]), so it
+/// `Sanitized` type; and only the router makes one ([`Router::openapi`]), so it
 /// cannot carry anything else out. Build it once at start and hand a clone to the handler.
 ///
-/// [`Router::openapi_document`]: super::Router::openapi_document
+/// [`Router::openapi`]: super::Router::openapi
 ///
 /// ```
 /// use secure_api::prelude::*;
@@ -281,22 +281,38 @@ fn policy_extension(policy: &Policy) -> Value {
 /// }
 ///
 /// let routes = secure_api::Router::new().route("/openapi.json", get(openapi));
-/// let document = routes.openapi_document("My API", "1.0.0");
+/// let document = routes.openapi("My API", "1.0.0");
+/// assert_eq!(document.json()["openapi"], "3.1.0");
 /// let app: secure_api::Router = routes.with_state(document);
 /// ```
 #[derive(Clone, Debug)]
-pub struct OpenApiDocument(Bytes);
+pub struct OpenApiDocument {
+    json: std::sync::Arc<Value>,
+    /// The document serialized once, for every response.
+    bytes: Bytes,
+}
 
 impl OpenApiDocument {
-    /// The document, serialized once.
-    pub(crate) fn new(document: &Value) -> Self {
-        Self(Bytes::from(document.to_string()))
+    pub(crate) fn new(document: Value) -> Self {
+        Self {
+            bytes: Bytes::from(document.to_string()),
+            json: std::sync::Arc::new(document),
+        }
+    }
+
+    /// The document as JSON, to read or check in a test.
+    pub fn json(&self) -> &Value {
+        &self.json
     }
 }
 
 impl IntoResponse for OpenApiDocument {
     fn into_response(self) -> Response {
-        ([(http::header::CONTENT_TYPE, "application/json")], self.0).into_response()
+        (
+            [(http::header::CONTENT_TYPE, "application/json")],
+            self.bytes,
+        )
+            .into_response()
     }
 }
 

@@ -1,17 +1,14 @@
 //! `rate = "5/15m"`, `key = "ip" | "user"` and `rate_message = "..."` -> a checked [`Rate`].
 //!
 //! The quota grammar is the runtime's (`secure_api::rate::Quota`), checked here so that a bad
-//! quota is a compile error on its string. A proc-macro crate cannot call the runtime, so this
-//! is a copy of its rules with the same messages; both are tested on the same cases.
+//! quota is a compile error on its string: a proc-macro crate cannot call the runtime, so both
+//! crates compile the one file that holds it (`crate::grammar`).
 
 use syn::{Expr, ExprLit, Lit, LitStr};
 
 use super::super::model::{Access, AccountRate, Field, Rate, RateKey};
 use super::super::parse::RawOption;
 use crate::errors::Errors;
-
-/// The longest period a quota may have: 366 days, as in the runtime.
-const MAX_PERIOD_SECS: u64 = 366 * 24 * 60 * 60;
 
 /// The rate options of a handler, read together because they only make sense together.
 #[derive(Default)]
@@ -169,61 +166,13 @@ fn quota(option: &RawOption, errors: &mut Errors) -> Option<(u32, u64)> {
 
 fn quota_of(option: &RawOption, usage: &str, errors: &mut Errors) -> Option<(u32, u64)> {
     let lit = string(option, usage, errors)?;
-    match parse_quota(&lit.value()) {
+    match crate::grammar::parse(&lit.value()) {
         Ok(quota) => Some(quota),
         Err(reason) => {
             errors.at(lit, format!("invalid quota `{}`: {reason}", lit.value()));
             None
         }
     }
-}
-
-/// The runtime's `Quota::from_str`, with its messages.
-fn parse_quota(text: &str) -> Result<(u32, u64), &'static str> {
-    let (count, duration) = text
-        .split_once('/')
-        .ok_or("a quota is written `N/<duration>`, such as `5/15m` or `100/1h`")?;
-    if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("the count before `/` must be a whole number, such as `5` in `5/15m`");
-    }
-    let count: u32 = count
-        .parse()
-        .map_err(|_| "the count is too large (at most 4294967295)")?;
-    let unit_at = duration
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or("the duration needs a unit: `s`, `m`, `h` or `d`, such as `15m` in `5/15m`")?;
-    let (amount, unit) = duration.split_at(unit_at);
-    let unit_secs: u64 = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 60 * 60,
-        "d" => 24 * 60 * 60,
-        _ => {
-            return Err(
-                "unknown time unit; use `s`, `m`, `h` or `d` after an optional number, such as `15m`",
-            );
-        }
-    };
-    let too_long = "the duration is too long (at most 366 days)";
-    let amount: u64 = if amount.is_empty() {
-        1
-    } else {
-        amount.parse().map_err(|_| too_long)?
-    };
-    let period_secs = amount.checked_mul(unit_secs).ok_or(too_long)?;
-    if count == 0 {
-        return Err("a quota of zero requests refuses everything; remove the route instead");
-    }
-    if period_secs == 0 {
-        return Err("the duration must be longer than zero");
-    }
-    if period_secs > MAX_PERIOD_SECS {
-        return Err(too_long);
-    }
-    if u64::from(count) > period_secs * 1_000_000 {
-        return Err("the quota allows more than one request per microsecond");
-    }
-    Ok((count, period_secs))
 }
 
 fn key(option: &RawOption, access: Access, errors: &mut Errors) -> Option<RateKey> {

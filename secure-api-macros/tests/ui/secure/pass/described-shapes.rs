@@ -93,7 +93,7 @@ fn main() {
         .route("/borrowed", get(borrowed))
         .route("/legacy", get(legacy))
         .route("/generic", get(generic::<u8>));
-    let doc = app.openapi("Shapes", "1");
+    let doc = app.openapi("Shapes", "1").json().clone();
     let draft = &doc["components"]["schemas"]["Draft"];
     assert_eq!(draft["properties"]["title"]["maxLength"], MAX_TITLE);
     assert_eq!(draft["properties"]["scale"]["maximum"], 2.0);
