@@ -17,8 +17,15 @@ HANDLERS="${1:-100}"
 ROUNDS="${2:-3}"
 BUDGET=1.5
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# KEEP=dir keeps the generated crates there, for bisecting what the macros emit.
+if [ -n "${KEEP:-}" ]; then
+    work="$KEEP"
+    rm -rf "$work"
+    mkdir -p "$work"
+else
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+fi
 mkdir -p "$work/plain/src" "$work/secured/src"
 cp "$root/Cargo.lock" "$work/Cargo.lock"
 cat >"$work/Cargo.toml" <<EOF
@@ -34,9 +41,9 @@ version = "0.1.0"
 edition = "2024"
 
 [dependencies]
-axum = { version = "0.8", default-features = false, features = ["json", "tokio", "http1"] }
+axum = { version = "0.8.9", default-features = false, features = ["json", "query", "form", "matched-path", "original-uri", "tokio", "http1", "http2"] }
 serde = { version = "1", features = ["derive"] }
-validator = { version = "0.20", features = ["derive"] }
+validator = { version = "0.21", features = ["derive"] }
 secure-api = { path = "$root" }
 EOF
 done
@@ -54,6 +61,8 @@ for i in range(n):
     pub title: String,
     #[validate(range(min = 0, max = 1000))]
     pub count: u32,
+    #[validate(length(max = 10))]
+    EACH
     pub tags: Option<Vec<String>>,
 }}"""
     view = f"""pub struct View{i} {{
@@ -61,11 +70,12 @@ for i in range(n):
     pub title: String,
     pub count: u32,
 }}"""
-    plain += ["#[derive(Deserialize, Validate)]", body, "#[derive(Serialize)]", view,
+    plain += ["#[derive(Deserialize, Validate)]", body.replace("    EACH\n", ""), "#[derive(Serialize)]", view,
               f"""pub async fn h{i}(Path(id): Path<u64>, Json(body): Json<Body{i}>) -> Json<View{i}> {{
     Json(View{i} {{ id, title: body.title, count: body.count }})
 }}""", ""]
-    secured += ["#[derive(Deserialize, Validate, Input)]", body, "#[derive(Sanitized)]", view,
+    secured += ["#[derive(Deserialize, Validate, Input)]",
+                body.replace("EACH", "#[input(each(length(min = 1, max = 50)))]"), "#[derive(Sanitized)]", view,
                 f"""#[secure(auth)]
 pub async fn h{i}(_user: AuthUser, Path(id): Path<u64>, Json(body): Json<Body{i}>) -> Json<View{i}> {{
     Json(View{i} {{ id, title: body.title, count: body.count }})
