@@ -1,6 +1,6 @@
 //! Sessions over time: a restart keeps the data and the revocations; a logout revokes one
-//! token; a password reset revokes them all, and its token works once, within 30 minutes,
-//! and is logged in place of an email in development only.
+//! token; a password reset revokes them all, and its token (only the latest one mailed) works
+//! once, within 30 minutes; it goes to the mailer, never to the log.
 
 use serde_json::json;
 
