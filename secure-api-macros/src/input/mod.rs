@@ -243,3 +243,6 @@ fn container_attrs(input: &DeriveInput, errors: &mut Errors) -> (Option<RenameRu
     }
     (rename_all, allow_unknown, default_all)
 }
+
+#[cfg(test)]
+mod tests;
