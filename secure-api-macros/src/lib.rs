@@ -7,7 +7,11 @@ mod fallback;
 #[path = "../../secure-api-runtime/src/rate/grammar.rs"]
 #[allow(dead_code, unreachable_pub)] // the runtime-only variant, and its public error type
 mod grammar;
+// The kinds of a policy (`Access`, `DenyAs`, `RateKey`), the runtime's own file.
 mod input;
+#[path = "../../secure-api-runtime/src/kinds.rs"]
+#[allow(dead_code, unreachable_pub)] // the inventory's names, and the runtime's public types
+mod kinds;
 mod sanitized;
 mod secure;
 

@@ -28,6 +28,7 @@ mod digits;
 pub mod error;
 mod extract;
 mod handler;
+mod kinds;
 pub mod pipeline;
 pub mod policy;
 pub mod rate;

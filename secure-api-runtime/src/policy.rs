@@ -10,26 +10,7 @@ use crate::rate::{AccountRule, RateRule};
 use crate::schema::{Components, ResponseBody};
 pub use crate::validate::{ArgumentInput, InputFn, InputKind};
 
-/// Who may call a route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Access {
-    /// Anyone: `#[secure(public)]`. An `Authorization` header is ignored unless the handler asks
-    /// for `Option<AuthUser>`.
-    Public,
-    /// A caller with a verified bearer token: `#[secure(auth)]`.
-    Authenticated,
-}
-
-impl Access {
-    /// The name used in the route inventory.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Public => "public",
-            Self::Authenticated => "auth",
-        }
-    }
-}
+pub use crate::kinds::Access;
 
 /// A route's declared security policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -38,7 +38,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, GenericParam, ReturnType};
 
-use super::model::{Access, Deny, Handler, Policy, Rate, RateKey, Requirement};
+use super::model::{Access, DenyAs, Handler, Policy, Rate, RateKey, Requirement};
 
 pub(crate) fn handler(handler: &Handler) -> TokenStream {
     let function = &handler.function;
@@ -277,8 +277,8 @@ fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
     }
     if let Some(deny) = policy.deny {
         let deny = match deny {
-            Deny::NotFound => quote!(NotFound),
-            Deny::Forbidden => quote!(Forbidden),
+            DenyAs::NotFound => quote!(NotFound),
+            DenyAs::Forbidden => quote!(Forbidden),
         };
         tokens = quote!(#tokens.deny_as(::secure_api::__private::DenyAs::#deny));
     }

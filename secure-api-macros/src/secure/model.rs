@@ -3,12 +3,9 @@
 use proc_macro2::Span;
 use syn::{ItemFn, Type};
 
-/// Who may call the route.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Access {
-    Public,
-    Authenticated,
-}
+// Who may call the route, how it answers for another's resource, what its limit counts by:
+// the runtime's own types, from the file both crates compile.
+pub(crate) use crate::kinds::{Access, DenyAs, RateKey};
 
 /// Roles or scopes, as declared: `"a"`, `any("a", "b")` or `all("a", "b")`.
 pub(crate) enum Requirement {
@@ -20,20 +17,6 @@ pub(crate) enum Requirement {
 pub(crate) struct Field {
     pub(crate) name: String,
     pub(crate) span: Span,
-}
-
-/// How a route answers for a resource that is not the caller's.
-#[derive(Clone, Copy)]
-pub(crate) enum Deny {
-    NotFound,
-    Forbidden,
-}
-
-/// What a route's rate limit is counted by.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RateKey {
-    Ip,
-    User,
 }
 
 /// `rate = "5/15m"`, with `key = ...` and `rate_message = ...`, checked.
@@ -59,7 +42,7 @@ pub(crate) struct Policy {
     pub(crate) scopes: Option<Requirement>,
     pub(crate) owner: Option<Field>,
     pub(crate) read_rule: Option<Field>,
-    pub(crate) deny: Option<Deny>,
+    pub(crate) deny: Option<DenyAs>,
     /// `raw_response`: the response is sent unchecked, and the inventory says so.
     pub(crate) raw_response: bool,
     /// `raw_body`: the handler takes the body as it came and checks it itself, on the record.

@@ -21,16 +21,7 @@ pub use resource::{Owned, Resource};
 pub use owner::OwnershipRule;
 pub use resource::OwnedLoader;
 
-/// How a route answers a caller who may not touch an existing resource.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum DenyAs {
-    /// `404 Not found`, exactly as for a resource that does not exist (the default): ids cannot
-    /// be probed.
-    #[default]
-    NotFound,
-    /// `403 Access denied`: the caller learns the resource exists.
-    Forbidden,
-}
+pub use crate::kinds::DenyAs;
 
 /// Roles or scopes a route requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

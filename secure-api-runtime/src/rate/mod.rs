@@ -89,25 +89,7 @@ impl IntoQuota for String {
     }
 }
 
-/// What a route's limit counts by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RateKey {
-    /// The client's address (`key = "ip"`, the default on `public` routes).
-    Ip,
-    /// The verified user (`key = "user"`, the default on `auth` routes).
-    User,
-}
-
-impl RateKey {
-    /// The name used in the route inventory.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ip => "ip",
-            Self::User => "user",
-        }
-    }
-}
+pub use crate::kinds::RateKey;
 
 /// A route's declared limit: `rate = "5/15m"`, with its key and refusal message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

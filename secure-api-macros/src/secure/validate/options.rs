@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use proc_macro2::Span;
 use syn::{Expr, ExprCall, ExprLit, Lit};
 
-use super::super::model::{Access, Deny, Field, Policy, Requirement};
+use super::super::model::{Access, DenyAs, Field, Policy, Requirement};
 use super::super::parse::RawOption;
 use super::rate::RateOptions;
 use crate::errors::Errors;
@@ -261,14 +261,14 @@ pub(super) fn field(
 }
 
 /// `deny = 404` (the default) or `deny = 403`.
-fn deny(option: &RawOption, errors: &mut Errors) -> Option<Deny> {
+fn deny(option: &RawOption, errors: &mut Errors) -> Option<DenyAs> {
     let usage = "`deny` is `404` (answer as for a missing resource, the default) or `403`";
     match &option.value {
         Some(Expr::Lit(ExprLit {
             lit: Lit::Int(int), ..
         })) => match int.base10_digits() {
-            "404" => Some(Deny::NotFound),
-            "403" => Some(Deny::Forbidden),
+            "404" => Some(DenyAs::NotFound),
+            "403" => Some(DenyAs::Forbidden),
             _ => {
                 errors.at(int, usage);
                 None
