@@ -9,7 +9,7 @@
 //! 4  pipeline    the request pipeline for one policy
 //! 5  policy      what a route declared
 //! 6  auth authz rate validate transport tls connection extract schema           } the
-//! 7  error audit sanitize client_ip digits request_id store                     } concerns
+//! 7  error audit sanitize client_ip digits request_id store kinds               } concerns
 //! ```
 //!
 //! The rules, one test each:
@@ -69,7 +69,7 @@ pub(crate) const FLOORS: &[&str] = &[
     "pipeline",
     "policy",
     "auth authz rate validate transport tls connection extract schema",
-    "error audit sanitize client_ip digits request_id store",
+    "error audit sanitize client_ip digits request_id store kinds",
 ];
 
 /// How many floors, counted from the bottom, hold the concerns.
