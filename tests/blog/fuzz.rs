@@ -42,33 +42,7 @@ enum Case {
 }
 
 /// What a client saw of an answer.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Value,
-    text: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-    }
-}
-
-/// The headers the checks read, copied out of the harness's reply.
-const CHECKED: [&str; 7] = [
-    "x-content-type-options",
-    "cache-control",
-    "content-security-policy",
-    "x-frame-options",
-    "x-request-id",
-    "retry-after",
-    "content-type",
-];
+type Answer = crate::harness::Reply;
 
 fn method() -> impl Strategy<Value = String> {
     let known = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -459,54 +433,7 @@ async fn send_raw(blog: &Blog, request: &[u8]) -> Option<Answer> {
     })
     .await
     .expect("the blog answers within 30 s")?;
-    parse(&raw)
-}
-
-/// The first final answer in `raw` (interim `1xx` ones skipped).
-fn parse(mut raw: &[u8]) -> Option<Answer> {
-    loop {
-        let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-        let head = String::from_utf8_lossy(&raw[..end]).into_owned();
-        let rest = &raw[end + 4..];
-        let mut lines = head.lines();
-        let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-        if (100..200).contains(&status) {
-            raw = rest;
-            continue;
-        }
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|line| line.split_once(':'))
-            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-            .collect();
-        let chunked = headers
-            .iter()
-            .any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
-        let body = if chunked {
-            dechunk(rest)?
-        } else {
-            rest.to_vec()
-        };
-        return Some(Answer {
-            status,
-            headers,
-            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-            text: String::from_utf8_lossy(&body).into_owned(),
-        });
-    }
-}
-
-fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let line = body.windows(2).position(|w| w == b"\r\n")?;
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&body[..line]).ok()?.trim(), 16).ok()?;
-        if size == 0 {
-            return Some(out);
-        }
-        out.extend_from_slice(body.get(line + 2..line + 2 + size)?);
-        body = body.get(line + 4 + size..)?;
-    }
+    crate::harness::parse_response(&raw)
 }
 
 /// `case` as bytes on the wire, from `client`'s address (as the harness writes a request).
@@ -546,18 +473,7 @@ async fn send(
         .map(|(name, value)| Some((name.as_str(), std::str::from_utf8(value).ok()?)))
         .collect();
     match (text, std::str::from_utf8(body)) {
-        (Some(text), Ok(body)) => {
-            let reply = client.send(method, target, &text, Some(body)).await;
-            Answer {
-                status: reply.status,
-                headers: CHECKED
-                    .iter()
-                    .filter_map(|&name| Some((name.to_owned(), reply.header(name)?.to_owned())))
-                    .collect(),
-                body: reply.body,
-                text: reply.text,
-            }
-        }
+        (Some(text), Ok(body)) => client.send(method, target, &text, Some(body)).await,
         _ => send_raw(blog, &wire(&client, method, target, headers, body))
             .await
             .expect("an answer to a well-formed request"),

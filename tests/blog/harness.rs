@@ -418,7 +418,12 @@ impl Client {
         })
         .await
         .expect("the blog answers within 30 s");
-        let reply = parse(&String::from_utf8(raw).unwrap());
+        // The blog answers in UTF-8 only; the parser itself also reads what is not.
+        assert!(
+            std::str::from_utf8(&raw).is_ok(),
+            "a response that is not UTF-8"
+        );
+        let reply = parse_response(&raw).expect("a complete HTTP response");
         self.check_secrets(path, &reply);
         reply
     }
@@ -520,48 +525,50 @@ pub async fn create_post(user: &User, title: &str, published: bool) -> String {
     id
 }
 
-fn parse(raw: &str) -> Reply {
-    let (head, body) = raw
-        .split_once("\r\n\r\n")
-        .expect("a complete HTTP response");
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    let chunked = headers
-        .iter()
-        .any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
-    let text = if chunked {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    Reply {
-        status,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        headers,
-        text,
+/// The first final answer in `raw` (interim `1xx` ones skipped), or `None` when `raw` is not
+/// a complete HTTP/1.1 response.
+pub fn parse_response(mut raw: &[u8]) -> Option<Reply> {
+    loop {
+        let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+        let rest = &raw[end + 4..];
+        let mut lines = head.lines();
+        let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+        if (100..200).contains(&status) {
+            raw = rest;
+            continue;
+        }
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+            .collect();
+        let chunked = headers
+            .iter()
+            .any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
+        let body = if chunked {
+            dechunk(rest)?
+        } else {
+            rest.to_vec()
+        };
+        return Some(Reply {
+            status,
+            headers,
+            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            text: String::from_utf8_lossy(&body).into_owned(),
+        });
     }
 }
 
-fn dechunk(mut body: &str) -> String {
-    let mut text = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap();
+fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line = body.windows(2).position(|w| w == b"\r\n")?;
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&body[..line]).ok()?.trim(), 16).ok()?;
         if size == 0 {
-            break;
+            return Some(out);
         }
-        text.push_str(&rest[..size]);
-        body = &rest[size + 2..];
+        out.extend_from_slice(body.get(line + 2..line + 2 + size)?);
+        body = body.get(line + 4 + size..)?;
     }
-    text
 }
