@@ -31,6 +31,8 @@ mod handler;
 mod kinds;
 pub mod pipeline;
 pub mod policy;
+#[cfg(test)]
+mod properties;
 pub mod rate;
 pub mod request_id;
 pub mod routing;

@@ -7,15 +7,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
 
-use super::{MAX_TRUSTED_HOPS, TrustedProxies, normalize, parse_hop};
+use crate::properties::{config, long};
 
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 512,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
+use super::{MAX_TRUSTED_HOPS, TrustedProxies, normalize, parse_hop};
 
 /// Any IPv6 address but an IPv4-mapped one (proptest's own `Ipv6Addr` is mostly mapped).
 fn ipv6() -> impl Strategy<Value = Ipv6Addr> {
@@ -88,16 +82,6 @@ fn junk() -> impl Strategy<Value = Vec<u8>> {
         Just(b"\xff\xfe".to_vec()),
         long(visible, 4096..12_000),
     ]
-}
-
-/// A very long input: a short run of `byte`s, repeated (generating each byte of a long input
-/// on its own would cost the tests seconds, and find nothing a repeated run does not).
-fn long<S: Strategy<Value = u8>>(
-    byte: S,
-    len: std::ops::Range<usize>,
-) -> impl Strategy<Value = Vec<u8>> {
-    (proptest::collection::vec(byte, 1..16), len)
-        .prop_map(|(run, len)| run.into_iter().cycle().take(len).collect())
 }
 
 /// The proxies: one to four blocks, of IPv4 or IPv6. (A block written as IPv4-mapped IPv6

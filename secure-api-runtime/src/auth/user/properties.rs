@@ -9,6 +9,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use proptest::prelude::*;
 
+use crate::properties::{config, long};
+
 use super::{authenticate, bearer_token, presented_scheme, presents_no_bearer};
 use crate::auth::{AuthConfig, JwtKey, TokenRequest};
 use crate::error::ApiError;
@@ -31,14 +33,6 @@ thread_local! {
 
 fn block_on<F: Future>(future: F) -> F::Output {
     RUNTIME.with(|runtime| runtime.block_on(future))
-}
-
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 512,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
 }
 
 /// `bearer` in any letter case.
@@ -65,16 +59,6 @@ fn token_bytes() -> impl Strategy<Value = Vec<u8>> {
         4 => proptest::collection::vec(visible.clone(), 1..64),
         1 => long(visible, 4096..20_000),
     ]
-}
-
-/// A very long input: a short run of `byte`s, repeated (generating each byte of a long input
-/// on its own would cost the tests seconds, and find nothing a repeated run does not).
-fn long<S: Strategy<Value = u8>>(
-    byte: S,
-    len: std::ops::Range<usize>,
-) -> impl Strategy<Value = Vec<u8>> {
-    (proptest::collection::vec(byte, 1..16), len)
-        .prop_map(|(run, len)| run.into_iter().cycle().take(len).collect())
 }
 
 /// Any bytes a header value can hold: everything but control bytes other than tab.

@@ -4,15 +4,9 @@
 
 use proptest::prelude::*;
 
-use super::AccountKeys;
+use crate::properties::config;
 
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 512,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
+use super::AccountKeys;
 
 fn keys() -> AccountKeys {
     AccountKeys::new(Some(&[7; 32])).unwrap()

@@ -7,16 +7,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
 
+use crate::properties::{config, long};
+
 use super::{HttpsPolicy, Scheme, forwarded_protos};
 use crate::client_ip::TrustedProxies;
-
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 512,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 fn proxies() -> TrustedProxies {
     "10.0.0.0/8, fd00::/8".parse().unwrap()
@@ -102,16 +96,6 @@ fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
         proptest::collection::vec(byte.clone(), 0..48),
         long(byte, 2000..6000),
     ]
-}
-
-/// A very long input: a short run of `byte`s, repeated (generating each byte of a long input
-/// on its own would cost the tests seconds, and find nothing a repeated run does not).
-fn long<S: Strategy<Value = u8>>(
-    byte: S,
-    len: std::ops::Range<usize>,
-) -> impl Strategy<Value = Vec<u8>> {
-    (proptest::collection::vec(byte, 1..16), len)
-        .prop_map(|(run, len)| run.into_iter().cycle().take(len).collect())
 }
 
 /// The header as our proxy forwards it: the client's own value, then the proxy's, on the same
