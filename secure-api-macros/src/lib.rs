@@ -14,6 +14,7 @@ mod input;
 mod kinds;
 mod sanitized;
 mod secure;
+mod serde_attrs;
 
 use proc_macro::TokenStream;
 

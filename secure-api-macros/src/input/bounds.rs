@@ -32,8 +32,8 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Field, LitInt};
 
-use super::schema::skip_value;
 use crate::errors::Errors;
+use crate::serde_attrs::skip_value;
 
 /// A field's own `#[input(...)]` options.
 #[derive(Default)]
@@ -206,18 +206,4 @@ fn has_length_bound(field: &Field) -> bool {
         });
     }
     bounded
-}
-
-/// Whether serde never reads the field (`skip`, `skip_deserializing`).
-pub(super) fn is_skipped(field: &Field) -> bool {
-    let mut skipped = false;
-    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("skip") || meta.path.is_ident("skip_deserializing") {
-                skipped = true;
-            }
-            skip_value(&meta)
-        });
-    }
-    skipped
 }

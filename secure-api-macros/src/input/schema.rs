@@ -22,31 +22,24 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Expr, Field, Ident, Type};
+use syn::{Expr, Field, Type};
 
-/// One field as the schema sees it.
-pub(super) struct SchemaField<'a> {
-    pub(super) wire_name: String,
-    pub(super) field: &'a Field,
-    /// `#[input(each(length(min, max)))]`.
-    pub(super) each: Option<(Option<u64>, u64)>,
-}
+use super::model::InputType;
+use crate::serde_attrs::skip_value;
 
-/// `impl InputSchema for #ident`. `closed` when unknown fields are refused; `default_all` when the
-/// type says `#[serde(default)]`, so that no field is required.
-pub(super) fn schema(
-    ident: &Ident,
-    fields: &[SchemaField<'_>],
-    closed: bool,
-    default_all: bool,
-) -> TokenStream {
-    let fields = fields
+/// `impl InputSchema` for the model's type: closed when unknown fields are refused; no field
+/// required when the type says `#[serde(default)]`.
+pub(super) fn schema(model: &InputType<'_>) -> TokenStream {
+    let (ident, closed, default_all) = (model.ident, !model.allow_unknown, model.default_all);
+    let fields = model
+        .fields
         .iter()
-        .filter_map(|SchemaField { wire_name, field, each }| {
-            let serde = SerdeField::read(field);
-            if serde.left_out {
-                return None;
-            }
+        // A skipped field is not read; a flattened one's fields are the type's own, and are
+        // not described.
+        .filter(|input| !input.serde.skip_deserializing && !input.serde.flatten)
+        .map(|input| {
+            let (field, serde, wire_name) = (input.field, &input.serde, &input.wire);
+            let each = input.options.each;
             let ty = &field.ty;
             let (mut constraints, required_rule) = constraints(field);
             if let Some((min, max)) = each {
@@ -69,7 +62,7 @@ pub(super) fn schema(
             let must_send = required_rule || !default_all && !serde.default && !is_option(ty);
             let required = must_send && serde.aliases.is_empty();
             // A field read by a function of its own is not described by its type.
-            let schema = if serde.custom {
+            let schema = if serde.deserialize_with {
                 quote!(::secure_api::__private::serde_json::Value::Object(
                     ::core::default::Default::default()
                 ))
@@ -80,13 +73,13 @@ pub(super) fn schema(
             let one_name = (!aliases.is_empty()).then(|| {
                 quote!(let __object = __object.one_name_of(&[#wire_name #(, #aliases)*], #must_send);)
             });
-            Some(quote! {
+            quote! {
                 let __schema = #schema;
                 #(let __schema = ::secure_api::__private::constrain(__schema, &#constraints);)*
                 #(let __object = __object.field(#aliases, __schema.clone(), false);)*
                 let __object = __object.field(#wire_name, __schema, #required);
                 #one_name
-            })
+            }
         });
     quote! {
         impl ::secure_api::__private::InputSchema for #ident {
@@ -106,56 +99,6 @@ pub(super) fn schema(
             }
         }
     }
-}
-
-/// What serde's field attributes say about the field's presence.
-#[derive(Default)]
-struct SerdeField {
-    /// `default` or `default = "..."`: it may be left out.
-    default: bool,
-    /// `skip` or `skip_deserializing` (it is not read at all), or `flatten` (its fields are the
-    /// type's own, and are not described).
-    left_out: bool,
-    /// `alias = "..."`: other names the field is read by.
-    aliases: Vec<String>,
-    /// `with` or `deserialize_with`: read by a function, not as its type.
-    custom: bool,
-}
-
-impl SerdeField {
-    fn read(field: &Field) -> Self {
-        let mut read = Self::default();
-        for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-            let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("default") {
-                    read.default = true;
-                } else if ["skip", "skip_deserializing", "flatten"]
-                    .iter()
-                    .any(|name| meta.path.is_ident(name))
-                {
-                    read.left_out = true;
-                } else if meta.path.is_ident("with") || meta.path.is_ident("deserialize_with") {
-                    read.custom = true;
-                } else if meta.path.is_ident("alias") {
-                    let alias: syn::LitStr = meta.value()?.parse()?;
-                    read.aliases.push(alias.value());
-                    return Ok(());
-                }
-                skip_value(&meta)
-            });
-        }
-        read
-    }
-}
-
-/// Consumes `= value` or `(...)` after a meta's path, whatever it holds.
-pub(super) fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        meta.value()?.parse::<Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        meta.parse_nested_meta(|inner| skip_value(&inner))?;
-    }
-    Ok(())
 }
 
 /// serde leaves a missing `Option` field `None`; like serde, this goes by the type's name.

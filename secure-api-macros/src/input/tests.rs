@@ -1,40 +1,98 @@
-//! How `#[derive(Input)]` reads serde's attributes: the name a client sends for each field, and
-//! the container's options.
+//! How `#[derive(Input)]` reads a type into its model: the name a client sends for each field,
+//! and the container's options.
 
 use syn::parse_quote;
 
-use super::{container_attrs, item_type, wire_name};
+use super::expand::item_type;
+use super::parse::input_type;
 use crate::errors::Errors;
-use crate::sanitized::rename::RenameRule;
 
-fn wire(field: &syn::Field, rename_all: Option<&str>) -> (String, bool) {
-    let rust = field.ident.as_ref().unwrap().to_string();
-    wire_name(field, &rust, rename_all.and_then(RenameRule::from_name))
+/// The wire name of `field` in a struct with the container attributes of `container`, and
+/// whether it is flattened.
+fn wire(container: syn::DeriveInput, field: syn::Field) -> (String, bool) {
+    let mut input = container;
+    let syn::Data::Struct(data) = &mut input.data else {
+        unreachable!()
+    };
+    data.fields = syn::Fields::Named(syn::FieldsNamed {
+        brace_token: syn::token::Brace::default(),
+        named: std::iter::once(field).collect(),
+    });
+    let mut errors = Errors::default();
+    let model = input_type(&input, &mut errors);
+    assert_eq!(errors.count(), 0);
+    (model.fields[0].wire.clone(), model.fields[0].serde.flatten)
 }
 
 #[test]
 fn a_field_is_read_under_its_rename_its_containers_rule_or_its_own_name() {
     let plain: syn::Field = parse_quote!(per_page: u32);
-    assert_eq!(wire(&plain, None), ("per_page".into(), false));
-    assert_eq!(wire(&plain, Some("camelCase")), ("perPage".into(), false));
-    assert_eq!(wire(&plain, Some("kebab-case")), ("per-page".into(), false));
+    let with_rule = |rule: &str| -> syn::DeriveInput {
+        parse_quote!(
+            #[serde(rename_all = #rule)]
+            struct Page;
+        )
+    };
     assert_eq!(
-        wire(&plain, Some("SCREAMING_SNAKE_CASE")),
+        wire(
+            parse_quote!(
+                struct Page;
+            ),
+            plain.clone()
+        ),
+        ("per_page".into(), false)
+    );
+    assert_eq!(
+        wire(with_rule("camelCase"), plain.clone()),
+        ("perPage".into(), false)
+    );
+    assert_eq!(
+        wire(with_rule("kebab-case"), plain.clone()),
+        ("per-page".into(), false)
+    );
+    assert_eq!(
+        wire(with_rule("SCREAMING_SNAKE_CASE"), plain.clone()),
         ("PER_PAGE".into(), false)
+    );
+    // A raw identifier is read without its prefix, as serde reads it.
+    assert_eq!(
+        wire(
+            parse_quote!(
+                struct Page;
+            ),
+            parse_quote!(r#type: u32)
+        ),
+        ("type".into(), false)
     );
 
     // A field's own rename wins over the container's rule; for reading, `deserialize` counts.
     let renamed: syn::Field = parse_quote!(#[serde(rename = "size")] per_page: u32);
-    assert_eq!(wire(&renamed, Some("camelCase")), ("size".into(), false));
+    assert_eq!(
+        wire(with_rule("camelCase"), renamed),
+        ("size".into(), false)
+    );
     let split: syn::Field =
         parse_quote!(#[serde(rename(serialize = "out", deserialize = "in"))] per_page: u32);
-    assert_eq!(wire(&split, None), ("in".into(), false));
+    assert_eq!(
+        wire(
+            parse_quote!(
+                struct Page;
+            ),
+            split
+        ),
+        ("in".into(), false)
+    );
     let serialize_only: syn::Field =
         parse_quote!(#[serde(rename(serialize = "out"))] per_page: u32);
     assert_eq!(
-        wire(&serialize_only, Some("camelCase")),
+        wire(with_rule("camelCase"), serialize_only),
         ("perPage".into(), false)
     );
+    let split_rule: syn::DeriveInput = parse_quote!(
+        #[serde(rename_all(serialize = "UPPERCASE", deserialize = "kebab-case"))]
+        struct Page;
+    );
+    assert_eq!(wire(split_rule, plain.clone()), ("per-page".into(), false));
 
     // Other options, with values or lists, are stepped over; `flatten` is reported.
     let busy: syn::Field = parse_quote!(
@@ -42,48 +100,64 @@ fn a_field_is_read_under_its_rename_its_containers_rule_or_its_own_name() {
         #[serde(rename = "name")]
         full_name: Option<String>
     );
-    assert_eq!(wire(&busy, None), ("name".into(), false));
+    assert_eq!(
+        wire(
+            parse_quote!(
+                struct Page;
+            ),
+            busy
+        ),
+        ("name".into(), false)
+    );
     let flattened: syn::Field = parse_quote!(#[serde(flatten)] extra: Extra);
-    assert_eq!(wire(&flattened, None), ("extra".into(), true));
+    assert_eq!(
+        wire(
+            parse_quote!(
+                struct Page;
+            ),
+            flattened
+        ),
+        ("extra".into(), true)
+    );
 }
 
 #[test]
-fn the_container_says_its_rule_its_default_and_whether_unknown_fields_pass() {
+fn the_container_says_its_default_and_whether_unknown_fields_pass() {
     let read = |input: syn::DeriveInput| {
         let mut errors = Errors::default();
-        let (rule, allow_unknown, default_all) = container_attrs(&input, &mut errors);
-        let rule = rule.map(|rule| rule.apply_to_field("per_page"));
-        (rule, allow_unknown, default_all, errors.count())
+        let model = input_type(&input, &mut errors);
+        (model.allow_unknown, model.default_all, errors.count())
     };
     assert_eq!(
         read(parse_quote!(
-            struct Page;
+            struct Page {}
         )),
-        (None, false, false, 0)
+        (false, false, 0)
     );
     assert_eq!(
         read(parse_quote!(
             #[serde(rename_all = "camelCase", default)]
             #[input(allow_unknown_fields)]
-            struct Page;
+            struct Page {}
         )),
-        (Some("perPage".into()), true, true, 0)
+        (true, true, 0)
     );
-    assert_eq!(
-        read(parse_quote!(
-            #[serde(rename_all(serialize = "UPPERCASE", deserialize = "kebab-case"))]
-            struct Page;
-        )),
-        (Some("per-page".into()), false, false, 0)
-    );
-    // An `input` option it does not know is an error; serde's are serde's to check.
+    // An `input` option it does not know is an error; serde's are serde's to check, even one
+    // that does not parse, since serde's derive reports it.
     assert_eq!(
         read(parse_quote!(
             #[input(allow_everything)]
-            #[serde(deny_unknown_fields)]
-            struct Page;
+            #[serde(deny_unknown_fields, rename_all = "no such rule")]
+            struct Page {}
         )),
-        (None, false, false, 1)
+        (false, false, 1)
+    );
+    // A tuple struct has no names to read.
+    assert_eq!(
+        read(parse_quote!(
+            struct Page(u32);
+        )),
+        (false, false, 1)
     );
 }
 

@@ -3,7 +3,6 @@
 
 mod expand;
 mod model;
-pub(crate) mod rename;
 mod secret_names;
 mod validate;
 

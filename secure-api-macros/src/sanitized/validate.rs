@@ -3,8 +3,8 @@
 use syn::{Attribute, Data, DeriveInput, Fields, LitStr, Path};
 
 use super::model::{Field, Publish, Shape, Variant, View};
-use super::rename::{RULES, RenameRule};
 use crate::errors::Errors;
+use crate::serde_attrs::{self, FieldAttrs, Options, VariantAttrs};
 
 const SERDE_HINT: &str = "a `Sanitized` type writes its own serialization, which supports \
                           `#[serde(rename = \"...\")]` and `#[serde(rename_all = \"...\")]` on \
@@ -27,11 +27,11 @@ pub(crate) fn view<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Vi
                 named
                     .named
                     .iter()
-                    .filter_map(|field| checked_field(field, container.rename_all, errors))
+                    .filter_map(|field| checked_field(field, &container.serde, errors))
                     .collect(),
             )
         }
-        Data::Enum(data) => Shape::UnitEnum(unit_variants(data, container.rename_all, errors)),
+        Data::Enum(data) => Shape::UnitEnum(unit_variants(data, &container.serde, errors)),
         Data::Union(_) => {
             errors.at(&input.ident, "`Sanitized` cannot be derived for a union");
             return None;
@@ -55,40 +55,46 @@ pub(crate) fn view<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Vi
 /// What the type's own attributes say.
 struct Container {
     wire_name: String,
-    rename_all: Option<RenameRule>,
+    serde: serde_attrs::Container,
     from: Option<Path>,
 }
 
+/// serde's options this derive implements, by where they are written.
+const CONTAINER_OPTIONS: &[&str] = &["rename", "rename_all"];
+const FIELD_OPTIONS: &[&str] = &["rename", "skip_serializing_if"];
+const VARIANT_OPTIONS: &[&str] = &["rename"];
+
+/// Reports what the serde attribute model could not read, and each option this derive does not
+/// implement: it writes its own serialization, so serde's derive is not there to.
+fn report_serde(options: &Options, supported: &[&str], errors: &mut Errors) {
+    for error in &options.errors {
+        errors.push(error.clone());
+    }
+    for written in options.unsupported(supported) {
+        errors.push(syn::Error::new(
+            written.span,
+            format!(
+                "`#[serde({})]` is not supported here: {SERDE_HINT}",
+                written.name
+            ),
+        ));
+    }
+}
+
 fn container_attrs(attrs: &[Attribute], ident: &syn::Ident, errors: &mut Errors) -> Container {
+    let serde = serde_attrs::Container::read(attrs);
+    report_serde(&serde.options, CONTAINER_OPTIONS, errors);
     let mut container = Container {
-        wire_name: ident.to_string(),
-        rename_all: None,
+        wire_name: serde
+            .rename
+            .serialize
+            .clone()
+            .unwrap_or_else(|| ident.to_string()),
+        serde,
         from: None,
     };
     for attr in attrs {
-        let parsed = if attr.path().is_ident("serde") {
-            attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename") {
-                    container.wire_name = meta.value()?.parse::<LitStr>()?.value();
-                } else if meta.path.is_ident("rename_all") {
-                    let rule: LitStr = meta.value()?.parse()?;
-                    container.rename_all =
-                        Some(RenameRule::from_name(&rule.value()).ok_or_else(|| {
-                            let known: Vec<&str> = RULES.iter().map(|(name, _)| *name).collect();
-                            syn::Error::new(
-                                rule.span(),
-                                format!(
-                                    "unknown `rename_all` rule; expected one of {}",
-                                    known.join(", ")
-                                ),
-                            )
-                        })?);
-                } else {
-                    return Err(meta.error(unsupported_serde(&meta.path)));
-                }
-                Ok(())
-            })
-        } else if attr.path().is_ident("sanitized") {
+        let parsed = if attr.path().is_ident("sanitized") {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("from") {
                     container.from = Some(meta.value()?.parse::<LitStr>()?.parse::<Path>()?);
@@ -114,7 +120,7 @@ fn container_attrs(attrs: &[Attribute], ident: &syn::Ident, errors: &mut Errors)
 
 fn unit_variants<'a>(
     data: &'a syn::DataEnum,
-    rename_all: Option<RenameRule>,
+    container: &serde_attrs::Container,
     errors: &mut Errors,
 ) -> Vec<Variant<'a>> {
     let mut variants = Vec::new();
@@ -127,26 +133,15 @@ fn unit_variants<'a>(
             );
             continue;
         }
-        let mut name = rename_all.map_or_else(
-            || variant.ident.to_string(),
-            |rule| rule.apply_to_variant(&variant.ident.to_string()),
-        );
-        for attr in variant.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-            let parsed = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename") {
-                    name = meta.value()?.parse::<LitStr>()?.value();
-                    Ok(())
-                } else {
-                    Err(meta.error(unsupported_serde(&meta.path)))
-                }
-            });
-            if let Err(error) = parsed {
-                errors.push(error);
-            }
-        }
+        let serde = VariantAttrs::read(variant);
+        report_serde(&serde.options, VARIANT_OPTIONS, errors);
+        let wire_name = serde
+            .rename
+            .serialize
+            .unwrap_or_else(|| container.serialized_variant(&variant.ident.to_string()));
         variants.push(Variant {
             ident: &variant.ident,
-            wire_name: name,
+            wire_name,
         });
     }
     variants
@@ -154,15 +149,18 @@ fn unit_variants<'a>(
 
 fn checked_field<'a>(
     field: &'a syn::Field,
-    rename_all: Option<RenameRule>,
+    container: &serde_attrs::Container,
     errors: &mut Errors,
 ) -> Option<Field<'a>> {
     let ident = field.ident.as_ref()?;
     // `r#type` is `type` on the wire, as serde names it.
     let rust_name = syn::ext::IdentExt::unraw(ident).to_string();
-    let mut wire_name =
-        rename_all.map_or_else(|| rust_name.clone(), |rule| rule.apply_to_field(&rust_name));
-    let mut skip_if = None;
+    let serde = FieldAttrs::read(field);
+    report_serde(&serde.options, FIELD_OPTIONS, errors);
+    let wire_name = serde
+        .rename
+        .serialize
+        .unwrap_or_else(|| container.serialized_field(&rust_name));
     let mut sensitive: Option<&Attribute> = None;
     let mut expose: Option<&Attribute> = None;
     let mut trusted: Option<&Attribute> = None;
@@ -174,20 +172,6 @@ fn checked_field<'a>(
             expose = Some(attr);
         } else if path.is_ident("trusted") {
             trusted = Some(attr);
-        } else if path.is_ident("serde") {
-            let parsed = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename") {
-                    wire_name = meta.value()?.parse::<LitStr>()?.value();
-                } else if meta.path.is_ident("skip_serializing_if") {
-                    skip_if = Some(meta.value()?.parse::<LitStr>()?.parse::<Path>()?);
-                } else {
-                    return Err(meta.error(unsupported_serde(&meta.path)));
-                }
-                Ok(())
-            });
-            if let Err(error) = parsed {
-                errors.push(error);
-            }
         }
     }
     for marker in [sensitive, expose, trusted].into_iter().flatten() {
@@ -230,15 +214,8 @@ fn checked_field<'a>(
         ty: &field.ty,
         wire_name,
         publish,
-        skip_if,
+        skip_if: serde.skip_serializing_if,
     })
-}
-
-fn unsupported_serde(path: &Path) -> String {
-    let name = path
-        .get_ident()
-        .map_or_else(|| String::from("this option"), ToString::to_string);
-    format!("`#[serde({name})]` is not supported here: {SERDE_HINT}")
 }
 
 fn is_field_marker(attr: &Attribute) -> bool {
