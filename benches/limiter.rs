@@ -12,7 +12,8 @@ use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 use governor::clock::FakeRelativeClock;
-use secure_api::rate::{MemoryLimiter, Quota};
+use secure_api::__private::MemoryLimiter;
+use secure_api::rate::Quota;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]

@@ -72,7 +72,9 @@ pub mod __private {
     pub use crate::argument::{
         AccountBody, AccountName, assert_argument, assert_last_argument, assert_raw_body_argument,
     };
-    pub use crate::authz::{DenyAs, OwnedLoader, OwnerId, OwnershipRule, Requirement};
+    pub use crate::authz::owner::OwnershipRule;
+    pub use crate::authz::resource::OwnedLoader;
+    pub use crate::authz::{DenyAs, OwnerId, Requirement};
     pub use crate::extract::Extract;
 
     /// Whether `owner` is the verified user; the macro spans calls to it at the `owner` string,
@@ -80,20 +82,29 @@ pub mod __private {
     pub fn owner_matches<O: OwnerId + ?Sized>(owner: &O, user_id: &str) -> bool {
         owner.is_user(user_id)
     }
+    /// A quota `#[secure]` has checked at compile time, in a constant expression.
+    pub const fn quota(count: u32, period_secs: u64) -> crate::rate::Quota {
+        crate::rate::Quota::macro_checked(count, period_secs)
+    }
     pub use crate::handler::Secured;
     pub use crate::pipeline::Guard;
+    pub use crate::policy::builder::PolicyBuilder;
     pub use crate::policy::{InputKind, Policy, RoutePolicy};
+    pub use crate::rate::memory::{Check, MemoryLimiter};
     pub use crate::rate::{AccountRule, Quota, RateKey, RateRule};
     pub use crate::sanitize::{RawResponse, Redacted, SanitizedToken, sanitized};
+    pub use crate::schema::probe::{KnownInputSchema, KnownSchema, SchemaProbe, UnknownSchema};
     pub use crate::schema::response::{KnownResponse, UnknownResponse};
     pub use crate::schema::{
-        Components, Constraint, InputSchema, KnownInputSchema, KnownSchema, ObjectSchema, Schema,
-        SchemaProbe, UnknownSchema, constrain, string_enum,
+        Components, Constraint, InputSchema, ObjectSchema, Schema, constrain, string_enum,
     };
-    pub use crate::validate::{
-        ArgumentProbe, FieldError, InputArgument, InputFn, NamesOfInput, NestedNames, NoInput,
-        NoNames, WireNames, assert_bounded, assert_bounded_items, assert_each_text, check_each,
+    pub use crate::validate::bounded::{
+        BoundedItems, EachText, assert_bounded, assert_bounded_items, assert_each_text,
     };
+    pub use crate::validate::describe::{ArgumentProbe, InputArgument, NoInput};
+    pub use crate::validate::details::check_each;
+    pub use crate::validate::names::{NamesOfInput, NestedNames, NoNames, WireNames};
+    pub use crate::validate::{FieldError, InputFn};
     pub use axum;
     pub use http;
     pub use serde;

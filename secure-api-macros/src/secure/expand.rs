@@ -9,7 +9,7 @@
 //! #[doc(hidden)] #[allow(non_camel_case_types)]
 //! pub struct __secure_api_policy_update;
 //! impl RoutePolicy for __secure_api_policy_update {
-//!     const POLICY: Policy = Policy::authenticated("update").in_module(module_path!()).owner("author_id");
+//!     const POLICY: Policy = PolicyBuilder::authenticated("update").in_module(module_path!()).owner("author_id").build();
 //! }
 //! impl OwnershipRule<Post> for __secure_api_policy_update {
 //!     fn grants(resource: &Post, user_id: &str) -> bool {
@@ -118,7 +118,7 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
 
         #(#cfg_attrs)*
         impl ::secure_api::__private::RoutePolicy for #policy_type {
-            const POLICY: ::secure_api::__private::Policy = #policy;
+            const POLICY: ::secure_api::__private::Policy = #policy.build();
         }
 
         #ownership_rule
@@ -248,12 +248,14 @@ fn account_check(handler: &Handler) -> Option<TokenStream> {
     })
 }
 
-/// `Policy::authenticated("name").roles(...)...`, a constant expression.
+/// `PolicyBuilder::authenticated("name").roles(...)....build()`, a constant expression.
 fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
     let name = ident.unraw().to_string();
     let mut tokens = match policy.access {
-        Access::Public => quote!(::secure_api::__private::Policy::public(#name)),
-        Access::Authenticated => quote!(::secure_api::__private::Policy::authenticated(#name)),
+        Access::Public => quote!(::secure_api::__private::PolicyBuilder::public(#name)),
+        Access::Authenticated => {
+            quote!(::secure_api::__private::PolicyBuilder::authenticated(#name))
+        }
     };
     // `line!()` spanned at the handler's name gives the handler's own line, which tells apart
     // handlers of one name in one module (local to different functions).
@@ -295,7 +297,7 @@ fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
             key,
             message,
         } = rate;
-        let quota = quote!(::secure_api::__private::Quota::__checked(#count, #period_secs));
+        let quota = quote!(::secure_api::__private::quota(#count, #period_secs));
         // Unless told otherwise: by verified user where there is one, else by address.
         let key = match key.unwrap_or(match policy.access {
             Access::Public => RateKey::Ip,
@@ -316,7 +318,7 @@ fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
     if let Some(account) = &policy.account {
         let (count, period_secs) = (account.count, account.period_secs);
         let field = &account.field.name;
-        let quota = quote!(::secure_api::__private::Quota::__checked(#count, #period_secs));
+        let quota = quote!(::secure_api::__private::quota(#count, #period_secs));
         tokens =
             quote!(#tokens.account_rate(::secure_api::__private::AccountRule::new(#quota, #field)));
     }

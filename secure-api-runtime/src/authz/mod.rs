@@ -12,14 +12,14 @@
 //! Both run before the request body is read or validated, so a stranger never learns anything
 //! from a validation error about someone else's resource.
 
-mod owner;
-mod resource;
+pub(crate) mod owner;
+pub(crate) mod resource;
 
 pub use owner::OwnerId;
 pub use resource::{Owned, Resource};
 
-pub use owner::OwnershipRule;
-pub use resource::OwnedLoader;
+pub(crate) use owner::OwnershipRule;
+pub(crate) use resource::OwnedLoader;
 
 pub use crate::kinds::DenyAs;
 

@@ -9,7 +9,7 @@ mod render;
 
 pub use config::ConfigError;
 pub(crate) use render::for_client;
-pub use render::{generic_message, is_error_header};
+pub(crate) use render::{generic_message, is_error_header};
 
 use std::borrow::Cow;
 use std::error::Error as StdError;
@@ -129,8 +129,9 @@ impl ApiError {
         Self::status(StatusCode::SERVICE_UNAVAILABLE)
     }
 
-    /// An error with `status` and its generic message (see [`generic_message`]). A status that
-    /// is not an error (`2xx`, `3xx`) is answered as `500` and logged.
+    /// An error with `status` and its generic message, the same for every client (`404 Not
+    /// found`, `429 Too many requests`, any `5xx` `An unexpected error occurred`). A status
+    /// that is not an error (`2xx`, `3xx`) is answered as `500` and logged.
     pub fn status(status: StatusCode) -> Self {
         if status.is_client_error() || status.is_server_error() {
             Self::of(Kind::Status(status))
@@ -184,7 +185,9 @@ impl ApiError {
     }
 
     /// Adds a response header, such as `Retry-After`. Only the headers the security layer lets
-    /// through on errors reach the client (see [`is_error_header`]).
+    /// through on errors reach the client: `WWW-Authenticate`, `Allow`, `Retry-After`, the
+    /// rate-limit headers, `Vary`, and CORS's `Access-Control-Allow-Origin` and
+    /// `-Credentials`; the rest are dropped with the body they described.
     #[must_use]
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.get_or_insert_default().append(name, value);

@@ -118,7 +118,7 @@ fn retain_error_headers(headers: &mut HeaderMap) {
 }
 
 /// The generic message of an error status: what every client sees for it.
-pub fn generic_message(status: StatusCode) -> &'static str {
+pub(crate) fn generic_message(status: StatusCode) -> &'static str {
     match status.as_u16() {
         401 => "Authentication required",
         403 => "Access denied",
@@ -140,7 +140,7 @@ pub fn generic_message(status: StatusCode) -> &'static str {
 /// Whether an error response may carry header `name` to the client. Everything else that a
 /// handler, a rejection or a layer put on an error response (`Content-Encoding` of a body that
 /// was replaced, cookies, caching validators) is dropped with the body it described.
-pub fn is_error_header(name: &HeaderName) -> bool {
+pub(crate) fn is_error_header(name: &HeaderName) -> bool {
     const KEPT: [&str; 9] = [
         "www-authenticate",
         "allow",

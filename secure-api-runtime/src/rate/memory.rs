@@ -36,20 +36,8 @@ pub const DEFAULT_MAX_KEYS: usize = 1_000_000;
 /// Times are given by the caller as durations since any fixed instant, so the limiter can be
 /// driven by a real clock or a test's.
 ///
-/// ```
-/// use secure_api::rate::{MemoryLimiter, Quota};
-/// use std::time::Duration;
-///
-/// let limiter = MemoryLimiter::new("5/15m".parse::<Quota>()?, 1000);
-/// let at = Duration::ZERO;
-/// for _ in 0..5 {
-///     assert!(limiter.check_at(b"203.0.113.9", at).is_allowed());
-/// }
-/// let refused = limiter.check_at(b"203.0.113.9", at);
-/// assert_eq!(refused.retry_after(), Some(Duration::from_secs(180)));
-/// assert!(limiter.check_at(b"203.0.113.9", at + Duration::from_secs(180)).is_allowed());
-/// # Ok::<(), secure_api::rate::QuotaError>(())
-/// ```
+/// Reached through `secure_api::__private` (the router makes one per limit); its tests and
+/// `benches/limiter.rs` drive it directly.
 pub struct MemoryLimiter {
     gcra: Gcra,
     quota: Quota,
@@ -334,6 +322,17 @@ mod tests {
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
+    }
+
+    #[test]
+    fn a_burst_is_the_quota_and_a_refusal_says_when_the_next_request_fits() {
+        let limiter = MemoryLimiter::new("5/15m".parse().unwrap(), 1000);
+        for _ in 0..5 {
+            assert!(limiter.check_at(b"203.0.113.9", secs(0)).is_allowed());
+        }
+        let refused = limiter.check_at(b"203.0.113.9", secs(0));
+        assert_eq!(refused.retry_after(), Some(secs(180)));
+        assert!(limiter.check_at(b"203.0.113.9", secs(180)).is_allowed());
     }
 
     #[test]

@@ -28,7 +28,7 @@
 //!   draft's structured fields: `"login";q=5;w=900` and `"login";r=4;t=180`), one item per
 //!   limit that applied. A refusal is `429 {"error":"Too many requests"}` (or the route's
 //!   `rate_message`) with `Retry-After`, in whole seconds rounded up.
-//! - **Where the counts live**: in this process's memory by default ([`MemoryLimiter`], with a
+//! - **Where the counts live**: in this process's memory by default (a sharded GCRA limiter, with a
 //!   cap on clients and idle clients reclaimed), or on Redis for several instances of an app
 //!   (feature `redis`, `REDIS_URL`), where one Lua script decides each request atomically by the
 //!   Redis server's clock.
@@ -39,7 +39,7 @@ mod grammar;
 mod headers;
 mod key;
 mod limits;
-mod memory;
+pub(crate) mod memory;
 mod quota;
 #[cfg(feature = "redis")]
 mod redis;
@@ -55,7 +55,8 @@ pub(crate) use key::ClientKey;
 pub(crate) use limits::{
     GeneralLimit, HandlerLimit, Limiter, RateLimits, RateSettings, RouteId, RouteLimit, covers,
 };
-pub use memory::{Check, DEFAULT_MAX_KEYS, MemoryLimiter};
+pub use memory::DEFAULT_MAX_KEYS;
+pub(crate) use memory::MemoryLimiter;
 pub use quota::{MAX_PERIOD_SECS, Quota, QuotaError};
 
 /// A quota given at run time, as [`Router::rate_limit`](crate::Router::rate_limit) takes it: a

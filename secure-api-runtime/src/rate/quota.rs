@@ -44,13 +44,12 @@ impl Quota {
         Self::checked(count, period.as_secs())
     }
 
-    /// A quota the `#[secure]` macro has already checked: generated code only.
+    /// A quota the `#[secure]` macro has already checked (through `__private::quota`).
     ///
     /// # Panics
     ///
     /// When the parts break the rules of [`Quota::new`], which the macro never emits.
-    #[doc(hidden)]
-    pub const fn __checked(count: u32, period_secs: u64) -> Self {
+    pub(crate) const fn macro_checked(count: u32, period_secs: u64) -> Self {
         match Self::checked(count, period_secs) {
             Ok(quota) => quota,
             Err(_) => panic!("secure-api: the macro emitted an invalid quota"),

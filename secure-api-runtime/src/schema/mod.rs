@@ -12,13 +12,13 @@
 
 mod constraints;
 mod impls;
+pub(crate) mod probe;
 pub(crate) mod response;
 
 pub use constraints::{Constraint, constrain};
 pub use response::{ResponseBody, ResponseSchema};
 
 use std::collections::{BTreeMap, HashMap};
-use std::marker::PhantomData;
 
 use serde_json::{Value, json};
 
@@ -158,65 +158,6 @@ fn short_name(type_name: &str) -> String {
         "Type".to_owned()
     } else {
         name
-    }
-}
-
-/// Finds the schema of a type that has one, and `{}` otherwise, without requiring it: generated
-/// code calls `(&&SchemaProbe::<T>::new()).schema(components)`, and method resolution picks
-/// [`KnownSchema`] when `T: Schema` and [`UnknownSchema`] otherwise. For inputs it calls
-/// `(&&&SchemaProbe::<T>::new()).schema(components)`, which tries [`KnownInputSchema`] first.
-#[doc(hidden)]
-pub struct SchemaProbe<T: ?Sized>(PhantomData<fn(&T)>);
-
-impl<T: ?Sized> SchemaProbe<T> {
-    /// A probe for `T`.
-    pub const fn new() -> Self {
-        Self(PhantomData)
-    }
-}
-
-impl<T: ?Sized> Default for SchemaProbe<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// The probe's answer when the type is an input with a schema of what it accepts.
-#[doc(hidden)]
-pub trait KnownInputSchema {
-    /// The type's input schema.
-    fn schema(&self, components: &mut Components) -> Value;
-}
-
-impl<T: InputSchema + ?Sized> KnownInputSchema for &&SchemaProbe<T> {
-    fn schema(&self, components: &mut Components) -> Value {
-        T::input_schema(components)
-    }
-}
-
-/// The probe's answer when the type has a schema.
-#[doc(hidden)]
-pub trait KnownSchema {
-    /// The type's schema.
-    fn schema(&self, components: &mut Components) -> Value;
-}
-
-impl<T: Schema + ?Sized> KnownSchema for &SchemaProbe<T> {
-    fn schema(&self, components: &mut Components) -> Value {
-        T::schema(components)
-    }
-}
-
-/// The probe's answer for any other type.
-#[doc(hidden)]
-pub trait UnknownSchema {
-    /// `{}`: any value.
-    fn schema(&self, components: &mut Components) -> Value;
-}
-
-impl<T: ?Sized> UnknownSchema for SchemaProbe<T> {
-    fn schema(&self, _: &mut Components) -> Value {
-        json!({})
     }
 }
 

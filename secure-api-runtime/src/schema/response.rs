@@ -6,7 +6,8 @@ use axum::response::Redirect;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use super::{Components, Schema, SchemaProbe};
+use super::probe::SchemaProbe;
+use super::{Components, Schema};
 use crate::error::ApiError;
 
 /// The body of a success response.

@@ -24,23 +24,19 @@
 //! the whole body. Wire names follow `rename` / `rename_all`, their `deserialize = "..."`
 //! forms included.
 
-mod bounded;
-mod describe;
-mod details;
+pub(crate) mod bounded;
+pub(crate) mod describe;
+pub(crate) mod details;
 mod extract;
+pub(crate) mod names;
 mod objects;
 mod types;
 
 pub use bounded::Bounded;
-#[doc(hidden)]
-pub use bounded::{BoundedItems, EachText, assert_bounded, assert_bounded_items, assert_each_text};
 pub use describe::{ArgumentInput, InputFn, InputKind};
-#[doc(hidden)]
-pub use describe::{ArgumentProbe, InputArgument, NoInput};
 pub use details::FieldError;
-#[doc(hidden)]
-pub use details::check_each;
 pub use extract::json;
+pub(crate) use names::WireNames;
 pub use types::{Form, Json, Query};
 
 /// A request body or query type a `#[secure]` handler may take: deserialized, validated, with
@@ -84,70 +80,5 @@ pub trait Input: serde::de::DeserializeOwned + validator::Validate + Send + 'sta
     #[doc(hidden)]
     fn check_items(&self, details: &mut Vec<FieldError>) {
         let _ = details;
-    }
-}
-
-/// The wire names of one input type, and of the input types inside it, for error details.
-#[doc(hidden)]
-#[derive(Clone, Copy)]
-pub struct WireNames {
-    /// [`Input::wire_name`] of the type.
-    pub wire_name: fn(&str) -> Option<&'static str>,
-    /// [`Input::nested`] of the type.
-    pub nested: fn(&str) -> Option<WireNames>,
-}
-
-impl WireNames {
-    /// The names of input type `T`.
-    pub fn of<T: Input>() -> Self {
-        Self {
-            wire_name: T::wire_name,
-            nested: T::nested,
-        }
-    }
-}
-
-/// Finds the wire names of a field's type if it is an `Input`, and none otherwise, without
-/// requiring it to be one: the derive calls `(&&NestedNames::<T>::new()).names()`, and method
-/// resolution picks [`NamesOfInput`] when `T: Input` and [`NoNames`] otherwise.
-#[doc(hidden)]
-pub struct NestedNames<T>(std::marker::PhantomData<fn() -> T>);
-
-impl<T> NestedNames<T> {
-    /// A probe for `T`.
-    pub const fn new() -> Self {
-        Self(std::marker::PhantomData)
-    }
-}
-
-impl<T> Default for NestedNames<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// The probe's answer when the type is an `Input`.
-#[doc(hidden)]
-pub trait NamesOfInput {
-    /// The type's names.
-    fn names(&self) -> Option<WireNames>;
-}
-
-impl<T: Input> NamesOfInput for &NestedNames<T> {
-    fn names(&self) -> Option<WireNames> {
-        Some(WireNames::of::<T>())
-    }
-}
-
-/// The probe's answer for any other type.
-#[doc(hidden)]
-pub trait NoNames {
-    /// No names: the field's own name is used as written.
-    fn names(&self) -> Option<WireNames>;
-}
-
-impl<T> NoNames for NestedNames<T> {
-    fn names(&self) -> Option<WireNames> {
-        None
     }
 }
