@@ -15,28 +15,20 @@ use super::{Input, WireNames};
 use crate::error::ApiError;
 use crate::extract::generic_rejection;
 
-/// A value as read, with the fields it had that its type does not know.
-struct Read<T> {
-    value: T,
-    unknown: Vec<String>,
-}
-
-impl<T: Input> Read<T> {
-    /// The value, once unknown fields (unless the type allows them) and `T`'s rules are
-    /// checked. Generic code is compiled once per input type, so all that does not depend on
-    /// `T` is in the plain functions below.
-    fn checked(self) -> Result<T, ApiError> {
-        if !T::ALLOW_UNKNOWN_FIELDS && !self.unknown.is_empty() {
-            return Err(unknown_fields(&self.unknown));
-        }
-        let mut details = match self.value.validate() {
-            Ok(()) => Vec::new(),
-            Err(errors) => from_validator(&errors, WireNames::of::<T>()),
-        };
-        self.value.check_items(&mut details);
-        refused(details)?;
-        Ok(self.value)
+/// The value, once unknown fields (unless its type allows them) and its type's rules are
+/// checked. Generic code is compiled once per input type, so all that does not depend on `T`
+/// is in the plain functions around it.
+fn checked<T: Input>(value: T, unknown: &[String]) -> Result<T, ApiError> {
+    if !T::ALLOW_UNKNOWN_FIELDS && !unknown.is_empty() {
+        return Err(unknown_fields(unknown));
     }
+    let mut details = match value.validate() {
+        Ok(()) => Vec::new(),
+        Err(errors) => from_validator(&errors, WireNames::of::<T>()),
+    };
+    value.check_items(&mut details);
+    refused(details)?;
+    Ok(value)
 }
 
 /// `400` naming each field the type does not know.
@@ -76,14 +68,14 @@ async fn body_of<S: Send + Sync>(
         .map_err(generic_rejection)
 }
 
-/// A JSON body, read with its content type and validated (the prelude's `Json<T>`).
-pub(super) async fn json_body<S: Send + Sync, T: Input>(
+/// A JSON body's bytes, once its content type says JSON (the prelude's `Json<T>` then reads
+/// them with [`json`]). Generic only over the router's state, so one per app, not per input.
+pub(super) async fn json_bytes<S: Send + Sync>(
     request: Request,
     state: &S,
-) -> Result<T, ApiError> {
+) -> Result<Bytes, ApiError> {
     let needs = "a JSON body needs Content-Type: application/json";
-    let body = body_of(request, state, is_json, needs).await?;
-    read_json(&body)?.checked()
+    body_of(request, state, is_json, needs).await
 }
 
 /// A query string, read and validated; unknown parameters are ignored: links carry tracking
@@ -91,38 +83,31 @@ pub(super) async fn json_body<S: Send + Sync, T: Input>(
 pub(super) fn query<T: Input>(parts: &Parts) -> Result<T, ApiError> {
     let query = parts.uri.query().unwrap_or_default();
     let form = form_urlencoded::parse(query.as_bytes());
-    let mut read = read::<T, _>(serde_urlencoded::Deserializer::new(form))
-        .map_err(ReadError::into_api_error)?;
-    read.unknown.clear();
-    read.checked()
+    let mut unknown = Vec::new();
+    let value = read::<T, _>(serde_urlencoded::Deserializer::new(form), &mut unknown)?;
+    checked(value, &[])
 }
 
-/// A URL-encoded form body, read with its content type and validated (the prelude's
-/// `Form<T>`).
-pub(super) async fn form_body<S: Send + Sync, T: Input>(
+/// A URL-encoded form body's bytes, once its content type says so (the prelude's `Form<T>`
+/// then reads them with [`form`]).
+pub(super) async fn form_bytes<S: Send + Sync>(
     request: Request,
     state: &S,
-) -> Result<T, ApiError> {
+) -> Result<Bytes, ApiError> {
     let needs = "a form body needs Content-Type: application/x-www-form-urlencoded";
-    let body = body_of(request, state, is_form, needs).await?;
-    let form = form_urlencoded::parse(&body);
-    read::<T, _>(serde_urlencoded::Deserializer::new(form))
-        .map_err(ReadError::into_api_error)?
-        .checked()
+    body_of(request, state, is_form, needs).await
+}
+
+/// A URL-encoded form body, read and validated.
+pub(super) fn form<T: Input>(body: &[u8]) -> Result<T, ApiError> {
+    let form = form_urlencoded::parse(body);
+    let mut unknown = Vec::new();
+    let value = read::<T, _>(serde_urlencoded::Deserializer::new(form), &mut unknown)?;
+    checked(value, &unknown)
 }
 
 fn is_form(mime: &str) -> bool {
     mime == "application/x-www-form-urlencoded"
-}
-
-/// Reads `body` as one JSON value of type `T`, noting its unknown fields.
-fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<Read<T>, ApiError> {
-    let mut json = serde_json::Deserializer::from_slice(body);
-    let read = read::<T, _>(&mut json).map_err(ReadError::into_api_error)?;
-    json.end().map_err(|_| {
-        ApiError::bad_request().with_reason("trailing characters after the JSON body")
-    })?;
-    Ok(read)
 }
 
 /// Reads and validates a JSON body a handler took as raw bytes, exactly as a `Json<T>`
@@ -154,54 +139,64 @@ fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<Read<T>, ApiError> {
 /// }
 /// ```
 pub fn json<T: Input>(body: &[u8]) -> Result<T, ApiError> {
-    read_json::<T>(body)?.checked()
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let mut unknown = Vec::new();
+    let value = read::<T, _>(&mut json, &mut unknown)?;
+    json_ends(&mut json)?;
+    checked(value, &unknown)
 }
 
-enum ReadError {
-    /// Not JSON at all: no field to name.
-    Syntax(String),
-    /// Read, but not of the expected shape: missing or unknown fields, wrong types.
-    Invalid(Vec<FieldError>),
-}
-
-impl ReadError {
-    fn into_api_error(self) -> ApiError {
-        match self {
-            Self::Syntax(reason) => ApiError::bad_request().with_reason(reason),
-            Self::Invalid(details) => ApiError::invalid_input(details),
+/// Nothing but whitespace after the JSON value.
+fn json_ends(
+    json: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>,
+) -> Result<(), ApiError> {
+    match json.end() {
+        Ok(()) => Ok(()),
+        Err(_) => {
+            Err(ApiError::bad_request().with_reason("trailing characters after the JSON body"))
         }
     }
 }
 
-/// Deserializes `T`, with the path of a failure in wire names, noting every field `T` does not
-/// know.
-fn read<'de, T: DeserializeOwned, D>(deserializer: D) -> Result<Read<T>, ReadError>
+/// Deserializes `T`, with the path of a failure in wire names, noting in `unknown` every
+/// field `T` does not know.
+fn read<'de, T: DeserializeOwned, D>(
+    deserializer: D,
+    unknown: &mut Vec<String>,
+) -> Result<T, ApiError>
 where
     D: Deserializer<'de>,
     D::Error: ClassifiedError,
 {
-    let mut unknown = Vec::new();
-    // A `dyn` callback, not this function's closure: the closure's type differs for every `T`,
-    // and it would make every layer of the deserializer above it (and every visitor below,
-    // `String`'s and `u32`'s included) a new instantiation per input type. Compile time
-    // roughly halves.
-    let mut record: &mut dyn FnMut(serde_ignored::Path<'_>) =
-        &mut |path| unknown.push(wire_path(&path));
+    // A `dyn` callback of one type for all inputs, made outside this function: a closure here
+    // would differ for every `T`, and it would make every layer of the deserializer above it
+    // (and every visitor below, `String`'s and `u32`'s included) a new instantiation per input
+    // type. Compile time roughly halves.
+    let mut recorder = recorder(unknown);
+    let mut record: &mut dyn FnMut(serde_ignored::Path<'_>) = &mut recorder;
     // A struct read from a sequence is refused innermost, so the paths above it name where.
     let objects = super::objects::ObjectsOnly(deserializer);
     let tracked = serde_ignored::Deserializer::new(objects, &mut record);
-    let value: T = serde_path_to_error::deserialize(tracked).map_err(classify)?;
-    Ok(Read { value, unknown })
+    match serde_path_to_error::deserialize(tracked) {
+        Ok(value) => Ok(value),
+        Err(error) => Err(classify(error)),
+    }
 }
 
-/// A deserializer's error as the client reads it; per deserializer, not per input type.
-#[allow(clippy::needless_pass_by_value)] // used as `map_err(classify)`
-fn classify<E: ClassifiedError>(error: serde_path_to_error::Error<E>) -> ReadError {
+/// Notes each field `serde_ignored` reports by its wire path.
+fn recorder(unknown: &mut Vec<String>) -> impl FnMut(serde_ignored::Path<'_>) + '_ {
+    |path| unknown.push(wire_path(&path))
+}
+
+/// A deserializer's error as the client reads it: malformed input names no field; otherwise
+/// the place and what was wrong. Per deserializer, not per input type.
+#[allow(clippy::needless_pass_by_value)] // the error is spent here
+fn classify<E: ClassifiedError>(error: serde_path_to_error::Error<E>) -> ApiError {
     if error.inner().is_syntax() {
-        return ReadError::Syntax(String::from("the body is not valid JSON"));
+        return ApiError::bad_request().with_reason("the body is not valid JSON");
     }
     // serde's message may quote the value; `from_serde` keeps only its shape.
-    ReadError::Invalid(vec![from_serde(
+    ApiError::invalid_input(vec![from_serde(
         &serde_path(error.path()),
         &error.inner().to_string(),
     )])

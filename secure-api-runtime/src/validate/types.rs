@@ -13,7 +13,7 @@ use http::request::Parts;
 use serde::Serialize;
 
 use super::Input;
-use super::extract::{form_body, json_body, query};
+use super::extract::{form, form_bytes, json_bytes, query};
 use crate::error::ApiError;
 use crate::sanitize::{Sanitized, SecureResponse};
 use crate::schema::{Components, ResponseBody, ResponseSchema, Schema};
@@ -97,7 +97,8 @@ impl<S: Send + Sync, T: Input> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        json_body(request, state).await.map(Self)
+        let body = json_bytes(request, state).await?;
+        super::json(&body).map(Self)
     }
 }
 
@@ -113,7 +114,8 @@ impl<S: Send + Sync, T: Input> FromRequest<S> for Form<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        form_body(request, state).await.map(Self)
+        let body = form_bytes(request, state).await?;
+        form(&body).map(Self)
     }
 }
 
