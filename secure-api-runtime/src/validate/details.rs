@@ -11,7 +11,7 @@ use super::bounded::EachText;
 
 pub use crate::error::FieldError;
 
-/// The details of a deserialization error at `path` (as `serde_path_to_error` gives it, in wire names).
+/// The details of a deserialization error at `path` (a client's path to the value, in wire names).
 pub(crate) fn from_serde(path: &str, error: &str) -> FieldError {
     // serde names a missing field in its message; the path is the struct that lacks it.
     if let Some(missing) = between_backticks(error, "missing field `") {

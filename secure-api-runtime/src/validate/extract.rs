@@ -5,12 +5,13 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use http::request::Parts;
 use http::{HeaderMap, header};
-use std::fmt::Write as _;
+use std::cell::RefCell;
 
 use serde::Deserializer;
 use serde::de::DeserializeOwned;
 
-use super::details::{FieldError, client_key, from_serde, from_validator};
+use super::details::{FieldError, from_serde, from_validator};
+use super::reader::Findings;
 use super::{Input, WireNames};
 use crate::error::ApiError;
 use crate::extract::generic_rejection;
@@ -158,8 +159,8 @@ fn json_ends(
     }
 }
 
-/// Deserializes `T`, with the path of a failure in wire names, noting in `unknown` every
-/// field `T` does not know.
+/// Deserializes `T` through [`reader::read`](super::reader::read): a failure names its place
+/// in wire names, and `unknown` gets the place of every field `T` does not know.
 fn read<'de, T: DeserializeOwned, D>(
     deserializer: D,
     unknown: &mut Vec<String>,
@@ -168,91 +169,27 @@ where
     D: Deserializer<'de>,
     D::Error: ClassifiedError,
 {
-    // A `dyn` callback of one type for all inputs, made outside this function: a closure here
-    // would differ for every `T`, and it would make every layer of the deserializer above it
-    // (and every visitor below, `String`'s and `u32`'s included) a new instantiation per input
-    // type. Compile time roughly halves.
-    let mut recorder = recorder(unknown);
-    let mut record: &mut dyn FnMut(serde_ignored::Path<'_>) = &mut recorder;
-    // A struct read from a sequence is refused innermost, so the paths above it name where.
-    let objects = super::objects::ObjectsOnly(deserializer);
-    let tracked = serde_ignored::Deserializer::new(objects, &mut record);
-    match serde_path_to_error::deserialize(tracked) {
-        Ok(value) => Ok(value),
-        Err(error) => Err(classify(error)),
+    let findings = RefCell::new(Findings::default());
+    let result = super::reader::read::<T, D>(deserializer, &findings);
+    let findings = findings.into_inner();
+    match result {
+        Ok(value) => {
+            *unknown = findings.unknown;
+            Ok(value)
+        }
+        Err(error) => Err(classify(&error, findings.failed_at)),
     }
-}
-
-/// Notes each field `serde_ignored` reports by its wire path.
-fn recorder(unknown: &mut Vec<String>) -> impl FnMut(serde_ignored::Path<'_>) + '_ {
-    |path| unknown.push(wire_path(&path))
 }
 
 /// A deserializer's error as the client reads it: malformed input names no field; otherwise
 /// the place and what was wrong. Per deserializer, not per input type.
-#[allow(clippy::needless_pass_by_value)] // the error is spent here
-fn classify<E: ClassifiedError>(error: serde_path_to_error::Error<E>) -> ApiError {
-    if error.inner().is_syntax() {
+fn classify<E: ClassifiedError>(error: &E, at: Option<String>) -> ApiError {
+    if error.is_syntax() {
         return ApiError::bad_request().with_reason("the body is not valid JSON");
     }
     // serde's message may quote the value; `from_serde` keeps only its shape.
-    ApiError::invalid_input(vec![from_serde(
-        &serde_path(error.path()),
-        &error.inner().to_string(),
-    )])
-}
-
-/// `tags[3]`, `author.name`: a `serde_ignored` path as a client would write it. A client-chosen
-/// key is cut short, since it is sent back.
-fn wire_path(path: &serde_ignored::Path<'_>) -> String {
-    use serde_ignored::Path;
-    match path {
-        Path::Root => String::new(),
-        Path::Seq { parent, index } => format!("{}[{index}]", wire_path(parent)),
-        Path::Map { parent, key } => {
-            let parent = wire_path(parent);
-            let key = client_key(key);
-            if parent.is_empty() {
-                key
-            } else {
-                format!("{parent}.{key}")
-            }
-        }
-        Path::Some { parent }
-        | Path::NewtypeStruct { parent }
-        | Path::NewtypeVariant { parent } => wire_path(parent),
-    }
-}
-
-/// `tags[3]`, `author.name`: a `serde_path_to_error` path, with client-chosen keys made safe.
-fn serde_path(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut text = String::new();
-    for segment in path {
-        match segment {
-            Segment::Seq { index } => {
-                let _ = write!(text, "[{index}]");
-            }
-            Segment::Map { key } => {
-                if !text.is_empty() {
-                    text.push('.');
-                }
-                text.push_str(&client_key(key));
-            }
-            Segment::Enum { variant } => {
-                if !text.is_empty() {
-                    text.push('.');
-                }
-                text.push_str(&client_key(variant));
-            }
-            Segment::Unknown => text.push_str(".?"),
-        }
-    }
-    if text.is_empty() {
-        String::from(".")
-    } else {
-        text
-    }
+    let at = at.unwrap_or_else(|| String::from("."));
+    ApiError::invalid_input(vec![from_serde(&at, &error.to_string())])
 }
 
 /// Whether a deserializer's error means the input was not even well-formed.

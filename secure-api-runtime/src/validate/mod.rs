@@ -29,7 +29,7 @@ pub(crate) mod describe;
 pub(crate) mod details;
 mod extract;
 pub(crate) mod names;
-mod objects;
+mod reader;
 mod types;
 
 pub use bounded::Bounded;
