@@ -5,8 +5,8 @@
 # dependencies are built once; then each crate alone is built 3 times (debug,
 # CARGO_INCREMENTAL=0, `cargo clean -p` before each), and the medians and their ratio printed.
 #
-#   bash benches/compile_cost.sh           # 100 handlers, 3 builds each
-#   bash benches/compile_cost.sh 50 5      # 50 handlers, 5 builds each
+#   bash benches/compile_cost.sh           # 100 handlers, 5 builds each
+#   bash benches/compile_cost.sh 50 3      # 50 handlers, 3 builds each
 #
 # Budget (issue 18): the secured crate at most 1.5x the plain one. Run it on a quiet machine:
 # it measures wall time.
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 HANDLERS="${1:-100}"
-ROUNDS="${2:-3}"
+ROUNDS="${2:-5}"
 BUDGET=1.5
 
 # KEEP=dir keeps the generated crates there, for bisecting what the macros emit.
@@ -93,21 +93,27 @@ echo "building the dependencies once..."
 cargo build --offline --quiet -p plain -p secured
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_crate() { # crate -> seconds of each build, one per line
-    for _ in $(seq "$ROUNDS"); do
-        cargo clean --offline --quiet -p "$1"
-        local start end
-        start=$(date +%s%N)
-        cargo build --offline --quiet -p "$1"
-        end=$(date +%s%N)
-        python3 -c "print(($end - $start) / 1e9)"
-    done
+build_time() { # crate -> seconds of one build of it alone
+    cargo clean --offline --quiet -p "$1"
+    local start end
+    start=$(date +%s%N)
+    cargo build --offline --quiet -p "$1"
+    end=$(date +%s%N)
+    python3 -c "print(($end - $start) / 1e9)"
 }
-plain=$(time_crate plain | median)
-secured=$(time_crate secured | median)
+# The two crates alternate, round by round, so a slow spell of a shared machine falls on both.
+: >"$work/plain.times"
+: >"$work/secured.times"
+for _ in $(seq "$ROUNDS"); do
+    build_time plain >>"$work/plain.times"
+    build_time secured >>"$work/secured.times"
+done
+plain=$(median <"$work/plain.times")
+secured=$(median <"$work/secured.times")
 ratio=$(python3 -c "print(round($secured / $plain, 2))")
-printf '\n%d handlers, median of %d builds (debug, CARGO_INCREMENTAL=0)\n' "$HANDLERS" "$ROUNDS"
-printf '%-10s %8.2f s\n' "plain" "$plain" "secured" "$secured"
+printf '\n%d handlers, median of %d builds each, alternating (debug, CARGO_INCREMENTAL=0)\n' "$HANDLERS" "$ROUNDS"
+printf '%-10s %8.2f s   (%s)\n' "plain" "$plain" "$(paste -sd' ' "$work/plain.times" | xargs printf '%.2f ')" \
+    "secured" "$secured" "$(paste -sd' ' "$work/secured.times" | xargs printf '%.2f ')"
 printf '%-10s %8.2fx (budget %.1fx)\n' "ratio" "$ratio" "$BUDGET"
 if python3 -c "import sys; sys.exit(0 if $ratio > $BUDGET else 1)"; then
     echo "over budget"

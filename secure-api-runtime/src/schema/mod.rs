@@ -80,8 +80,21 @@ impl Components {
         self.named_on::<T>(Side::Input, build)
     }
 
+    /// Generic only to name `T`: the work is in [`named_by`](Self::named_by), compiled once,
+    /// not once per described type.
     fn named_on<T: ?Sized>(&mut self, side: Side, build: impl FnOnce(&mut Self) -> Value) -> Value {
-        let type_name = std::any::type_name::<T>();
+        let mut build = Some(build);
+        self.named_by(std::any::type_name::<T>(), side, &mut |components| {
+            build.take().map_or(Value::Null, |build| build(components))
+        })
+    }
+
+    fn named_by(
+        &mut self,
+        type_name: &'static str,
+        side: Side,
+        build: &mut dyn FnMut(&mut Self) -> Value,
+    ) -> Value {
         if let Some(name) = self.names.get(&(type_name, side)) {
             return reference(name);
         }
