@@ -42,9 +42,19 @@ pub type ResponseFn = fn(&mut Components) -> Option<ResponseBody>;
 /// It describes and decides nothing, so two policies that differ only here are equal.
 #[derive(Clone, Copy, Default)]
 struct Described {
-    /// One probe for each argument of the handler: what it reads, by its type.
-    arguments: &'static [InputFn],
+    /// The probes of the handler's arguments: what each reads, by its type.
+    arguments: Option<InputFn>,
     response: Option<ResponseFn>,
+}
+
+impl Described {
+    fn inputs(&self) -> Vec<ArgumentInput> {
+        let mut inputs = Vec::new();
+        if let Some(arguments) = self.arguments {
+            arguments(&mut inputs);
+        }
+        inputs
+    }
 }
 
 impl PartialEq for Described {
@@ -57,11 +67,11 @@ impl Eq for Described {}
 
 impl fmt::Debug for Described {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kinds: Vec<InputKind> = self
-            .arguments
-            .iter()
-            .filter_map(|input| input().map(|input| input.kind))
-            .collect();
+        let mut inputs = Vec::new();
+        if let Some(arguments) = self.arguments {
+            arguments(&mut inputs);
+        }
+        let kinds: Vec<InputKind> = inputs.iter().map(|input| input.kind).collect();
         f.debug_struct("Described")
             .field("inputs", &kinds)
             .field("response", &self.response.is_some())
@@ -86,20 +96,12 @@ impl Policy {
 
     /// What the handler's arguments read, in the order written.
     pub fn inputs(&self) -> Vec<ArgumentInput> {
-        self.described
-            .arguments
-            .iter()
-            .filter_map(|input| input())
-            .collect()
+        self.described.inputs()
     }
 
     /// The first input of `kind` the handler reads.
     pub(crate) fn input(&self, kind: InputKind) -> Option<ArgumentInput> {
-        self.described
-            .arguments
-            .iter()
-            .filter_map(|input| input())
-            .find(|input| input.kind == kind)
+        self.inputs().into_iter().find(|input| input.kind == kind)
     }
 
     /// The description of the success response.

@@ -325,7 +325,7 @@ fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
     tokens
 }
 
-/// `.arguments(&[...])` and `.response_schema(...)`: for the OpenAPI document and the
+/// `.arguments(...)` and `.response_schema(...)`: for the OpenAPI document and the
 /// inventory, closures that find what each argument reads and what the response is through the
 /// probes, which answer for any type without requiring anything of it, so they add no error of
 /// their own.
@@ -338,16 +338,15 @@ fn schemas(handler: &Handler) -> TokenStream {
     }
     // What each argument reads, found by its type: a probe per argument, which answers for an
     // input (the prelude's `Json`, `Query`, `Form`) and for any other type alike.
-    let probes = handler.argument_types().map(|ty| {
-        quote! {
-            (|| {
-                #[allow(unused_imports)]
-                use ::secure_api::__private::{InputArgument as _, NoInput as _};
-                (&&::secure_api::__private::ArgumentProbe::<#ty>::new()).input()
-            }) as ::secure_api::__private::InputFn
-        }
-    });
-    let mut tokens = quote!(.arguments(&[#(#probes),*]));
+    // One closure for all of them: a closure per argument is a body of its own to compile.
+    let types = handler.argument_types();
+    let mut tokens = quote! {
+        .arguments(|__inputs| {
+            #[allow(unused_imports)]
+            use ::secure_api::__private::{InputArgument as _, NoInput as _};
+            #(__inputs.extend((&&::secure_api::__private::ArgumentProbe::<#types>::new()).input());)*
+        })
+    };
     let output = match &handler.function.sig.output {
         ReturnType::Default => Some(quote!(())),
         ReturnType::Type(_, ty) => {

@@ -30,8 +30,10 @@ pub struct ArgumentInput {
     pub unbounded: &'static [&'static str],
 }
 
-/// How generated code records one argument: what it reads, if it is an input.
-pub type InputFn = fn() -> Option<ArgumentInput>;
+/// How generated code records a handler's arguments: each one that is an input, in the
+/// order written. One function per handler, not one per argument: each would be a closure of
+/// its own to compile.
+pub type InputFn = fn(&mut Vec<ArgumentInput>);
 
 /// Finds what an argument of type `A` reads: `(&&ArgumentProbe::<A>::new()).input()`, where
 /// method resolution picks [`InputArgument`] for the prelude's inputs and [`NoInput`] for any
