@@ -82,14 +82,18 @@ impl VerifiedTokens {
     pub(crate) fn get(&self, token: &[u8], now: u64, leeway: u64) -> Option<Arc<Identity>> {
         let tokens = self.tokens.read().unwrap_or_else(PoisonError::into_inner);
         let identity = tokens.get(token)?;
-        (now <= identity.expires_at.saturating_add(leeway)).then(|| Arc::clone(identity))
+        (now <= identity.expires_at.saturating_add(leeway) && now <= identity.keys_valid_until)
+            .then(|| Arc::clone(identity))
     }
 
     /// Remembers a token that passed verification.
     pub(crate) fn insert(&self, token: &str, identity: &Arc<Identity>, now: u64, leeway: u64) {
         let mut tokens = self.tokens.write().unwrap_or_else(PoisonError::into_inner);
         if tokens.len() >= CAPACITY {
-            tokens.retain(|_, identity| now <= identity.expires_at.saturating_add(leeway));
+            tokens.retain(|_, identity| {
+                now <= identity.expires_at.saturating_add(leeway)
+                    && now <= identity.keys_valid_until
+            });
             if tokens.len() >= CAPACITY {
                 tokens.clear();
             }
@@ -122,8 +126,10 @@ mod tests {
             subject: Arc::from("ada"),
             roles: Vec::new(),
             scopes: Vec::new(),
+            client_id: None,
             token_id: None,
             expires_at,
+            keys_valid_until: u64::MAX,
             claims: serde_json::Value::Null,
         })
     }

@@ -9,6 +9,8 @@ use jsonwebtoken::Validation;
 use jsonwebtoken::crypto::CryptoProvider;
 
 use super::cache::VerifiedTokens;
+use super::issuer::fetch::checked_url;
+use super::issuer::{Location, RemoteKeys, RemoteSettings, Rules};
 use super::key::{JwtKey, RECOMMENDED_RSA_BITS};
 use super::revocation::{MemoryRevocations, RevocationStore};
 use crate::error::ConfigError;
@@ -50,6 +52,10 @@ pub(crate) struct AuthSettings {
     pub(crate) revocations: Arc<dyn RevocationStore>,
     /// Tokens that passed verification, so that their next requests skip it.
     pub(crate) verified: VerifiedTokens,
+    /// Key sets of identity providers, chosen by a token's `iss` before its `kid`.
+    pub(crate) remote: Vec<Arc<RemoteKeys>>,
+    /// The `typ` header every token must carry (and minted tokens get), if configured.
+    pub(crate) token_type: Option<String>,
 }
 
 /// A key with its precomputed validation rules.
@@ -112,9 +118,68 @@ impl AuthConfig {
         &self.inner.claims
     }
 
-    /// The keys tokens are verified with.
+    /// The keys tokens are verified with, given at start-up (an identity provider's keys
+    /// are fetched: see [`issuer_urls`](Self::issuer_urls)).
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &JwtKey> {
         self.inner.keys.iter().map(|verification| &verification.key)
+    }
+
+    /// The identity providers whose keys are found by discovery
+    /// ([`AuthConfigBuilder::issuer_url`]).
+    pub fn issuer_urls(&self) -> impl Iterator<Item = &str> {
+        self.inner
+            .remote
+            .iter()
+            .filter_map(|remote| match &remote.location {
+                Location::Discovery { issuer } => Some(issuer.as_str()),
+                Location::KeySet { .. } => None,
+            })
+    }
+
+    /// The key-set URLs configured without discovery ([`AuthConfigBuilder::jwks_url`]).
+    pub fn jwks_urls(&self) -> impl Iterator<Item = &str> {
+        self.inner
+            .remote
+            .iter()
+            .filter_map(|remote| match &remote.location {
+                Location::KeySet { url } => Some(url.as_str()),
+                Location::Discovery { .. } => None,
+            })
+    }
+
+    /// The `typ` header tokens must carry, if configured ([`AuthConfigBuilder::token_type`]).
+    pub fn token_type(&self) -> Option<&str> {
+        self.inner.token_type.as_deref()
+    }
+
+    /// Whether the server may start before an identity provider's first keys arrive
+    /// ([`AuthConfigBuilder::start_without_keys`]).
+    pub fn starts_without_keys(&self) -> bool {
+        self.inner
+            .remote
+            .first()
+            .is_some_and(|remote| remote.settings().start_without_keys)
+    }
+
+    /// Fetches the first keys of every identity provider configured, and starts their
+    /// background refresh. [`serve`](crate::serve) awaits it before accepting connections; an
+    /// app served otherwise (a test with `oneshot`) awaits it itself. Without remote key
+    /// sets it returns at once.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::KeysUnavailable`] naming the URL and why, when a source gave no keys.
+    pub async fn ready(&self) -> Result<(), ConfigError> {
+        for remote in &self.inner.remote {
+            remote
+                .ready()
+                .await
+                .map_err(|reason| ConfigError::KeysUnavailable {
+                    url: remote.location.url(),
+                    reason,
+                })?;
+        }
+        Ok(())
     }
 }
 
@@ -130,6 +195,8 @@ impl fmt::Debug for AuthConfig {
             .field("leeway", &self.inner.leeway)
             .field("token_ttl", &self.inner.token_ttl)
             .field("claims", &self.inner.claims)
+            .field("remote", &self.inner.remote)
+            .field("token_type", &self.inner.token_type)
             .finish_non_exhaustive()
     }
 }
@@ -145,6 +212,9 @@ pub struct AuthConfigBuilder {
     token_ttl: Option<Duration>,
     claims: ClaimNames,
     revocations: Option<Arc<dyn RevocationStore>>,
+    remote: Vec<Location>,
+    remote_settings: RemoteSettings,
+    token_type: Option<String>,
 }
 
 impl AuthConfigBuilder {
@@ -163,6 +233,81 @@ impl AuthConfigBuilder {
             self.keys.push(JwtKey::from_jwk(jwk)?);
         }
         Ok(self)
+    }
+
+    /// Verifies the tokens of an OpenID Connect identity provider (Keycloak, Auth0, Entra ID,
+    /// Cognito, Okta, Google): its keys are found through
+    /// `{issuer}/.well-known/openid-configuration`, whose `issuer` must equal `issuer`
+    /// exactly, and its tokens must carry that `iss`. Several may be configured beside local
+    /// keys: a token's key set is chosen by its `iss` first, so a `kid` can never select a
+    /// local key or another issuer's. Keys are refreshed in the background at the key set's
+    /// `max-age` (clamped to 60 s .. 24 h, 300 s by default) and at once for an unknown `kid`
+    /// (see [`refresh_on_demand`](Self::refresh_on_demand)). `https` only, or `http` to a
+    /// loopback address. Environment: `JWT_ISSUER_URL`.
+    ///
+    /// ```
+    /// use secure_api::auth::AuthConfig;
+    ///
+    /// let auth = AuthConfig::builder()
+    ///     .issuer_url("https://idp.example.com/realms/main")
+    ///     .audience("blog-api")
+    ///     .token_type("at+jwt")
+    ///     .build()?;
+    /// assert_eq!(auth.issuer_urls().collect::<Vec<_>>(), ["https://idp.example.com/realms/main"]);
+    /// # Ok::<(), secure_api::ConfigError>(())
+    /// ```
+    pub fn issuer_url(mut self, issuer: impl Into<String>) -> Self {
+        self.remote.push(Location::Discovery {
+            issuer: issuer.into(),
+        });
+        self
+    }
+
+    /// Verifies tokens with the key set at `url`, fetched and refreshed as an issuer's is, but
+    /// without discovery: its tokens must carry the [`issuer`](Self::issuer) configured, if
+    /// one is. It takes the place of local keys. Environment: `JWKS_URL`.
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.remote.push(Location::KeySet { url: url.into() });
+        self
+    }
+
+    /// The least time between two fetches of a key set caused by tokens (an unknown `kid`,
+    /// keys past their bound), default 10 seconds: a flood of made-up `kid`s costs one fetch
+    /// per interval, not one per request.
+    pub fn refresh_on_demand(mut self, interval: Duration) -> Self {
+        self.remote_settings.refresh_on_demand = interval;
+        self
+    }
+
+    /// How long an identity provider's last good keys keep verifying tokens while it cannot
+    /// be reached (default 24 hours); past it its tokens fail closed with `503`.
+    pub fn max_key_age(mut self, age: Duration) -> Self {
+        self.remote_settings.max_key_age = age;
+        self
+    }
+
+    /// Lets [`serve`](crate::serve) start before an identity provider's first keys arrive;
+    /// its tokens are answered `503` until they do. By default the server refuses to start.
+    pub fn start_without_keys(mut self, start: bool) -> Self {
+        self.remote_settings.start_without_keys = start;
+        self
+    }
+
+    /// The connect and read timeouts of a key fetch (default 5 and 10 seconds). Documents
+    /// over 1 MiB are refused, and redirects are never followed.
+    pub fn key_fetch_timeouts(mut self, connect: Duration, read: Duration) -> Self {
+        self.remote_settings.fetch.connect = connect;
+        self.remote_settings.fetch.read = read;
+        self
+    }
+
+    /// Requires every token to carry this `typ` header (compared without case, an
+    /// `application/` prefix allowed), and sets it on minted tokens: `at+jwt` for RFC 9068
+    /// access tokens, so an ID token or another kind of JWT from the same keys cannot pass
+    /// for one (RFC 8725 §3.11).
+    pub fn token_type(mut self, typ: impl Into<String>) -> Self {
+        self.token_type = Some(typ.into());
+        self
     }
 
     /// Requires tokens to carry this `iss`, and sets it on minted tokens.
@@ -211,9 +356,10 @@ impl AuthConfigBuilder {
     /// leeway of at most five minutes; and a JWT crypto provider installed for this process.
     pub fn build(self) -> Result<AuthConfig, ConfigError> {
         install_crypto_provider()?;
-        if self.keys.is_empty() {
+        if self.keys.is_empty() && self.remote.is_empty() {
             return Err(ConfigError::NoKeys);
         }
+        self.check_remote()?;
         if self.keys.len() > 1 {
             let mut seen = HashSet::new();
             for key in &self.keys {
@@ -244,6 +390,26 @@ impl AuthConfigBuilder {
                 "a leeway over five minutes accepts expired tokens for too long".into(),
             ));
         }
+        let remote = self
+            .remote
+            .iter()
+            .map(|location| {
+                let issuer = match location {
+                    Location::Discovery { issuer } => Some(issuer.clone()),
+                    Location::KeySet { .. } => self.issuer.clone(),
+                };
+                let rules = Rules {
+                    audience: self.audience.clone(),
+                    leeway,
+                };
+                Arc::new(RemoteKeys::new(
+                    location.clone(),
+                    issuer,
+                    rules,
+                    self.remote_settings,
+                ))
+            })
+            .collect();
         let keys = self
             .keys
             .into_iter()
@@ -269,15 +435,45 @@ impl AuthConfigBuilder {
                     .revocations
                     .unwrap_or_else(|| Arc::new(MemoryRevocations::default())),
                 verified: VerifiedTokens::default(),
+                remote,
+                token_type: self.token_type,
             }),
         })
+    }
+
+    /// Whether keys come from an identity provider (an issuer or key-set URL).
+    pub(crate) fn has_remote(&self) -> bool {
+        !self.remote.is_empty()
+    }
+
+    /// Remote key sets: fetchable URLs, and each issuer's tokens verified by one key set only.
+    fn check_remote(&self) -> Result<(), ConfigError> {
+        let mut issuers = HashSet::new();
+        for location in &self.remote {
+            checked_url(&location.url()).map_err(ConfigError::InvalidSetting)?;
+            let issuer = match location {
+                Location::Discovery { issuer } => Some(issuer.as_str()),
+                Location::KeySet { .. } => self.issuer.as_deref(),
+            };
+            let shared = !issuers.insert(issuer)
+                || (!self.keys.is_empty() && matches!(location, Location::KeySet { .. })
+                    || (!self.keys.is_empty() && issuer == self.issuer.as_deref()));
+            if shared {
+                return Err(ConfigError::AmbiguousKeys(format!(
+                    "two key sources verify the tokens of issuer `{}`: configure one key set \
+                     per issuer (a JWKS URL takes the place of local keys)",
+                    issuer.unwrap_or("(none)")
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
 /// The rules jsonwebtoken applies for one key: its algorithm only, `exp` and `sub` required,
 /// `nbf` checked, `iss`/`aud` required exactly when configured, and a token with an `aud` refused
 /// when no audience is configured.
-fn validation_for(
+pub(crate) fn validation_for(
     key: &JwtKey,
     issuer: Option<&str>,
     audience: Option<&str>,

@@ -10,7 +10,12 @@ pub(crate) struct Identity {
     pub(crate) subject: Arc<str>,
     pub(crate) roles: Vec<String>,
     pub(crate) scopes: Vec<String>,
+    /// The OAuth client the token was issued to (`client_id`, or `azp`).
+    pub(crate) client_id: Option<String>,
     pub(crate) token_id: Option<String>,
     pub(crate) expires_at: u64,
+    /// Until when (Unix seconds) the keys that verified it may still verify: an identity
+    /// provider's keys past their bound stop the cached token too. `u64::MAX` for local keys.
+    pub(crate) keys_valid_until: u64,
     pub(crate) claims: Value,
 }

@@ -131,16 +131,49 @@ impl JwtKey {
         })
     }
 
-    /// A key from one entry of a JWKS document. The entry's `alg` is required, since the
-    /// algorithm is pinned to the key, and its `kid` becomes the key's id.
+    /// A key from one entry of a JWKS document, for verifying signatures: its `use`, when
+    /// present, must be `sig`. Its `alg`, when present, pins the key; when absent (as Entra ID
+    /// serves its keys) the algorithm follows from the key: RSA `RS256`, EC `P-256` `ES256` and
+    /// `P-384` `ES384`, OKP `Ed25519` `EdDSA`. Its `kid` becomes the key's id. Shared secrets
+    /// are refused: they are configured with [`JwtKey::hmac`], never read from a key set.
     pub fn from_jwk(jwk: &jsonwebtoken::jwk::Jwk) -> Result<Self, ConfigError> {
-        let algorithm = jwk
-            .common
-            .key_algorithm
-            .and_then(|alg| Algorithm::try_from(alg).ok())
-            .ok_or(ConfigError::InvalidKey(
-                "a JWK without a signing `alg` cannot be pinned to an algorithm".into(),
-            ))?;
+        use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, PublicKeyUse};
+        if let Some(usage) = &jwk.common.public_key_use
+            && *usage != PublicKeyUse::Signature
+        {
+            return Err(ConfigError::InvalidKey(
+                "a JWK whose `use` is not `sig` does not verify signatures".into(),
+            ));
+        }
+        let implied = match &jwk.algorithm {
+            AlgorithmParameters::RSA(_) => Some(Algorithm::RS256),
+            AlgorithmParameters::EllipticCurve(ec) => match ec.curve {
+                EllipticCurve::P256 => Some(Algorithm::ES256),
+                EllipticCurve::P384 => Some(Algorithm::ES384),
+                _ => None,
+            },
+            AlgorithmParameters::OctetKeyPair(okp) if okp.curve == EllipticCurve::Ed25519 => {
+                Some(Algorithm::EdDSA)
+            }
+            _ => None,
+        };
+        let algorithm = match jwk.common.key_algorithm {
+            Some(alg) => Algorithm::try_from(alg).ok(),
+            None => implied,
+        }
+        .ok_or(ConfigError::InvalidKey(
+            "a JWK whose `alg` is not a signing algorithm, or absent and not implied by the key"
+                .into(),
+        ))?;
+        // An `alg` that names another curve than the key's is refused, not trusted.
+        if let (AlgorithmParameters::EllipticCurve(_), Some(implied)) = (&jwk.algorithm, implied)
+            && implied != algorithm
+        {
+            return Err(ConfigError::AlgorithmMismatch {
+                algorithm,
+                key: "a JWK of another curve",
+            });
+        }
         if algorithm.family() == AlgorithmFamily::Hmac {
             return Err(ConfigError::AlgorithmMismatch {
                 algorithm,

@@ -4,6 +4,12 @@
 //!   HMAC secrets shorter than the hash are refused when the key is made.
 //! - [`AuthConfig`]: the key set (chosen by `kid`, never by a token's own key headers), issuer,
 //!   audience, leeway, claim names, token lifetime and revocation store. It also mints tokens.
+//! - Identity providers: [`AuthConfigBuilder::issuer_url`] (OpenID Connect discovery) and
+//!   [`AuthConfigBuilder::jwks_url`] fetch their keys, refresh them in the background and at
+//!   once for an unknown `kid` (at most once per 10 s, single-flight), keep the last good ones
+//!   for a bound while the provider is down, then fail closed with `503`. A token's key set
+//!   is chosen by its `iss` before its `kid`, so a `kid` never selects another issuer's key
+//!   or a local one. [`AuthConfig::ready`] awaits the first keys; `serve` does it itself.
 //! - [`AuthUser`]: the verified caller, as an extractor.
 //!
 //! Verification requires `exp` and `sub`, checks `nbf` and refuses an `iat` in the future, each
@@ -14,6 +20,7 @@
 mod cache;
 mod config;
 mod identity;
+mod issuer;
 mod key;
 #[cfg(feature = "redis")]
 mod redis;
@@ -31,4 +38,5 @@ pub use token::{MintError, MintedToken, TokenRequest};
 pub use user::{AuthUser, NoClaims};
 
 pub(crate) use identity::Identity;
+pub(crate) use issuer::discovery_url;
 pub(crate) use user::{authenticate, presented_scheme, presents_no_bearer};

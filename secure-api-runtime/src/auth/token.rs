@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::config::{AuthConfig, VerificationKey};
 use super::identity::Identity;
+use super::issuer::RemoteKeys;
 use super::revocation::unix_now;
 use crate::error::ApiError;
 
@@ -34,7 +35,7 @@ impl AuthConfig {
                 .filter(|bytes| bytes.is_ascii())
                 .and_then(|bytes| std::str::from_utf8(bytes).ok())
                 .ok_or_else(|| ApiError::invalid_token("bearer token is not visible ASCII"))?;
-            let identity = Arc::new(self.verify_signed(token)?);
+            let identity = Arc::new(self.verify_signed(token).await?);
             self.inner.verified.insert(token, &identity, now, leeway);
             identity
         };
@@ -52,17 +53,82 @@ impl AuthConfig {
         Ok(identity)
     }
 
-    /// Everything but the revocation check, which may need I/O.
-    fn verify_signed(&self, token: &str) -> Result<Identity, ApiError> {
+    /// Everything but the revocation check. The key set is chosen by the token's `iss` first
+    /// (an identity provider's, or the local keys), then the key by its `kid`; a `kid` an
+    /// issuer's cached set lacks refetches that set once (see `issuer`).
+    async fn verify_signed(&self, token: &str) -> Result<Identity, ApiError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| {
             ApiError::invalid_token(format!("unreadable token header: {}", reason(&e)))
         })?;
         refuse_foreign_key_headers(&header)?;
-        let key = self.key_for(&header)?;
-        let TokenData { claims, .. } =
-            jsonwebtoken::decode::<Map<String, Value>>(token, &key.key.decoding, &key.validation)
-                .map_err(|e| ApiError::invalid_token(format!("token rejected: {}", reason(&e))))?;
-        self.identity_from(claims)
+        self.check_type(&header)?;
+        let kid = header.kid.as_deref();
+        let (claims, keys_valid_until) = match self.remote_for(token)? {
+            None => (decode(token, self.key_for(&header)?)?, u64::MAX),
+            Some(remote) => {
+                let mut keys = remote.keys().await?;
+                if kid.is_some() && keys.key(kid).is_none() {
+                    remote.refresh_on_demand(keys.generation()).await;
+                    keys = remote.keys().await?;
+                }
+                let key = keys.key(kid).ok_or_else(|| {
+                    ApiError::invalid_token(if kid.is_some() {
+                        "token names a kid its issuer's key set lacks"
+                    } else {
+                        "token has no kid and its issuer has several keys"
+                    })
+                })?;
+                (decode(token, key)?, keys.valid_until())
+            }
+        };
+        let mut identity = self.identity_from(claims)?;
+        identity.keys_valid_until = keys_valid_until;
+        Ok(identity)
+    }
+
+    /// The identity provider whose keys verify `token`, by the `iss` it claims (checked again
+    /// when it is verified); `None` for the local keys, which take the tokens of no configured
+    /// issuer.
+    fn remote_for(&self, token: &str) -> Result<Option<&Arc<RemoteKeys>>, ApiError> {
+        let remote = &self.inner.remote;
+        if remote.is_empty() {
+            return Ok(None);
+        }
+        if let Some(issuer) = unverified_issuer(token)
+            && let Some(found) = remote
+                .iter()
+                .find(|source| source.issuer.as_deref() == Some(issuer.as_str()))
+        {
+            return Ok(Some(found));
+        }
+        if !self.inner.keys.is_empty() {
+            return Ok(None);
+        }
+        // A key-set URL configured without an issuer takes what no issuer claimed.
+        remote
+            .iter()
+            .find(|source| source.issuer.is_none())
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid_token("token from an issuer that is not configured"))
+    }
+
+    /// The `typ` header, when one is required: `at+jwt` or `application/at+jwt`, any case.
+    fn check_type(&self, header: &Header) -> Result<(), ApiError> {
+        let Some(required) = &self.inner.token_type else {
+            return Ok(());
+        };
+        let typ = header.typ.as_deref().unwrap_or_default();
+        let bare = match typ.get(..12) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+            _ => typ,
+        };
+        if bare.eq_ignore_ascii_case(required) {
+            Ok(())
+        } else {
+            Err(ApiError::invalid_token(
+                "token `typ` is not the required type",
+            ))
+        }
     }
 
     /// The key for this token: the one its `kid` names, or the only key when it names none.
@@ -114,21 +180,57 @@ impl AuthConfig {
                 ApiError::invalid_token("token roles claim is not a string array")
             })?,
         };
-        let scopes = match claims.get(&self.inner.claims.scope) {
+        // RFC 9068 names the claim `scope`; Entra ID and Okta send `scp`, as a string or an
+        // array. The configured claim is read first, `scp` when it is absent.
+        let scope = claims
+            .get(&self.inner.claims.scope)
+            .filter(|value| !value.is_null())
+            .or_else(|| claims.get("scp"));
+        let scopes = match scope {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::String(scope)) => scope.split_whitespace().map(String::from).collect(),
             Some(value) => string_list(value)
                 .ok_or_else(|| ApiError::invalid_token("token scope claim is malformed"))?,
         };
+        // RFC 9068's `client_id`; `azp` where a provider names the client so (Google, Entra ID).
+        let client_id = match claims.get("client_id").or_else(|| claims.get("azp")) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(client)) => Some(client.clone()),
+            Some(_) => return Err(ApiError::invalid_token("token `client_id` is not a string")),
+        };
         Ok(Identity {
             subject,
             roles,
             scopes,
+            client_id,
             token_id,
             expires_at,
+            keys_valid_until: u64::MAX,
             claims: Value::Object(claims),
         })
     }
+}
+
+/// The claims of `token`, verified with `key`.
+fn decode(token: &str, key: &VerificationKey) -> Result<Map<String, Value>, ApiError> {
+    jsonwebtoken::decode::<Map<String, Value>>(token, &key.key.decoding, &key.validation)
+        .map(|TokenData { claims, .. }| claims)
+        .map_err(|e| ApiError::invalid_token(format!("token rejected: {}", reason(&e))))
+}
+
+/// The `iss` a token claims, read before its signature is checked, only to choose the key set
+/// that checks it (and `iss` with it).
+fn unverified_issuer(token: &str) -> Option<String> {
+    use base64::Engine as _;
+    #[derive(serde::Deserialize)]
+    struct Claimed {
+        iss: Option<String>,
+    }
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    serde_json::from_slice::<Claimed>(&bytes).ok()?.iss
 }
 
 /// Why jsonwebtoken refused a token, for the log. Never serde's text: it quotes claim values,
@@ -315,6 +417,9 @@ impl AuthConfig {
 
         let mut header = Header::new(signer.key.algorithm);
         header.kid.clone_from(&signer.key.kid);
+        if let Some(typ) = &self.inner.token_type {
+            header.typ = Some(typ.clone());
+        }
         let encoding = signer
             .key
             .encoding

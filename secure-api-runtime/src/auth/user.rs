@@ -64,6 +64,12 @@ impl<C> AuthUser<C> {
         self.identity.scopes.iter().any(|s| s == scope)
     }
 
+    /// The OAuth client the token was issued to: RFC 9068's `client_id` claim, or `azp` where
+    /// a provider names it so.
+    pub fn client_id(&self) -> Option<&str> {
+        self.identity.client_id.as_deref()
+    }
+
     /// The token's id (`jti`), which [`AuthConfig::revoke`] takes.
     pub fn token_id(&self) -> Option<&str> {
         self.identity.token_id.as_deref()

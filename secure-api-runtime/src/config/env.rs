@@ -106,6 +106,16 @@ impl SecurityConfig {
         if let Some(audience) = var("JWT_AUDIENCE") {
             auth = auth.audience(audience);
         }
+        // Identity providers, by discovery or by key-set URL; several separated by commas.
+        for issuer in list(var("JWT_ISSUER_URL").as_deref()) {
+            auth = auth.issuer_url(issuer);
+        }
+        for url in list(var("JWKS_URL").as_deref()) {
+            auth = auth.jwks_url(url);
+        }
+        if let Some(typ) = var("JWT_TOKEN_TYPE") {
+            auth = auth.token_type(typ);
+        }
         if let Some(leeway) = var("JWT_LEEWAY_SECS") {
             auth = auth.leeway(Duration::from_secs(parse_env("JWT_LEEWAY_SECS", &leeway)?));
         }
@@ -124,6 +134,17 @@ impl SecurityConfig {
         builder.key = key;
         Ok(builder)
     }
+}
+
+/// The items of a comma-separated variable, trimmed, empty ones left out.
+fn list(value: Option<&str>) -> Vec<String> {
+    value
+        .into_iter()
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// The head limits: `MAX_HEADER_BYTES`, `MAX_HEADERS` and `MAX_URI_BYTES`.

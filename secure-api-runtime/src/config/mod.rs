@@ -7,6 +7,9 @@
 //! | `JWT_ALGORITHM` | `HS256`, `HS384`, `HS512` with `JWT_SECRET`; `RS256`, `ES256`, `EdDSA`, ... with `JWT_PUBLIC_KEY_FILE` | `HS256`, or required with a public key |
 //! | `JWT_PUBLIC_KEY_FILE` / `JWT_PRIVATE_KEY_FILE` | PEM files of an asymmetric key pair (the private one only to mint); RSA under 2048 bits refused, under 3072 warned | none |
 //! | `JWT_ISSUER` / `JWT_AUDIENCE` | required `iss` / `aud`, also set on minted tokens; production requires both with a public key | not checked |
+//! | `JWT_ISSUER_URL` | OpenID Connect issuers (comma-separated) whose tokens are verified with keys found by discovery, refreshed, and chosen by the token's `iss`; production requires `JWT_AUDIENCE` | none |
+//! | `JWKS_URL` | a key set fetched and refreshed without discovery, in place of local keys; its tokens carry `JWT_ISSUER` (required in production) | none |
+//! | `JWT_TOKEN_TYPE` | the `typ` header every token must carry and minted tokens get (`at+jwt` for RFC 9068 access tokens) | not checked |
 //! | `JWT_LEEWAY_SECS` | clock leeway for `exp`, `nbf`, `iat` | 30 |
 //! | `JWT_TTL_SECS` | lifetime of minted tokens | 900 |
 //! | `BODY_LIMIT_BYTES` | largest accepted request body | 1048576 (1 MiB) |
@@ -385,10 +388,13 @@ impl SecurityConfigBuilder {
 
     /// Checks and builds the config.
     pub fn build(self) -> Result<SecurityConfig, ConfigError> {
-        let generated_key = self.auth.is_none() && self.key.is_none();
+        let remote = self.auth_settings.has_remote();
+        let generated_key = self.auth.is_none() && self.key.is_none() && !remote;
         let auth = match (self.auth, self.key) {
             (Some(auth), _) => auth,
             (None, Some(key)) => self.auth_settings.key(key).build()?,
+            // An identity provider's keys (`JWT_ISSUER_URL`, `JWKS_URL`) are the key.
+            (None, None) if remote => self.auth_settings.build()?,
             (None, None) if self.mode == Mode::Production => {
                 return Err(ConfigError::MissingSecret);
             }
@@ -397,6 +403,9 @@ impl SecurityConfigBuilder {
         // A public key's private half is held elsewhere (an identity provider, another
         // service), which may sign tokens for other APIs with it: only `iss` and `aud` tell
         // a token meant for this one.
+        if self.mode == Mode::Production {
+            check_provider_audience(&auth)?;
+        }
         if self.mode == Mode::Production
             && auth.keys().any(JwtKey::is_asymmetric)
             && (auth.issuer().is_none() || auth.audience().is_none())
@@ -484,6 +493,22 @@ impl SecurityConfigBuilder {
             }),
         })
     }
+}
+
+/// An identity provider issues tokens for every API it serves: only `aud` tells one meant for
+/// this API (its `iss` is checked by discovery, a key-set URL's by `JWT_ISSUER`).
+fn check_provider_audience(auth: &AuthConfig) -> Result<(), ConfigError> {
+    let key_set_url = auth.jwks_urls().next().is_some();
+    let provider = key_set_url || auth.issuer_urls().next().is_some();
+    if provider && (auth.audience().is_none() || (key_set_url && auth.issuer().is_none())) {
+        return Err(ConfigError::InvalidSetting(
+            "production takes tokens from an identity provider, which issues them for other \
+             APIs too: set JWT_AUDIENCE (and JWT_ISSUER with JWKS_URL), so that only tokens \
+             issued for this API are accepted"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// A random HS256 key for development, announced loudly: its tokens die with the process and

@@ -323,3 +323,61 @@ fn production_needs_a_source_of_the_scheme() {
     // Development has no such need.
     assert!(from(&[("JWT_SECRET", "0123456789abcdef0123456789abcdef")]).is_ok());
 }
+
+#[test]
+fn identity_providers_come_from_the_environment() {
+    let config = from(&[
+        (
+            "JWT_ISSUER_URL",
+            "https://idp.example.com/realms/main, https://tenant.auth0.example/",
+        ),
+        ("JWT_AUDIENCE", "blog-api"),
+        ("JWT_TOKEN_TYPE", "at+jwt"),
+    ])
+    .unwrap();
+    let auth = config.auth();
+    assert_eq!(
+        auth.issuer_urls().collect::<Vec<_>>(),
+        [
+            "https://idp.example.com/realms/main",
+            "https://tenant.auth0.example/"
+        ]
+    );
+    // The provider's keys are the key: no ephemeral development key is made.
+    assert_eq!(auth.keys().len(), 0);
+    assert_eq!(auth.token_type(), Some("at+jwt"));
+
+    let config = from(&[
+        ("JWKS_URL", "https://idp.example.com/keys"),
+        ("JWT_ISSUER", "idp"),
+    ])
+    .unwrap();
+    assert_eq!(
+        config.auth().jwks_urls().collect::<Vec<_>>(),
+        ["https://idp.example.com/keys"]
+    );
+    // A key-set URL takes the place of local keys: both at once are ambiguous.
+    let err = from(&[
+        ("JWKS_URL", "https://idp.example.com/keys"),
+        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+    ])
+    .unwrap_err();
+    assert!(matches!(err, ConfigError::AmbiguousKeys(_)), "{err}");
+}
+
+#[test]
+fn production_takes_provider_tokens_only_for_its_audience() {
+    let err = from(&[
+        ("SECURE_API_ENV", "production"),
+        ("JWT_ISSUER_URL", "https://idp.example.com/realms/main"),
+        ("HTTPS_ONLY", "true"),
+    ])
+    .unwrap_err();
+    assert!(err.to_string().contains("set JWT_AUDIENCE"), "{err}");
+    let err = from(&[
+        ("SECURE_API_ENV", "production"),
+        ("JWT_ISSUER_URL", "http://idp.example.com/realms/main"),
+    ])
+    .unwrap_err();
+    assert!(err.to_string().contains("plain HTTP"), "{err}");
+}

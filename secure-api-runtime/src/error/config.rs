@@ -49,6 +49,13 @@ pub enum ConfigError {
     InvalidSetting(String),
     /// No JWT crypto provider could be installed.
     NoCryptoProvider,
+    /// An identity provider gave no keys at start-up.
+    KeysUnavailable {
+        /// The URL fetched first (the discovery document's, or the key set's).
+        url: String,
+        /// Why there are no keys.
+        reason: String,
+    },
 }
 
 impl ConfigError {
@@ -80,7 +87,10 @@ impl fmt::Display for ConfigError {
             ),
             Self::InvalidKey(reason) => write!(f, "invalid JWT key: {reason}"),
             Self::AmbiguousKeys(reason) => write!(f, "ambiguous JWT key set: {reason}"),
-            Self::NoKeys => f.write_str("the authentication config has no key"),
+            Self::NoKeys => f.write_str(
+                "the authentication config has no key: give a key, a JWKS document, an issuer URL \
+                 or a JWKS URL",
+            ),
             Self::MissingSecret => f.write_str(
                 "production mode needs a JWT key: set JWT_SECRET (at least 32 bytes) or configure \
                  one in code; refusing to start",
@@ -89,6 +99,11 @@ impl fmt::Display for ConfigError {
             Self::InvalidSetting(reason) => f.write_str(reason),
             Self::NoCryptoProvider => f.write_str(
                 "no JWT crypto provider could be installed (jsonwebtoken's CryptoProvider)",
+            ),
+            Self::KeysUnavailable { url, reason } => write!(
+                f,
+                "no keys from the identity provider at {url}: {reason}; refusing to start \
+                 (AuthConfigBuilder::start_without_keys starts and answers 503 until they arrive)"
             ),
         }
     }

@@ -47,6 +47,9 @@ pub struct Inventory {
     handler: Vec<HandlerLimit>,
     /// The app's answer for another's resource, where a route sets none.
     default_deny: DenyAs,
+    /// Where `auth` routes' tokens come from besides local keys: the identity providers'
+    /// issuer URLs and the key-set URLs.
+    token_sources: Vec<String>,
 }
 
 impl Inventory {
@@ -63,6 +66,7 @@ impl Inventory {
             general: general.to_vec(),
             handler: handler.to_vec(),
             default_deny,
+            token_sources: Vec::new(),
         }
     }
 
@@ -160,6 +164,23 @@ fn requirement_text(requirement: Requirement) -> String {
 }
 
 /// A table with one line per route, columns aligned.
+impl Inventory {
+    /// Names the identity providers and key-set URLs tokens come from.
+    pub(crate) fn with_token_sources(mut self, auth: &crate::auth::AuthConfig) -> Self {
+        self.token_sources = auth
+            .issuer_urls()
+            .map(|issuer| format!("issuer {issuer} (OpenID Connect discovery)"))
+            .chain(auth.jwks_urls().map(|url| format!("key set {url}")))
+            .collect();
+        self
+    }
+
+    /// Where tokens come from besides local keys, as the table's `TOKENS` lines say.
+    pub fn token_sources(&self) -> &[String] {
+        &self.token_sources
+    }
+}
+
 impl fmt::Display for Inventory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header = [
@@ -229,6 +250,9 @@ impl fmt::Display for Inventory {
         // Limits handlers check themselves have no route of their own.
         for limit in self.handler_limits() {
             writeln!(f, "LIMIT   {limit} (checked by handlers)")?;
+        }
+        for source in &self.token_sources {
+            writeln!(f, "TOKENS  {source}")?;
         }
         Ok(())
     }

@@ -332,11 +332,17 @@ where
     /// The document is a response a `#[secure(public)]` handler can return (serve it at
     /// `/openapi.json`), and [`OpenApiDocument::json`] reads it.
     pub fn openapi(&self, title: &str, version: &str) -> OpenApiDocument {
+        let issuers: Vec<&str> = self
+            .config
+            .as_ref()
+            .map(|config| config.auth().issuer_urls().collect())
+            .unwrap_or_default();
         OpenApiDocument::new(openapi::document(
             title,
             version,
             &self.routes,
             &self.general_limits,
+            &issuers,
         ))
     }
 
@@ -350,12 +356,16 @@ where
             .config
             .as_ref()
             .map_or_else(DenyAs::default, SecurityConfig::deny_as);
-        Inventory::new(
+        let inventory = Inventory::new(
             &self.routes,
             &self.general_limits,
             &self.handler_limits,
             default_deny,
-        )
+        );
+        match &self.config {
+            Some(config) => inventory.with_token_sources(config.auth()),
+            None => inventory,
+        }
     }
 }
 

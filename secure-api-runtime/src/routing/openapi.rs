@@ -22,6 +22,14 @@ use crate::schema::{Components, ResponseBody, ResponseSchema, option_value};
 
 /// The name of the bearer scheme in `components.securitySchemes`.
 const BEARER: &str = "bearerAuth";
+/// The name of an identity provider's scheme: `oidc`, then `oidc2`, `oidc3`, ...
+fn oidc_name(index: usize) -> String {
+    if index == 0 {
+        "oidc".to_owned()
+    } else {
+        format!("oidc{}", index + 1)
+    }
+}
 
 /// Builds the document; see [`Router::openapi`](super::Router::openapi).
 pub(crate) fn document(
@@ -29,7 +37,25 @@ pub(crate) fn document(
     version: &str,
     routes: &[RouteInfo],
     general: &[GeneralLimit],
+    issuers: &[&str],
 ) -> Value {
+    // Each identity provider is an `openIdConnect` scheme naming its discovery document; an
+    // `auth` route accepts a bearer token by any of them (alternatives, in OpenAPI's terms).
+    let mut schemes = Map::new();
+    schemes.insert(
+        BEARER.into(),
+        json!({ "type": "http", "scheme": "bearer", "bearerFormat": "JWT" }),
+    );
+    let mut authenticated = vec![json!({ BEARER: [] })];
+    for (index, issuer) in issuers.iter().enumerate() {
+        let name = oidc_name(index);
+        schemes.insert(
+            name.clone(),
+            json!({ "type": "openIdConnect", "openIdConnectUrl": crate::auth::discovery_url(issuer) }),
+        );
+        authenticated.push(json!({ name: [] }));
+    }
+    let authenticated = Value::Array(authenticated);
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut operation_ids: HashMap<String, usize> = HashMap::new();
     // The modules each handler name is used in: a name used in several (`users::list` and
@@ -47,7 +73,7 @@ pub(crate) fn document(
         let limited = general
             .iter()
             .any(|limit| covers(&limit.prefix, &route.path));
-        let mut operation = operation(route, limited, &mut components);
+        let mut operation = operation(route, limited, &authenticated, &mut components);
         // Operation ids must be unique; a handler serving several routes gets a suffix.
         let policy = &route.policy;
         let name = if modules[policy.handler()].len() > 1 {
@@ -74,9 +100,7 @@ pub(crate) fn document(
         "info": { "title": title, "version": version },
         "paths": paths,
         "components": {
-            "securitySchemes": {
-                BEARER: { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" }
-            },
+            "securitySchemes": schemes,
             "schemas": components.into_schemas(),
         }
     })
@@ -108,6 +132,7 @@ fn error_schema() -> Value {
 fn operation(
     route: &RouteInfo,
     under_general_limit: bool,
+    authenticated: &Value,
     components: &mut Components,
 ) -> Map<String, Value> {
     let policy = &route.policy;
@@ -138,7 +163,7 @@ fn operation(
     }
     let security = match policy.access() {
         Access::Public => json!([]),
-        Access::Authenticated => json!([{ BEARER: [] }]),
+        Access::Authenticated => authenticated.clone(),
     };
     operation.insert("security".into(), security);
     operation.insert(

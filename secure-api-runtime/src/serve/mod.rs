@@ -88,6 +88,7 @@ pub fn serve(listener: TcpListener, app: Router) -> Serve {
             // The balancer in front is every connection's peer: it has no share to exceed.
             trusted: config.trusted_proxies().clone(),
             mode: Some((config.mode(), config.mode_declared())),
+            auth: Some(config.auth().clone()),
         },
         shutdown: None,
     }
@@ -147,6 +148,8 @@ struct Options {
     /// The app's mode, and whether it was chosen rather than defaulted (`None`: not an app,
     /// `redirect_http`'s listener).
     mode: Option<(crate::Mode, bool)>,
+    /// The app's token settings, whose identity providers' first keys are awaited.
+    auth: Option<crate::auth::AuthConfig>,
 }
 
 impl Serve {
@@ -216,6 +219,9 @@ async fn run(serve: Serve) -> io::Result<()> {
         shutdown,
     } = serve;
     check_mode(&listener, options.mode)?;
+    if let Some(auth) = &options.auth {
+        await_keys(auth).await?;
+    }
     let mut shutdown = shutdown.unwrap_or_else(|| Box::pin(termination_signal()));
     let mut builder = Builder::new(TokioExecutor::new());
     builder
@@ -298,6 +304,20 @@ async fn run(serve: Serve) -> io::Result<()> {
         while connections.join_next().await.is_some() {}
     }
     Ok(())
+}
+
+/// Waits for the first keys of the app's identity providers: with none, refuses to start,
+/// naming the URL, unless the config starts without them (then tokens they sign answer `503`
+/// until the keys arrive, fetched again as requests need them).
+async fn await_keys(auth: &crate::auth::AuthConfig) -> io::Result<()> {
+    match auth.ready().await {
+        Ok(()) => Ok(()),
+        Err(error) if auth.starts_without_keys() => {
+            tracing::warn!(target: "secure_api::serve", %error, "starting without the identity provider's keys");
+            Ok(())
+        }
+        Err(error) => Err(io::Error::other(error.to_string())),
+    }
 }
 
 /// Logs the mode, and refuses to serve a defaulted development mode beyond loopback: its
