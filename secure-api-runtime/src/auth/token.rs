@@ -35,7 +35,10 @@ impl AuthConfig {
                 .filter(|bytes| bytes.is_ascii())
                 .and_then(|bytes| std::str::from_utf8(bytes).ok())
                 .ok_or_else(|| ApiError::invalid_token("bearer token is not visible ASCII"))?;
-            let identity = Arc::new(self.verify_signed(token).await?);
+            // Boxed: the verification of a new token (which may fetch keys) is rare, and its
+            // future would otherwise grow every request's future, which is moved and
+            // allocated whole.
+            let identity = Arc::new(Box::pin(self.verify_signed(token)).await?);
             self.inner.verified.insert(token, &identity, now, leeway);
             identity
         };
