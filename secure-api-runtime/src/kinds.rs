@@ -55,3 +55,70 @@ impl RateKey {
         }
     }
 }
+
+/// The credentials a route accepts: `#[secure(auth)]` takes every scheme the app configured,
+/// `auth = "bearer"` or `auth = "api_key"` one, `auth = any("bearer", "api_key")` several.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Schemes(u8);
+
+impl Schemes {
+    /// A bearer JWT in `Authorization: Bearer ...`.
+    pub const BEARER: Self = Self(1);
+    /// An API key in `X-API-Key`.
+    pub const API_KEY: Self = Self(2);
+    /// Every scheme the app configured: what a plain `auth` accepts.
+    pub const ANY: Self = Self(Self::BEARER.0 | Self::API_KEY.0);
+    /// The schemes by name, in the order they are listed.
+    pub const NAMES: [(&'static str, Self); 2] =
+        [("bearer", Self::BEARER), ("api_key", Self::API_KEY)];
+    /// The name browser sessions will take, reserved for them.
+    pub const RESERVED: &'static str = "session";
+
+    /// The schemes of the bits `bits` (as the macro writes them).
+    pub const fn from_bits(bits: u8) -> Self {
+        Self(bits & Self::ANY.0)
+    }
+
+    /// The bits of this set.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Both sets.
+    #[must_use]
+    pub const fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// What both sets hold.
+    #[must_use]
+    pub const fn intersection(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
+
+    /// Whether every scheme of `other` is in this set.
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether the set holds no scheme.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The scheme named `name` (`bearer`, `api_key`).
+    pub fn named(name: &str) -> Option<Self> {
+        Self::NAMES
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, scheme)| *scheme)
+    }
+
+    /// The names of the schemes in the set.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES
+            .into_iter()
+            .filter(move |(_, scheme)| self.contains(*scheme))
+            .map(|(name, _)| name)
+    }
+}

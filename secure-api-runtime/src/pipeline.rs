@@ -38,11 +38,11 @@ use http::request::Parts;
 use http::{HeaderMap, Method};
 
 use crate::audit::{self, AuditRecord, Decision};
-use crate::auth::{Identity, authenticate};
+use crate::auth::{Identity, authenticate, with_challenges};
 use crate::authz::{DenyAs, OwnershipRule, Resource};
 use crate::client_ip::peer_of;
 use crate::error::{self, ApiError};
-use crate::policy::{Access, Policy};
+use crate::policy::{Access, Policy, Schemes};
 use crate::rate::{ClientKey, Limiter, RateKey, RateLimits, RouteId, covers};
 use crate::request_id::{REQUEST_ID_HEADER, RequestId};
 use crate::transport::{self, Scheme, TlsConnection};
@@ -185,8 +185,11 @@ async fn enforce(policy: &'static Policy, parts: &Parts) -> Result<(), ApiError>
     if policy.access() == Access::Public {
         return Ok(());
     }
-    // 3. authentication: a verified bearer token, or 401.
-    let identity = verify(context, &parts.headers).await?;
+    // 3. authentication: one verified credential of a scheme the route accepts, or 401 with
+    //    a challenge for each.
+    let identity = verify(context, &parts.headers, policy.schemes())
+        .await
+        .map_err(|error| with_challenges(error, &context.settings().auth, policy.schemes()))?;
     // 4. rate limit by verified user; or 429.
     if let Some((RateKey::User, limiter)) = own_limit {
         spend(context, limiter, ClientKey::User(&identity.subject)).await?;
@@ -214,13 +217,17 @@ fn client_key(
     Ok(key)
 }
 
-/// Step 3: the request's verified identity, verified once whoever asks first (the guard, or an
-/// `AuthUser` on a public route).
-async fn verify(context: &RequestContext, headers: &HeaderMap) -> Result<Arc<Identity>, ApiError> {
+/// Step 3: the request's verified identity, verified once whoever asks first (the guard, with
+/// the schemes its route accepts, or an `AuthUser` on a public route, with every scheme).
+async fn verify(
+    context: &RequestContext,
+    headers: &HeaderMap,
+    accepted: Schemes,
+) -> Result<Arc<Identity>, ApiError> {
     if let Some(identity) = context.identity() {
         return Ok(identity);
     }
-    let identity = authenticate(&context.settings().auth, headers).await?;
+    let identity = authenticate(&context.settings().auth, headers, accepted).await?;
     context.set_identity(&identity);
     Ok(identity)
 }

@@ -10,7 +10,7 @@ use crate::rate::{AccountRule, RateRule};
 use crate::schema::{Components, ResponseBody};
 pub use crate::validate::{ArgumentInput, InputFn, InputKind};
 
-pub use crate::kinds::Access;
+pub use crate::kinds::{Access, Schemes};
 
 pub(crate) mod builder;
 
@@ -21,6 +21,7 @@ pub struct Policy {
     module: &'static str,
     line: u32,
     access: Access,
+    schemes: Schemes,
     roles: Requirement,
     scopes: Requirement,
     owner: Option<&'static str>,
@@ -153,6 +154,12 @@ impl Policy {
     /// Who may call the route.
     pub const fn access(&self) -> Access {
         self.access
+    }
+
+    /// The credentials an `auth` route accepts (of those the app configured):
+    /// [`Schemes::ANY`] unless `#[secure(auth = ...)]` narrows it.
+    pub const fn schemes(&self) -> Schemes {
+        self.schemes
     }
 
     /// The roles required.

@@ -261,6 +261,9 @@ fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
     // handlers of one name in one module (local to different functions).
     let line = quote_spanned!(ident.span()=> ::core::line!());
     tokens = quote!(#tokens.in_module(::core::module_path!()).at_line(#line));
+    if let Some(bits) = policy.schemes {
+        tokens = quote!(#tokens.schemes(#bits));
+    }
     if let Some(roles) = &policy.roles {
         let roles = requirement(roles);
         tokens = quote!(#tokens.roles(#roles));

@@ -5,7 +5,7 @@ use syn::{ItemFn, Type};
 
 // Who may call the route, how it answers for another's resource, what its limit counts by:
 // the runtime's own types, from the file both crates compile.
-pub(crate) use crate::kinds::{Access, DenyAs, RateKey};
+pub(crate) use crate::kinds::{Access, DenyAs, RateKey, Schemes};
 
 /// Roles or scopes, as declared: `"a"`, `any("a", "b")` or `all("a", "b")`.
 pub(crate) enum Requirement {
@@ -38,6 +38,9 @@ pub(crate) struct AccountRate {
 /// The declared policy, checked.
 pub(crate) struct Policy {
     pub(crate) access: Access,
+    /// `auth = "bearer"`, `auth = any("bearer", "api_key")`: the schemes' bits; `None`, every
+    /// scheme the app configured.
+    pub(crate) schemes: Option<u8>,
     pub(crate) roles: Option<Requirement>,
     pub(crate) scopes: Option<Requirement>,
     pub(crate) owner: Option<Field>,
@@ -61,6 +64,7 @@ impl Policy {
     pub(crate) fn unsettled() -> Self {
         Self {
             access: Access::Authenticated,
+            schemes: None,
             roles: None,
             scopes: None,
             owner: None,

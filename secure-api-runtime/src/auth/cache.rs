@@ -128,6 +128,7 @@ mod tests {
             scopes: Vec::new(),
             client_id: None,
             token_id: None,
+            credential_id: None,
             expires_at,
             keys_valid_until: u64::MAX,
             claims: serde_json::Value::Null,

@@ -8,12 +8,14 @@ use std::time::Duration;
 use jsonwebtoken::Validation;
 use jsonwebtoken::crypto::CryptoProvider;
 
+use super::api_key::ApiKeyStore;
 use super::cache::VerifiedTokens;
 use super::issuer::fetch::checked_url;
 use super::issuer::{Location, RemoteKeys, RemoteSettings, Rules};
 use super::key::{JwtKey, RECOMMENDED_RSA_BITS};
 use super::revocation::{MemoryRevocations, RevocationStore};
 use crate::error::ConfigError;
+use crate::kinds::Schemes;
 
 /// The default clock leeway for `exp`, `nbf` and `iat`.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
@@ -56,6 +58,8 @@ pub(crate) struct AuthSettings {
     pub(crate) remote: Vec<Arc<RemoteKeys>>,
     /// The `typ` header every token must carry (and minted tokens get), if configured.
     pub(crate) token_type: Option<String>,
+    /// Where API keys are found, if the app accepts them.
+    pub(crate) api_keys: Option<Arc<dyn ApiKeyStore>>,
 }
 
 /// A key with its precomputed validation rules.
@@ -147,6 +151,21 @@ impl AuthConfig {
             })
     }
 
+    /// The schemes the app accepts: bearer tokens always, API keys with a store
+    /// ([`AuthConfigBuilder::api_keys`]).
+    pub fn schemes(&self) -> Schemes {
+        if self.inner.api_keys.is_some() {
+            Schemes::BEARER.union(Schemes::API_KEY)
+        } else {
+            Schemes::BEARER
+        }
+    }
+
+    /// Where API keys are found, if the app accepts them.
+    pub fn api_key_store(&self) -> Option<&dyn ApiKeyStore> {
+        self.inner.api_keys.as_deref()
+    }
+
     /// The `typ` header tokens must carry, if configured ([`AuthConfigBuilder::token_type`]).
     pub fn token_type(&self) -> Option<&str> {
         self.inner.token_type.as_deref()
@@ -215,6 +234,7 @@ pub struct AuthConfigBuilder {
     remote: Vec<Location>,
     remote_settings: RemoteSettings,
     token_type: Option<String>,
+    api_keys: Option<Arc<dyn ApiKeyStore>>,
 }
 
 impl AuthConfigBuilder {
@@ -307,6 +327,21 @@ impl AuthConfigBuilder {
     /// for one (RFC 8725 §3.11).
     pub fn token_type(mut self, typ: impl Into<String>) -> Self {
         self.token_type = Some(typ.into());
+        self
+    }
+
+    /// Accepts API keys (`X-API-Key: sk_...`) found in `store`, on every `auth` route that does
+    /// not narrow itself to other schemes (`#[secure(auth = "bearer")]`). A key acts as its
+    /// owner, with the owner's current roles and at most the owner's scopes.
+    pub fn api_keys(mut self, store: impl ApiKeyStore) -> Self {
+        self.api_keys = Some(Arc::new(store));
+        self
+    }
+
+    /// [`api_keys`](Self::api_keys) with a store the app keeps a handle on (to create and
+    /// revoke keys).
+    pub fn api_keys_shared(mut self, store: Arc<dyn ApiKeyStore>) -> Self {
+        self.api_keys = Some(store);
         self
     }
 
@@ -437,6 +472,7 @@ impl AuthConfigBuilder {
                 verified: VerifiedTokens::default(),
                 remote,
                 token_type: self.token_type,
+                api_keys: self.api_keys,
             }),
         })
     }

@@ -13,6 +13,8 @@ pub(crate) struct Identity {
     /// The OAuth client the token was issued to (`client_id`, or `azp`).
     pub(crate) client_id: Option<String>,
     pub(crate) token_id: Option<String>,
+    /// The id of an API key, for the audit record (a token's is its `token_id`).
+    pub(crate) credential_id: Option<String>,
     pub(crate) expires_at: u64,
     /// Until when (Unix seconds) the keys that verified it may still verify: an identity
     /// provider's keys past their bound stop the cached token too. `u64::MAX` for local keys.

@@ -17,6 +17,7 @@
 //! revoked `jti`. Every failure answers the same `401 {"error":"Invalid token"}` with
 //! `WWW-Authenticate: Bearer`; the reason is logged with the request id.
 
+mod api_key;
 mod cache;
 mod config;
 mod identity;
@@ -28,6 +29,10 @@ mod revocation;
 mod token;
 mod user;
 
+pub use api_key::{
+    API_KEY_HEADER, ApiKeyRecord, ApiKeyStore, KeyOwner, MemoryApiKeys, NewKey, ParsedKey,
+    generate_key, parse_key, secret_hash,
+};
 pub use config::{AuthConfig, AuthConfigBuilder, ClaimNames, DEFAULT_LEEWAY, DEFAULT_TOKEN_TTL};
 pub use jsonwebtoken::Algorithm;
 pub use key::{JwtKey, MIN_HMAC_SECRET_BYTES, MIN_RSA_BITS, RECOMMENDED_RSA_BITS};
@@ -39,4 +44,4 @@ pub use user::{AuthUser, NoClaims};
 
 pub(crate) use identity::Identity;
 pub(crate) use issuer::discovery_url;
-pub(crate) use user::{authenticate, presented_scheme, presents_no_bearer};
+pub(crate) use user::{authenticate, presented_scheme, presents_no_bearer, with_challenges};

@@ -207,6 +207,7 @@ impl AuthConfig {
             scopes,
             client_id,
             token_id,
+            credential_id: None,
             expires_at,
             keys_valid_until: u64::MAX,
             claims: Value::Object(claims),

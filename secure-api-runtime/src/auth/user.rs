@@ -8,9 +8,11 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use super::api_key::{API_KEY_HEADER, verify_key};
 use super::config::AuthConfig;
 use super::identity::Identity;
 use crate::error::ApiError;
+use crate::kinds::Schemes;
 
 /// The caller, verified from their bearer token. Every field comes from the token, never from
 /// the request body, so a client cannot claim to be someone else.
@@ -134,28 +136,97 @@ impl<C: DeserializeOwned> AuthUser<C> {
     }
 }
 
-/// Verifies the request's bearer token: step 3 of the pipeline, for the policy guard of `auth`
-/// routes and for an [`AuthUser`] on a public one.
+/// Verifies the request's credential: step 3 of the pipeline, for the policy guard of `auth`
+/// routes (with the schemes the route accepts) and for an [`AuthUser`] on a public one (with
+/// every scheme). A request is judged on the one credential it presents: a bearer token and an
+/// API key together are refused, and a credential of a scheme the route does not accept is no
+/// login (never a fallback to another).
 pub(crate) async fn authenticate(
     config: &AuthConfig,
     headers: &HeaderMap,
+    accepted: Schemes,
 ) -> Result<Arc<Identity>, ApiError> {
-    config.verify(bearer_token(headers)?).await
+    let configured = config.schemes();
+    let accepted = accepted.intersection(configured);
+    // An app without API keys does not look for one: the header means nothing to it.
+    let api_key = if configured.contains(Schemes::API_KEY) {
+        api_key_of(headers)?
+    } else {
+        None
+    };
+    let bearer = match bearer_token(headers) {
+        Ok(token) => Some(token),
+        Err(error) if error.is_missing_credentials() => None,
+        Err(error) => return Err(error),
+    };
+    match (bearer, api_key) {
+        (Some(_), Some(_)) => Err(ApiError::invalid_token(
+            "both a bearer token and an API key: a request presents one credential",
+        )),
+        (Some(token), None) if accepted.contains(Schemes::BEARER) => config.verify(token).await,
+        (None, Some(key)) if accepted.contains(Schemes::API_KEY) => match config.api_key_store() {
+            Some(store) => verify_key(store, key).await,
+            None => Err(ApiError::unauthenticated()),
+        },
+        (Some(_), None) | (None, Some(_)) => Err(ApiError::unauthenticated()
+            .with_reason("a credential of a scheme this route does not accept")),
+        (None, None) => Err(ApiError::unauthenticated()),
+    }
 }
 
-/// Whether the request presents no bearer credentials at all (no `Authorization` header, or
-/// another scheme such as `Basic`): for `Option<AuthUser>`, no login.
-/// The scheme of the credential a request presents, for its audit record: `bearer`, `other`
-/// for any other `Authorization` scheme (its name is the client's text, so it is not kept), or
-/// `None`.
+/// A `401` with one `WWW-Authenticate` challenge for each scheme of `accepted` the app
+/// configured: `Bearer`, `ApiKey header="X-API-Key"`. (A `401` carries `Bearer` alone unless
+/// a route says otherwise.)
+pub(crate) fn with_challenges(error: ApiError, config: &AuthConfig, accepted: Schemes) -> ApiError {
+    let accepted = accepted.intersection(config.schemes());
+    if error.status_code() != http::StatusCode::UNAUTHORIZED || accepted == Schemes::BEARER {
+        return error;
+    }
+    let mut error = error;
+    if accepted.contains(Schemes::BEARER) {
+        error = error.with_header(
+            header::WWW_AUTHENTICATE,
+            http::HeaderValue::from_static("Bearer"),
+        );
+    }
+    if accepted.contains(Schemes::API_KEY) {
+        error = error.with_header(
+            header::WWW_AUTHENTICATE,
+            http::HeaderValue::from_static("ApiKey header=\"X-API-Key\""),
+        );
+    }
+    error
+}
+
+/// The scheme of the credential a request presents, for its audit record: `bearer`,
+/// `api_key`, `other` for any other `Authorization` scheme (its name is the client's text, so
+/// it is not kept), or `None`.
 pub(crate) fn presented_scheme(headers: &HeaderMap) -> Option<&'static str> {
-    let value = headers.get(header::AUTHORIZATION)?.as_bytes();
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return headers.contains_key(API_KEY_HEADER).then_some("api_key");
+    };
+    let value = value.as_bytes();
     let bearer = value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer ");
     Some(if bearer { "bearer" } else { "other" })
 }
 
+/// Whether the request presents no credential at all (no bearer token, perhaps another
+/// `Authorization` scheme such as `Basic`, and no API key): for `Option<AuthUser>`, no login.
 pub(crate) fn presents_no_bearer(headers: &HeaderMap) -> bool {
-    matches!(bearer_token(headers), Err(e) if e.is_missing_credentials())
+    !headers.contains_key(API_KEY_HEADER)
+        && matches!(bearer_token(headers), Err(e) if e.is_missing_credentials())
+}
+
+/// The one `X-API-Key` header's value, if any; several are refused.
+fn api_key_of(headers: &HeaderMap) -> Result<Option<&[u8]>, ApiError> {
+    let mut values = headers.get_all(API_KEY_HEADER).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::invalid_api_key("several X-API-Key headers"));
+    }
+    Ok(Some(value.as_bytes()))
 }
 
 /// The token of the one `Authorization: Bearer <token>` header.

@@ -66,6 +66,8 @@ enum Kind {
     MissingCredentials,
     /// 401 with credentials that were refused.
     InvalidToken,
+    /// 401 with an API key that was refused.
+    InvalidApiKey,
     /// Any other framework error: the status, with its generic message.
     Status(StatusCode),
     /// 400 with field details.
@@ -90,6 +92,12 @@ impl ApiError {
     /// and refused. Every reason gives the same answer; `reason` is only logged.
     pub fn invalid_token(reason: impl Into<Cow<'static, str>>) -> Self {
         Self::of(Kind::InvalidToken).with_reason(reason)
+    }
+
+    /// `401 {"error":"Invalid API key"}`: an `X-API-Key` was presented and refused. Every
+    /// reason gives the same answer; `reason` is only logged.
+    pub fn invalid_api_key(reason: impl Into<Cow<'static, str>>) -> Self {
+        Self::of(Kind::InvalidApiKey).with_reason(reason)
     }
 
     /// `403 {"error":"Access denied"}`.
@@ -197,7 +205,9 @@ impl ApiError {
     /// The status the client receives.
     pub fn status_code(&self) -> StatusCode {
         match &self.kind {
-            Kind::MissingCredentials | Kind::InvalidToken => StatusCode::UNAUTHORIZED,
+            Kind::MissingCredentials | Kind::InvalidToken | Kind::InvalidApiKey => {
+                StatusCode::UNAUTHORIZED
+            }
             Kind::Status(status) => *status,
             Kind::Client { status, .. } if status.is_client_error() => *status,
             Kind::InvalidInput | Kind::Client { .. } => StatusCode::BAD_REQUEST,
@@ -218,6 +228,7 @@ impl ApiError {
         match self.kind {
             Kind::MissingCredentials => "Authentication required",
             Kind::InvalidToken => "Invalid token",
+            Kind::InvalidApiKey => "Invalid API key",
             Kind::InvalidInput => "Invalid input",
             _ => generic_message(self.status_code()),
         }

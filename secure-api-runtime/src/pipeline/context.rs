@@ -117,7 +117,11 @@ impl RequestContext {
     /// The id of the verified credential (a token's `jti`): only once it verified, since
     /// before that it is the client's text.
     pub(crate) fn credential_id(&self) -> Option<&str> {
-        self.0.identity.get()?.token_id.as_deref()
+        let identity = self.0.identity.get()?;
+        identity
+            .credential_id
+            .as_deref()
+            .or(identity.token_id.as_deref())
     }
 
     /// Names what the request acted on; the first name given stays.

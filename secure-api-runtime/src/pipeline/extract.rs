@@ -84,7 +84,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let context = RequestContext::of(parts)?;
-        Self::with_claims(super::verify(context, &parts.headers).await?)
+        Self::with_claims(
+            super::verify(context, &parts.headers, crate::policy::Schemes::ANY).await?,
+        )
     }
 }
 
@@ -105,7 +107,10 @@ where
         if context.identity().is_none() && presents_no_bearer(&parts.headers) {
             return Ok(None);
         }
-        Self::with_claims(super::verify(context, &parts.headers).await?).map(Some)
+        Self::with_claims(
+            super::verify(context, &parts.headers, crate::policy::Schemes::ANY).await?,
+        )
+        .map(Some)
     }
 }
 

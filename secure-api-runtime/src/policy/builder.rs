@@ -2,7 +2,7 @@
 //! through `secure_api::__private`: users read a policy ([`Policy`]'s getters, the
 //! inventory), they never write one; `#[secure(...)]` does.
 
-use super::{Access, Described, Policy, ResponseFn};
+use super::{Access, Described, Policy, ResponseFn, Schemes};
 use crate::authz::{DenyAs, Requirement};
 use crate::rate::{AccountRule, RateRule};
 use crate::validate::InputFn;
@@ -20,6 +20,7 @@ impl PolicyBuilder {
             module: "",
             line: 0,
             access: Access::Public,
+            schemes: Schemes::ANY,
             roles: Requirement::None,
             scopes: Requirement::None,
             owner: None,
@@ -42,6 +43,15 @@ impl PolicyBuilder {
         Self(Policy {
             access: Access::Authenticated,
             ..Self::public(handler).0
+        })
+    }
+
+    /// Narrows an `auth` route to the schemes of `bits` (`Schemes::bits`).
+    #[must_use]
+    pub const fn schemes(self, bits: u8) -> Self {
+        Self(Policy {
+            schemes: Schemes::from_bits(bits),
+            ..self.0
         })
     }
 

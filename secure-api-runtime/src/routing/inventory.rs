@@ -50,6 +50,8 @@ pub struct Inventory {
     /// Where `auth` routes' tokens come from besides local keys: the identity providers'
     /// issuer URLs and the key-set URLs.
     token_sources: Vec<String>,
+    /// The schemes the app accepts, when its config is known.
+    configured: Option<crate::policy::Schemes>,
 }
 
 impl Inventory {
@@ -67,6 +69,7 @@ impl Inventory {
             handler: handler.to_vec(),
             default_deny,
             token_sources: Vec::new(),
+            configured: None,
         }
     }
 
@@ -106,6 +109,7 @@ impl Inventory {
                         "method": route.method.as_str(),
                         "path": route.path,
                         "access": policy.access().as_str(),
+                        "schemes": self.schemes_of(policy),
                         "roles": requirement_json(policy.required_roles()),
                         "scopes": requirement_json(policy.required_scopes()),
                         "owner": policy.owner_field(),
@@ -167,12 +171,24 @@ fn requirement_text(requirement: Requirement) -> String {
 impl Inventory {
     /// Names the identity providers and key-set URLs tokens come from.
     pub(crate) fn with_token_sources(mut self, auth: &crate::auth::AuthConfig) -> Self {
+        self.configured = Some(auth.schemes());
         self.token_sources = auth
             .issuer_urls()
             .map(|issuer| format!("issuer {issuer} (OpenID Connect discovery)"))
             .chain(auth.jwks_urls().map(|url| format!("key set {url}")))
             .collect();
         self
+    }
+
+    /// The schemes an `auth` route accepts: its own, as far as the app configured them.
+    fn schemes_of(&self, policy: &crate::policy::Policy) -> Vec<&'static str> {
+        if policy.access() == crate::policy::Access::Public {
+            return Vec::new();
+        }
+        let schemes = self.configured.map_or(policy.schemes(), |configured| {
+            policy.schemes().intersection(configured)
+        });
+        schemes.names().collect()
     }
 
     /// Where tokens come from besides local keys, as the table's `TOKENS` lines say.
@@ -194,6 +210,14 @@ impl fmt::Display for Inventory {
                 owner = format!("{owner} or {rule}");
             }
             let mut access = policy.access().as_str().to_owned();
+            // A route narrowed to fewer schemes than the app accepts names them.
+            let narrowed = self.configured.map_or(
+                policy.schemes() != crate::policy::Schemes::ANY,
+                |configured| !policy.schemes().contains(configured),
+            );
+            if policy.access() == crate::policy::Access::Authenticated && narrowed {
+                access = format!("{access} ({})", self.schemes_of(policy).join(", "));
+            }
             if policy.has_raw_response() {
                 access.push_str(" (raw response)");
             }

@@ -337,12 +337,19 @@ where
             .as_ref()
             .map(|config| config.auth().issuer_urls().collect())
             .unwrap_or_default();
+        let configured = self
+            .config
+            .as_ref()
+            .map_or(crate::policy::Schemes::BEARER, |config| {
+                config.auth().schemes()
+            });
         OpenApiDocument::new(openapi::document(
             title,
             version,
             &self.routes,
             &self.general_limits,
             &issuers,
+            configured,
         ))
     }
 
@@ -406,6 +413,29 @@ impl<S> Router<S> {
     }
 }
 
+/// Stops start-up when an `auth` route accepts no scheme the app configured
+/// (`auth = "api_key"` without an API-key store): nobody could ever call it.
+fn check_schemes(routes: &[RouteInfo], auth: &crate::auth::AuthConfig) {
+    let unreachable: Vec<String> = routes
+        .iter()
+        .filter(|route| route.policy.access() == crate::policy::Access::Authenticated)
+        .filter(|route| {
+            route
+                .policy
+                .schemes()
+                .intersection(auth.schemes())
+                .is_empty()
+        })
+        .map(|route| format!("{} {}", route.method.as_str(), route.path))
+        .collect();
+    assert!(
+        unreachable.is_empty(),
+        "secure-api cannot start: routes accept only schemes the app does not configure: {}; \
+         give AuthConfigBuilder::api_keys a store, or accept `bearer`",
+        unreachable.join(", ")
+    );
+}
+
 impl Router<()> {
     /// The finished app: the pipeline around the router, with its config. Nothing can be
     /// added to it afterwards, which is why users get a service, not a router to extend.
@@ -415,6 +445,7 @@ impl Router<()> {
             SecurityConfig::from_env()
                 .unwrap_or_else(|error| panic!("secure-api cannot start: {error}"))
         });
+        check_schemes(&self.routes, config.auth());
         let public = self
             .routes
             .iter()

@@ -15,13 +15,15 @@ use serde_json::{Map, Value, json};
 
 use super::RouteInfo;
 use crate::error::generic_message;
-use crate::policy::{Access, InputKind, Policy};
+use crate::policy::{Access, InputKind, Policy, Schemes};
 use crate::rate::{GeneralLimit, covers};
 use crate::sanitize::SecureResponse;
 use crate::schema::{Components, ResponseBody, ResponseSchema, option_value};
 
 /// The name of the bearer scheme in `components.securitySchemes`.
 const BEARER: &str = "bearerAuth";
+/// The name of the API-key scheme.
+const API_KEY: &str = "apiKeyAuth";
 /// The name of an identity provider's scheme: `oidc`, then `oidc2`, `oidc3`, ...
 fn oidc_name(index: usize) -> String {
     if index == 0 {
@@ -38,6 +40,7 @@ pub(crate) fn document(
     routes: &[RouteInfo],
     general: &[GeneralLimit],
     issuers: &[&str],
+    configured: Schemes,
 ) -> Value {
     // Each identity provider is an `openIdConnect` scheme naming its discovery document; an
     // `auth` route accepts a bearer token by any of them (alternatives, in OpenAPI's terms).
@@ -46,16 +49,23 @@ pub(crate) fn document(
         BEARER.into(),
         json!({ "type": "http", "scheme": "bearer", "bearerFormat": "JWT" }),
     );
-    let mut authenticated = vec![json!({ BEARER: [] })];
+    if configured.contains(Schemes::API_KEY) {
+        schemes.insert(
+            API_KEY.into(),
+            json!({ "type": "apiKey", "in": "header", "name": "X-API-Key" }),
+        );
+    }
+    // The bearer schemes (the framework's own tokens and each identity provider's).
+    let mut bearer = vec![json!({ BEARER: [] })];
     for (index, issuer) in issuers.iter().enumerate() {
         let name = oidc_name(index);
         schemes.insert(
             name.clone(),
             json!({ "type": "openIdConnect", "openIdConnectUrl": crate::auth::discovery_url(issuer) }),
         );
-        authenticated.push(json!({ name: [] }));
+        bearer.push(json!({ name: [] }));
     }
-    let authenticated = Value::Array(authenticated);
+    let requirements = Requirements { bearer, configured };
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut operation_ids: HashMap<String, usize> = HashMap::new();
     // The modules each handler name is used in: a name used in several (`users::list` and
@@ -73,7 +83,7 @@ pub(crate) fn document(
         let limited = general
             .iter()
             .any(|limit| covers(&limit.prefix, &route.path));
-        let mut operation = operation(route, limited, &authenticated, &mut components);
+        let mut operation = operation(route, limited, &requirements, &mut components);
         // Operation ids must be unique; a handler serving several routes gets a suffix.
         let policy = &route.policy;
         let name = if modules[policy.handler()].len() > 1 {
@@ -106,6 +116,27 @@ pub(crate) fn document(
     })
 }
 
+/// The security requirements an `auth` route may have: alternatives, one per scheme it
+/// accepts of those the app configured.
+struct Requirements {
+    bearer: Vec<Value>,
+    configured: Schemes,
+}
+
+impl Requirements {
+    fn of(&self, accepted: Schemes) -> Value {
+        let accepted = accepted.intersection(self.configured);
+        let mut alternatives = Vec::new();
+        if accepted.contains(Schemes::BEARER) {
+            alternatives.extend(self.bearer.iter().cloned());
+        }
+        if accepted.contains(Schemes::API_KEY) {
+            alternatives.push(json!({ API_KEY: [] }));
+        }
+        Value::Array(alternatives)
+    }
+}
+
 /// The JSON shape of every error answer.
 fn error_schema() -> Value {
     json!({
@@ -132,7 +163,7 @@ fn error_schema() -> Value {
 fn operation(
     route: &RouteInfo,
     under_general_limit: bool,
-    authenticated: &Value,
+    requirements: &Requirements,
     components: &mut Components,
 ) -> Map<String, Value> {
     let policy = &route.policy;
@@ -163,7 +194,7 @@ fn operation(
     }
     let security = match policy.access() {
         Access::Public => json!([]),
-        Access::Authenticated => authenticated.clone(),
+        Access::Authenticated => requirements.of(policy.schemes()),
     };
     operation.insert("security".into(), security);
     operation.insert(

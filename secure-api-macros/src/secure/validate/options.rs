@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use proc_macro2::Span;
 use syn::{Expr, ExprCall, ExprLit, Lit};
 
-use super::super::model::{Access, DenyAs, Field, Policy, Requirement};
+use super::super::model::{Access, DenyAs, Field, Policy, Requirement, Schemes};
 use super::super::parse::RawOption;
 use super::rate::RateOptions;
 use crate::errors::Errors;
@@ -66,8 +66,12 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
                 } else {
                     Access::Authenticated
                 };
-                if let Some(value) = &option.value {
-                    errors.at(value, format!("`{name}` takes no value: write `{name}`"));
+                match &option.value {
+                    Some(value) if name == "auth" => policy.schemes = schemes(value, errors),
+                    Some(value) => {
+                        errors.at(value, format!("`{name}` takes no value: write `{name}`"));
+                    }
+                    None => {}
                 }
                 match access {
                     Some((earlier, earlier_option)) if earlier != this => errors.at(
@@ -130,6 +134,72 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
     check_dependencies(&policy, options, first_auth_only, errors);
     policy.settled = errors.count() == errors_before;
     policy
+}
+
+/// `auth = "bearer"` or `auth = any("bearer", "api_key")`: the schemes' bits.
+fn schemes(value: &Expr, errors: &mut Errors) -> Option<u8> {
+    const HINT: &str = "write `auth` for every scheme the app configured, `auth = \"bearer\"` \
+                        or `auth = \"api_key\"` for one, `auth = any(\"bearer\", \"api_key\")` \
+                        for several";
+    let names: Vec<&Expr> = match value {
+        Expr::Lit(_) => vec![value],
+        Expr::Call(ExprCall { func, args, .. }) if matches!(&**func, Expr::Path(path) if path.path.is_ident("any")) =>
+        {
+            if args.is_empty() {
+                errors.at(value, format!("`any()` names no scheme: {HINT}"));
+                return None;
+            }
+            args.iter().collect()
+        }
+        _ => {
+            errors.at(value, format!("expected a scheme's name: {HINT}"));
+            return None;
+        }
+    };
+    let mut bits = 0u8;
+    let mut valid = true;
+    for name in names {
+        let Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) = name
+        else {
+            errors.at(name, format!("expected a scheme's name in quotes: {HINT}"));
+            valid = false;
+            continue;
+        };
+        let text_value = text.value();
+        match Schemes::named(&text_value) {
+            Some(scheme) if bits & scheme.bits() != 0 => {
+                errors.at(text, format!("the scheme `{text_value}` is named twice"));
+                valid = false;
+            }
+            Some(scheme) => bits |= scheme.bits(),
+            None if text_value == Schemes::RESERVED => {
+                errors.at(
+                    text,
+                    "the scheme `session` is reserved for browser sessions, which this \
+                     version does not offer yet: accept `bearer` or `api_key`",
+                );
+                valid = false;
+            }
+            None => {
+                let known: Vec<String> = Schemes::NAMES
+                    .iter()
+                    .map(|(known, _)| format!("`{known}`"))
+                    .collect();
+                errors.at(
+                    text,
+                    format!(
+                        "unknown scheme `{text_value}`: the schemes are {}",
+                        known.join(" and ")
+                    ),
+                );
+                valid = false;
+            }
+        }
+    }
+    valid.then_some(bits)
 }
 
 /// Options that only make sense with others: roles, scopes and owners need `auth`; a read rule

@@ -14,6 +14,7 @@ use crate::properties::{config, long};
 use super::{authenticate, bearer_token, presented_scheme, presents_no_bearer};
 use crate::auth::{AuthConfig, JwtKey, TokenRequest};
 use crate::error::ApiError;
+use crate::kinds::Schemes;
 
 const SECRET: &str = "property-tests-secret-of-more-than-32-bytes";
 
@@ -240,7 +241,7 @@ proptest! {
         ],
     ) {
         let map = headers(std::slice::from_ref(&value));
-        match block_on(authenticate(&CONFIG, &map)) {
+        match block_on(authenticate(&CONFIG, &map, Schemes::ANY)) {
             Ok(identity) => {
                 return Err(TestCaseError::fail(format!("{value:?} authenticated as {identity:?}")));
             }
@@ -261,7 +262,7 @@ proptest! {
             .fold(TokenRequest::new(subject.clone()).roles(roles.clone()), TokenRequest::scope);
         let minted = CONFIG.mint(&request).unwrap();
         let value = HeaderValue::from_str(&format!("Bearer {}", minted.token)).unwrap();
-        let identity = block_on(authenticate(&CONFIG, &headers(&[value]))).unwrap();
+        let identity = block_on(authenticate(&CONFIG, &headers(&[value]), Schemes::ANY)).unwrap();
         prop_assert_eq!(&*identity.subject, subject.as_str());
         prop_assert_eq!(&identity.roles, &roles);
         prop_assert_eq!(&identity.scopes, &scopes);
@@ -285,13 +286,13 @@ proptest! {
         let minted = CONFIG.mint(&TokenRequest::new("user-1").role("admin")).unwrap();
         // Verified once, so the token is in the cache its altered copies must not match.
         let original = HeaderValue::from_str(&format!("Bearer {}", minted.token)).unwrap();
-        block_on(authenticate(&CONFIG, &headers(&[original]))).unwrap();
+        block_on(authenticate(&CONFIG, &headers(&[original]), Schemes::ANY)).unwrap();
         let mut token = minted.token.into_bytes();
         let at = at.index(token.len());
         prop_assume!(token[at] != replacement as u8);
         token[at] = replacement as u8;
         let value = HeaderValue::from_bytes(&[b"Bearer ", token.as_slice()].concat()).unwrap();
-        let error = block_on(authenticate(&CONFIG, &headers(&[value]))).unwrap_err();
+        let error = block_on(authenticate(&CONFIG, &headers(&[value]), Schemes::ANY)).unwrap_err();
         prop_assert_eq!(error.message(), "Invalid token");
     }
 }

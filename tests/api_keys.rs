@@ -1,0 +1,276 @@
+//! API keys through the real router: a key acts as its owner, at most with the owner's current
+//! grants; every wrong key is the same `401` with a challenge per scheme; routes narrowed to a
+//! scheme take only it; a key never shows in a log line or an answer.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use http::StatusCode;
+use secure_api::auth::{AuthConfig, JwtKey, KeyOwner, MemoryApiKeys, TokenRequest};
+use secure_api::prelude::*;
+use secure_api::routing::get;
+use serde_json::json;
+use tower::ServiceExt;
+
+#[derive(Sanitized)]
+struct Me {
+    id: String,
+    roles: Vec<String>,
+    scopes: Vec<String>,
+}
+
+#[secure(auth)]
+async fn me(user: AuthUser) -> Json<Me> {
+    Json(Me {
+        id: user.id().to_owned(),
+        roles: user.roles().to_vec(),
+        scopes: user.scopes().to_vec(),
+    })
+}
+
+#[secure(auth, role = "admin")]
+async fn admin() -> &'static str {
+    "admin"
+}
+
+#[secure(auth = "bearer")]
+async fn tokens_only() -> &'static str {
+    "token"
+}
+
+#[secure(auth = "api_key")]
+async fn keys_only() -> &'static str {
+    "key"
+}
+
+#[secure(auth, rate = "3/1m")]
+async fn limited() -> &'static str {
+    "limited"
+}
+
+struct Fixture {
+    keys: Arc<MemoryApiKeys>,
+    auth: AuthConfig,
+}
+
+fn fixture() -> Fixture {
+    let keys = Arc::new(MemoryApiKeys::default());
+    keys.set_owner(
+        "user-7",
+        KeyOwner {
+            roles: vec!["admin".into()],
+            scopes: Some(vec!["posts:read".into(), "posts:write".into()]),
+        },
+    );
+    keys.set_owner("user-8", KeyOwner::default());
+    let auth = AuthConfig::builder()
+        .key(JwtKey::hs256(SECRET).unwrap())
+        .api_keys_shared(keys.clone())
+        .build()
+        .unwrap();
+    Fixture { keys, auth }
+}
+
+fn app(auth: &AuthConfig) -> secure_api::Router {
+    secure_api::Router::new()
+        .route("/me", get(me))
+        .route("/admin", get(admin))
+        .route("/tokens-only", get(tokens_only))
+        .route("/keys-only", get(keys_only))
+        .route("/limited", get(limited))
+        .with_config(config_with(auth.clone()))
+}
+
+fn with_key(uri: &str, key: &str) -> http::Request<axum::body::Body> {
+    http::Request::get(uri)
+        .header("x-api-key", key)
+        .body(axum::body::Body::empty())
+        .unwrap()
+}
+
+fn challenges(reply: &Reply) -> Vec<&str> {
+    reply
+        .headers
+        .get_all("www-authenticate")
+        .iter()
+        .map(|value| value.to_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_key_acts_as_its_owner_with_no_more_than_the_owner_holds() {
+    let Fixture { keys, auth } = fixture();
+    let capture = Captured::default();
+    let _guard = capture.install();
+    let (key, record) = keys
+        .create("user-7", "export", &["posts:read", "admin:all"], None)
+        .unwrap();
+    let reply = send(app(&auth), with_key("/me", &key)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    // The owner's roles; the key's scopes the owner holds (`admin:all` is not theirs).
+    assert_eq!(
+        reply.body,
+        json!({ "id": "user-7", "roles": ["admin"], "scopes": ["posts:read"] })
+    );
+    assert_eq!(
+        send(app(&auth), with_key("/admin", &key)).await.status,
+        StatusCode::OK
+    );
+
+    // The owner is demoted: the key loses the role at once.
+    keys.set_owner("user-7", KeyOwner::default());
+    assert_eq!(
+        send(app(&auth), with_key("/admin", &key)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The owner is gone: the key stops working.
+    keys.remove_owner("user-7");
+    assert_eq!(
+        send(app(&auth), with_key("/me", &key)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // The audit record names the key by its id, never the key; no line holds the secret.
+    let audit = capture.events("secure_api::audit");
+    assert_eq!(audit[0].fields["credential_id"], record.id.as_str());
+    assert_eq!(audit[0].fields["auth_scheme"], "api_key");
+    assert!(!capture.all_text().contains(&key[20..]));
+    assert!(keys.list("user-7")[0].last_used_at.is_some());
+}
+
+#[tokio::test]
+async fn every_wrong_key_is_the_same_401_with_a_challenge_for_each_scheme() {
+    let Fixture { keys, auth } = fixture();
+    let (good, record) = keys.create("user-7", "good", &[], None).unwrap();
+    let (revoked, revoked_record) = keys.create("user-7", "old", &[], None).unwrap();
+    assert!(keys.revoke("user-7", &revoked_record.id));
+    let (expired, _) = keys.create("user-7", "past", &[], Some(1)).unwrap();
+    let (other, _) = keys.create("user-8", "theirs", &[], None).unwrap();
+    let secret = &good[20..];
+    let wrong_secret = format!("sk_{}_{}", record.id, b64(&[9u8; 32]));
+    let unknown_id = format!("sk_0000000000000000_{secret}");
+    // Another user's id with a guessed secret (here: the caller's own).
+    let their_id_my_secret = format!("{}{}", &other[..20], secret);
+    for key in [
+        wrong_secret.as_str(),
+        revoked.as_str(),
+        expired.as_str(),
+        unknown_id.as_str(),
+        their_id_my_secret.as_str(),
+        "sk_not-a-key",
+    ] {
+        let reply = send(app(&auth), with_key("/me", key)).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{key}");
+        assert_eq!(reply.body["error"], "Invalid API key");
+        assert_eq!(
+            challenges(&reply),
+            ["Bearer", "ApiKey header=\"X-API-Key\""],
+            "{key}"
+        );
+        assert!(!reply.text.contains(secret));
+    }
+}
+
+#[tokio::test]
+async fn one_credential_per_request_and_routes_take_only_their_schemes() {
+    let Fixture { keys, auth } = fixture();
+    let (key, _) = keys.create("user-7", "k", &[], None).unwrap();
+    let token = auth.mint(&TokenRequest::new("user-7")).unwrap().token;
+
+    // Both at once: refused, even though each is valid alone (no fallback).
+    let both = http::Request::get("/me")
+        .header("x-api-key", &key)
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(app(&auth), both).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        send(app(&auth), get_with_token("/me", &token)).await.status,
+        StatusCode::OK
+    );
+
+    // A route for tokens only: a key is no login there, and the challenge names Bearer only.
+    let reply = send(app(&auth), with_key("/tokens-only", &key)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.body["error"], "Authentication required");
+    assert_eq!(challenges(&reply), ["Bearer"]);
+    assert_eq!(
+        send(app(&auth), get_with_token("/tokens-only", &token))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // And the other way round.
+    let reply = send(app(&auth), get_with_token("/keys-only", &token)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(challenges(&reply), ["ApiKey header=\"X-API-Key\""]);
+    assert_eq!(
+        send(app(&auth), with_key("/keys-only", &key)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_limit_by_user_counts_the_owner_whatever_the_credential() {
+    let Fixture { keys, auth } = fixture();
+    let (key, _) = keys.create("user-7", "k", &[], None).unwrap();
+    let token = auth.mint(&TokenRequest::new("user-7")).unwrap().token;
+    // One service, so that its limiters count every request.
+    let service = app(&auth).into_service();
+    let call = |request| {
+        let service = service.clone();
+        async move { service.oneshot(request).await.unwrap().status() }
+    };
+    assert_eq!(call(with_key("/limited", &key)).await, StatusCode::OK);
+    assert_eq!(
+        call(get_with_token("/limited", &token)).await,
+        StatusCode::OK
+    );
+    assert_eq!(call(with_key("/limited", &key)).await, StatusCode::OK);
+    assert_eq!(
+        call(get_with_token("/limited", &token)).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn the_inventory_and_the_document_name_each_routes_schemes() {
+    let Fixture { auth, .. } = fixture();
+    let app = app(&auth);
+    let table = app.inventory().to_string();
+    assert!(table.contains("auth (bearer)"), "{table}");
+    assert!(table.contains("auth (api_key)"), "{table}");
+    let document = app.openapi("keys", "1").json().clone();
+    assert_eq!(
+        document["components"]["securitySchemes"]["apiKeyAuth"],
+        json!({ "type": "apiKey", "in": "header", "name": "X-API-Key" })
+    );
+    assert_eq!(
+        document["paths"]["/me"]["get"]["security"],
+        json!([{ "bearerAuth": [] }, { "apiKeyAuth": [] }])
+    );
+    assert_eq!(
+        document["paths"]["/keys-only"]["get"]["security"],
+        json!([{ "apiKeyAuth": [] }])
+    );
+}
+
+#[test]
+fn a_route_for_keys_in_an_app_without_keys_does_not_start() {
+    let auth = AuthConfig::builder()
+        .key(JwtKey::hs256(SECRET).unwrap())
+        .build()
+        .unwrap();
+    let app = secure_api::Router::new()
+        .route("/keys-only", get(keys_only))
+        .with_config(config_with(auth));
+    let panic =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.into_service())).unwrap_err();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert!(message.contains("GET /keys-only"), "{message}");
+    assert!(message.contains("api_keys"), "{message}");
+}
