@@ -165,7 +165,8 @@ pub(crate) async fn authenticate(
         )),
         (Some(token), None) if accepted.contains(Schemes::BEARER) => config.verify(token).await,
         (None, Some(key)) if accepted.contains(Schemes::API_KEY) => match config.api_key_store() {
-            Some(store) => verify_key(store, key).await,
+            // Boxed, so that the bearer path's future (every request's) does not grow by it.
+            Some(store) => Box::pin(verify_key(store, key)).await,
             None => Err(ApiError::unauthenticated()),
         },
         (Some(_), None) | (None, Some(_)) => Err(ApiError::unauthenticated()
