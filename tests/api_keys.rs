@@ -274,3 +274,41 @@ fn a_route_for_keys_in_an_app_without_keys_does_not_start() {
     assert!(message.contains("GET /keys-only"), "{message}");
     assert!(message.contains("api_keys"), "{message}");
 }
+
+#[derive(Sanitized)]
+struct Visitor {
+    user: Option<String>,
+}
+
+#[secure(public)]
+async fn visitor(user: Option<AuthUser>) -> Json<Visitor> {
+    Json(Visitor {
+        user: user.map(|user| user.id().to_owned()),
+    })
+}
+
+#[tokio::test]
+async fn an_app_without_keys_ignores_the_header_and_one_with_keys_checks_it() {
+    // Without API keys, an `X-API-Key` is no credential: an optional login is simply absent.
+    let plain = AuthConfig::builder()
+        .key(JwtKey::hs256(SECRET).unwrap())
+        .build()
+        .unwrap();
+    let app = secure_api::Router::new()
+        .route("/visitor", get(visitor))
+        .with_config(config_with(plain));
+    let reply = send(app, with_key("/visitor", "sk_whatever")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.body["user"], serde_json::Value::Null);
+
+    // With keys, a bad one is refused even where login is optional; a good one logs in.
+    let Fixture { keys, auth } = fixture();
+    let (key, _) = keys.create("user-7", "k", &[], None).unwrap();
+    let app = secure_api::Router::new()
+        .route("/visitor", get(visitor))
+        .with_config(config_with(auth));
+    let reply = send(app.clone(), with_key("/visitor", "sk_whatever")).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let reply = send(app, with_key("/visitor", &key)).await;
+    assert_eq!(reply.body["user"], "user-7");
+}

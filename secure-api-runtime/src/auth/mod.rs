@@ -44,4 +44,4 @@ pub use user::{AuthUser, NoClaims};
 
 pub(crate) use identity::Identity;
 pub(crate) use issuer::discovery_url;
-pub(crate) use user::{authenticate, presented_scheme, presents_no_bearer, with_challenges};
+pub(crate) use user::{authenticate, presented_scheme, presents_no_credential, with_challenges};

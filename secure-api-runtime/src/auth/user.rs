@@ -146,10 +146,8 @@ pub(crate) async fn authenticate(
     headers: &HeaderMap,
     accepted: Schemes,
 ) -> Result<Arc<Identity>, ApiError> {
-    let configured = config.schemes();
-    let accepted = accepted.intersection(configured);
-    // An app without API keys does not look for one: the header means nothing to it.
-    let api_key = if configured.contains(Schemes::API_KEY) {
+    let accepted = accepted.intersection(config.schemes());
+    let api_key = if takes_api_keys(config) {
         api_key_of(headers)?
     } else {
         None
@@ -200,11 +198,13 @@ pub(crate) fn with_challenges(error: ApiError, config: &AuthConfig, accepted: Sc
 }
 
 /// The scheme of the credential a request presents, for its audit record: `bearer`,
-/// `api_key`, `other` for any other `Authorization` scheme (its name is the client's text, so
-/// it is not kept), or `None`.
-pub(crate) fn presented_scheme(headers: &HeaderMap) -> Option<&'static str> {
+/// `api_key` (only in an app that takes API keys: elsewhere the header is no credential),
+/// `other` for any other `Authorization` scheme (its name is the client's text, so it is not
+/// kept), or `None`.
+pub(crate) fn presented_scheme(config: &AuthConfig, headers: &HeaderMap) -> Option<&'static str> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return headers.contains_key(API_KEY_HEADER).then_some("api_key");
+        return (takes_api_keys(config) && headers.contains_key(API_KEY_HEADER))
+            .then_some("api_key");
     };
     let value = value.as_bytes();
     let bearer = value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer ");
@@ -212,10 +212,17 @@ pub(crate) fn presented_scheme(headers: &HeaderMap) -> Option<&'static str> {
 }
 
 /// Whether the request presents no credential at all (no bearer token, perhaps another
-/// `Authorization` scheme such as `Basic`, and no API key): for `Option<AuthUser>`, no login.
-pub(crate) fn presents_no_bearer(headers: &HeaderMap) -> bool {
-    !headers.contains_key(API_KEY_HEADER)
+/// `Authorization` scheme such as `Basic`, and no API key where the app takes them): for
+/// `Option<AuthUser>`, no login.
+pub(crate) fn presents_no_credential(config: &AuthConfig, headers: &HeaderMap) -> bool {
+    !(takes_api_keys(config) && headers.contains_key(API_KEY_HEADER))
         && matches!(bearer_token(headers), Err(e) if e.is_missing_credentials())
+}
+
+/// Whether the app takes API keys: without, an `X-API-Key` header means nothing to it and is
+/// not even looked up.
+fn takes_api_keys(config: &AuthConfig) -> bool {
+    config.schemes().contains(Schemes::API_KEY)
 }
 
 /// The one `X-API-Key` header's value, if any; several are refused.

@@ -58,7 +58,7 @@ impl RequestContext {
     ) -> Self {
         let client_ip = peer.map(|peer| settings.trusted_proxies.client_of(peer.ip(), headers));
         Self(Arc::new(Shared {
-            auth_scheme: presented_scheme(headers),
+            auth_scheme: presented_scheme(&settings.auth, headers),
             client_ip,
             target: OnceLock::new(),
             settings,

@@ -9,7 +9,7 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::context::RequestContext;
-use crate::auth::{AuthConfig, AuthUser, presents_no_bearer};
+use crate::auth::{AuthConfig, AuthUser, presents_no_credential};
 use crate::authz::{OwnedLoader, OwnershipRule, Resource};
 use crate::error::ApiError;
 use crate::policy::RoutePolicy;
@@ -104,7 +104,9 @@ where
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         let context = RequestContext::of(parts)?;
-        if context.identity().is_none() && presents_no_bearer(&parts.headers) {
+        if context.identity().is_none()
+            && presents_no_credential(&context.settings().auth, &parts.headers)
+        {
             return Ok(None);
         }
         Self::with_claims(

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 
 use crate::properties::{config, long};
 
-use super::{authenticate, bearer_token, presented_scheme, presents_no_bearer};
+use super::{authenticate, bearer_token, presented_scheme, presents_no_credential};
 use crate::auth::{AuthConfig, JwtKey, TokenRequest};
 use crate::error::ApiError;
 use crate::kinds::Schemes;
@@ -199,15 +199,15 @@ proptest! {
             assert_refused(error)?;
         }
         let missing = matches!(&outcome, Err(e) if e.is_missing_credentials());
-        prop_assert_eq!(presents_no_bearer(&map), missing);
+        prop_assert_eq!(presents_no_credential(&CONFIG, &map), missing);
         // The audit record's scheme agrees with the parser on the first header.
         match values.first().map(HeaderValue::as_bytes) {
-            None => prop_assert_eq!(presented_scheme(&map), None),
+            None => prop_assert_eq!(presented_scheme(&CONFIG, &map), None),
             Some(value) => {
                 let bearer = value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer ");
-                prop_assert_eq!(presented_scheme(&map), Some(if bearer { "bearer" } else { "other" }));
+                prop_assert_eq!(presented_scheme(&CONFIG, &map), Some(if bearer { "bearer" } else { "other" }));
                 if outcome.is_ok() {
-                    prop_assert_eq!(presented_scheme(&map), Some("bearer"));
+                    prop_assert_eq!(presented_scheme(&CONFIG, &map), Some("bearer"));
                 }
             }
         }
@@ -225,7 +225,7 @@ proptest! {
         let value = [scheme.as_bytes(), b" ", gap.as_bytes(), &token, tail.as_bytes()].concat();
         let map = headers(&[HeaderValue::from_bytes(&value).unwrap()]);
         prop_assert_eq!(bearer_token(&map).unwrap(), token.as_slice());
-        prop_assert!(!presents_no_bearer(&map));
+        prop_assert!(!presents_no_credential(&CONFIG, &map));
     }
 
     /// No header a client can forge authenticates: any bytes, and tokens of two to four
