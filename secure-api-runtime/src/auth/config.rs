@@ -429,10 +429,7 @@ impl AuthConfigBuilder {
             .remote
             .iter()
             .map(|location| {
-                let issuer = match location {
-                    Location::Discovery { issuer } => Some(issuer.clone()),
-                    Location::KeySet { .. } => self.issuer.clone(),
-                };
+                let issuer = self.issuer_of(location).map(str::to_owned);
                 let rules = Rules {
                     audience: self.audience.clone(),
                     leeway,
@@ -484,17 +481,15 @@ impl AuthConfigBuilder {
 
     /// Remote key sets: fetchable URLs, and each issuer's tokens verified by one key set only.
     fn check_remote(&self) -> Result<(), ConfigError> {
+        // Local keys verify the tokens of the configured issuer (or of none).
         let mut issuers = HashSet::new();
+        if !self.keys.is_empty() {
+            issuers.insert(self.issuer.as_deref());
+        }
         for location in &self.remote {
             checked_url(&location.url()).map_err(ConfigError::InvalidSetting)?;
-            let issuer = match location {
-                Location::Discovery { issuer } => Some(issuer.as_str()),
-                Location::KeySet { .. } => self.issuer.as_deref(),
-            };
-            let shared = !issuers.insert(issuer)
-                || (!self.keys.is_empty() && matches!(location, Location::KeySet { .. })
-                    || (!self.keys.is_empty() && issuer == self.issuer.as_deref()));
-            if shared {
+            let issuer = self.issuer_of(location);
+            if !issuers.insert(issuer) {
                 return Err(ConfigError::AmbiguousKeys(format!(
                     "two key sources verify the tokens of issuer `{}`: configure one key set \
                      per issuer (a JWKS URL takes the place of local keys)",
@@ -503,6 +498,15 @@ impl AuthConfigBuilder {
             }
         }
         Ok(())
+    }
+
+    /// The `iss` of a remote source's tokens: a discovered issuer's own, or the configured
+    /// issuer for a key-set URL.
+    fn issuer_of<'a>(&'a self, location: &'a Location) -> Option<&'a str> {
+        match location {
+            Location::Discovery { issuer } => Some(issuer),
+            Location::KeySet { .. } => self.issuer.as_deref(),
+        }
     }
 }
 

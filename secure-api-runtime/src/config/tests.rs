@@ -381,3 +381,37 @@ fn production_takes_provider_tokens_only_for_its_audience() {
     .unwrap_err();
     assert!(err.to_string().contains("plain HTTP"), "{err}");
 }
+
+#[test]
+fn one_key_source_per_issuer() {
+    use crate::auth::{AuthConfig, JwtKey};
+    let key = || JwtKey::hs256("0123456789abcdef0123456789abcdef").unwrap();
+    let ambiguous = [
+        // Local keys and a discovered issuer of the same name.
+        AuthConfig::builder()
+            .key(key())
+            .issuer("https://idp.example.com")
+            .issuer_url("https://idp.example.com"),
+        // The same issuer twice.
+        AuthConfig::builder()
+            .issuer_url("https://idp.example.com")
+            .issuer_url("https://idp.example.com"),
+        // A key-set URL beside local keys: both would verify the configured issuer's tokens.
+        AuthConfig::builder()
+            .key(key())
+            .jwks_url("https://idp.example.com/keys"),
+    ];
+    for builder in ambiguous {
+        let error = builder.build().unwrap_err();
+        assert!(matches!(error, ConfigError::AmbiguousKeys(_)), "{error}");
+    }
+    // Local keys for the app's own issuer beside another's discovery are fine.
+    assert!(
+        AuthConfig::builder()
+            .key(key())
+            .issuer("blog")
+            .issuer_url("https://idp.example.com")
+            .build()
+            .is_ok()
+    );
+}
