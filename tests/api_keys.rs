@@ -312,3 +312,69 @@ async fn an_app_without_keys_ignores_the_header_and_one_with_keys_checks_it() {
     let reply = send(app, with_key("/visitor", &key)).await;
     assert_eq!(reply.body["user"], "user-7");
 }
+
+/// A store that counts the uses it is told of.
+struct CountingStore {
+    keys: Arc<MemoryApiKeys>,
+    uses: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl secure_api::auth::ApiKeyStore for CountingStore {
+    fn find<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> secure_api::auth::StoreFuture<
+        'a,
+        Result<Option<secure_api::auth::ApiKeyRecord>, secure_api::auth::StoreError>,
+    > {
+        self.keys.find(id)
+    }
+
+    fn owner<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> secure_api::auth::StoreFuture<'a, Result<Option<KeyOwner>, secure_api::auth::StoreError>>
+    {
+        self.keys.owner(subject)
+    }
+
+    fn used<'a>(
+        &'a self,
+        id: &'a str,
+        at: u64,
+    ) -> secure_api::auth::StoreFuture<'a, Result<(), secure_api::auth::StoreError>> {
+        self.uses.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.keys.used(id, at)
+    }
+}
+
+#[tokio::test]
+async fn a_busy_key_records_its_use_once_a_minute_not_on_every_request() {
+    use secure_api::auth::ApiKeyStore as _;
+    let Fixture { keys, .. } = fixture();
+    let (key, _) = keys.create("user-7", "k", &[], None).unwrap();
+    let uses = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let auth = AuthConfig::builder()
+        .key(JwtKey::hs256(SECRET).unwrap())
+        .api_keys(CountingStore {
+            keys: keys.clone(),
+            uses: uses.clone(),
+        })
+        .build()
+        .unwrap();
+    for _ in 0..5 {
+        assert_eq!(
+            send(app(&auth), with_key("/me", &key)).await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(uses.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(
+        keys.find(&keys.list("user-7")[0].id)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_used_at
+            .is_some()
+    );
+}

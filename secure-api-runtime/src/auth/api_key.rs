@@ -181,13 +181,16 @@ pub trait ApiKeyStore: Send + Sync + 'static {
         subject: &'a str,
     ) -> StoreFuture<'a, Result<Option<KeyOwner>, StoreError>>;
 
-    /// Records that key `id` was used at `at` (seconds since the Unix epoch). The default
-    /// records nothing.
+    /// Records that key `id` was used at `at` (seconds since the Unix epoch): called when the
+    /// recorded last use is a minute old or more. The default records nothing.
     fn used<'a>(&'a self, id: &'a str, at: u64) -> StoreFuture<'a, Result<(), StoreError>> {
         let _ = (id, at);
         Box::pin(std::future::ready(Ok(())))
     }
 }
+
+/// How stale a key's recorded last use may get before a request records it again.
+const USE_RECORDED_EVERY_SECS: u64 = 60;
 
 /// Verifies the key presented in `X-API-Key` against `store`. Every failure is the same `401`
 /// for the client; the reason is logged.
@@ -230,7 +233,12 @@ pub(crate) async fn verify_key(
             .cloned()
             .collect(),
     };
-    if let Err(error) = store.used(&record.id, now).await {
+    // The last use is a date for the owner's list, not a log: written at most once a
+    // minute, so that a busy key is not a write on every request.
+    let stale = record
+        .last_used_at
+        .is_none_or(|last| now.saturating_sub(last) >= USE_RECORDED_EVERY_SECS);
+    if stale && let Err(error) = store.used(&record.id, now).await {
         tracing::warn!(target: "secure_api::auth", key_id = record.id, %error, "the key's last use could not be recorded");
     }
     Ok(Arc::new(Identity {
