@@ -50,6 +50,11 @@ async fn limited() -> &'static str {
     "limited"
 }
 
+#[secure(auth, rate = "2/1m", key = "api_key")]
+async fn per_key() -> &'static str {
+    "per key"
+}
+
 struct Fixture {
     keys: Arc<MemoryApiKeys>,
     auth: AuthConfig,
@@ -80,6 +85,7 @@ fn app(auth: &AuthConfig) -> secure_api::Router {
         .route("/tokens-only", get(tokens_only))
         .route("/keys-only", get(keys_only))
         .route("/limited", get(limited))
+        .route("/per-key", get(per_key))
         .with_config(config_with(auth.clone()))
 }
 
@@ -235,6 +241,44 @@ async fn a_limit_by_user_counts_the_owner_whatever_the_credential() {
         call(get_with_token("/limited", &token)).await,
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+#[tokio::test]
+async fn a_limit_by_api_key_gives_each_key_its_own_budget_and_tokens_their_users() {
+    let Fixture { keys, auth } = fixture();
+    let (first, _) = keys.create("user-7", "first", &[], None).unwrap();
+    let (second, _) = keys.create("user-7", "second", &[], None).unwrap();
+    let token = auth.mint(&TokenRequest::new("user-7")).unwrap().token;
+    let service = app(&auth).into_service();
+    let call = |request| {
+        let service = service.clone();
+        async move { service.oneshot(request).await.unwrap().status() }
+    };
+    for _ in 0..2 {
+        assert_eq!(call(with_key("/per-key", &first)).await, StatusCode::OK);
+    }
+    assert_eq!(
+        call(with_key("/per-key", &first)).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The owner's other key, and the owner's token, each have their own budget.
+    for _ in 0..2 {
+        assert_eq!(call(with_key("/per-key", &second)).await, StatusCode::OK);
+        assert_eq!(
+            call(get_with_token("/per-key", &token)).await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        call(get_with_token("/per-key", &token)).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        call(with_key("/per-key", &second)).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let table = app(&auth).inventory().to_string();
+    assert!(table.contains("2/1m by api_key"), "{table}");
 }
 
 #[tokio::test]

@@ -44,6 +44,9 @@ pub enum RateKey {
     Ip,
     /// The verified user (`key = "user"`, the default on `auth` routes).
     User,
+    /// The API key a request was made with, so that each of a user's keys has its own budget
+    /// (`key = "api_key"`); requests with another credential count by their verified user.
+    ApiKey,
 }
 
 impl RateKey {
@@ -52,6 +55,7 @@ impl RateKey {
         match self {
             Self::Ip => "ip",
             Self::User => "user",
+            Self::ApiKey => "api_key",
         }
     }
 }

@@ -190,9 +190,15 @@ async fn enforce(policy: &'static Policy, parts: &Parts) -> Result<(), ApiError>
     let identity = verify(context, &parts.headers, policy.schemes())
         .await
         .map_err(|error| with_challenges(error, &context.settings().auth, policy.schemes()))?;
-    // 4. rate limit by verified user; or 429.
-    if let Some((RateKey::User, limiter)) = own_limit {
-        spend(context, limiter, ClientKey::User(&identity.subject)).await?;
+    // 4. rate limit by verified user (or API key); or 429.
+    match (own_limit, identity.credential_id.as_deref()) {
+        (Some((RateKey::ApiKey, limiter)), Some(key_id)) => {
+            spend(context, limiter, ClientKey::ApiKey(key_id)).await?;
+        }
+        (Some((RateKey::User | RateKey::ApiKey, limiter)), _) => {
+            spend(context, limiter, ClientKey::User(&identity.subject)).await?;
+        }
+        _ => {}
     }
     // 5. function-level authorization: roles and scopes of the verified token, or 403.
     if !policy.required_roles().is_met_by(&identity.roles) {

@@ -308,6 +308,7 @@ fn policy_constant(policy: &Policy, ident: &syn::Ident) -> TokenStream {
         }) {
             RateKey::Ip => quote!(Ip),
             RateKey::User => quote!(User),
+            RateKey::ApiKey => quote!(ApiKey),
         };
         let mut rule = quote!(::secure_api::__private::RateRule::new(#quota, ::secure_api::__private::RateKey::#key));
         if let Some(message) = message {

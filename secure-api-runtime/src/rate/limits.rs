@@ -13,7 +13,7 @@ use std::sync::Arc;
 use http::StatusCode;
 
 use super::headers::{ItemTexts, RateItem, ceil_secs};
-use super::key::{ClientKey, Unavailable};
+use super::key::{ClientKey, Unavailable, api_key_key};
 use super::{AccountKeys, AccountRule, MemoryLimiter, Quota, RateKey, RateRule};
 use crate::client_ip::ip_key;
 use crate::error::ApiError;
@@ -417,6 +417,7 @@ impl Limiter {
                 limiter.check_at(&key[..len], now)
             }
             ClientKey::User(id) => limiter.check_at(id.as_bytes(), now),
+            ClientKey::ApiKey(id) => limiter.check_at(&api_key_key(id), now),
             ClientKey::Account(key) => limiter.check_at(key, now),
         };
         let outcome = check.outcome();

@@ -62,6 +62,7 @@ impl RedisLimiter {
         let key = match client {
             ClientKey::Ip(address) => format!("{}ip:{}", self.key_prefix, ip_label(address)),
             ClientKey::User(id) => format!("{}user:{id}", self.key_prefix),
+            ClientKey::ApiKey(id) => format!("{}api_key:{id}", self.key_prefix),
             // The keyed hash in hex: never the account's name.
             ClientKey::Account(key) => {
                 let mut name = format!("{}account:", self.key_prefix);

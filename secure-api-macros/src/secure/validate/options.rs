@@ -130,7 +130,7 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
         return Policy::unsettled();
     };
     policy.access = access;
-    (policy.rate, policy.account, policy.rate_name) = rate.check(access, errors);
+    (policy.rate, policy.account, policy.rate_name) = rate.check(access, policy.schemes, errors);
     check_dependencies(&policy, options, first_auth_only, errors);
     policy.settled = errors.count() == errors_before;
     policy

@@ -1,4 +1,4 @@
-//! `rate = "5/15m"`, `key = "ip" | "user"` and `rate_message = "..."` -> a checked [`Rate`].
+//! `rate = "5/15m"`, `key = "ip" | "user" | "api_key"` and `rate_message = "..."` -> a checked [`Rate`].
 //!
 //! The quota grammar is the runtime's (`secure_api::rate::Quota`), checked here so that a bad
 //! quota is a compile error on its string: a proc-macro crate cannot call the runtime, so both
@@ -6,7 +6,7 @@
 
 use syn::{Expr, ExprLit, Lit, LitStr};
 
-use super::super::model::{Access, AccountRate, Field, Rate, RateKey};
+use super::super::model::{Access, AccountRate, Field, Rate, RateKey, Schemes};
 use super::super::parse::RawOption;
 use crate::errors::Errors;
 
@@ -41,9 +41,10 @@ impl<'a> RateOptions<'a> {
     pub(crate) fn check(
         &self,
         access: Access,
+        schemes: Option<u8>,
         errors: &mut Errors,
     ) -> (Option<Rate>, Option<AccountRate>, Option<String>) {
-        let rate = self.route_limit(access, errors);
+        let rate = self.route_limit(access, schemes, errors);
         let field = self.account_key.and_then(|option| {
             super::options::field(option, ("account_key", "body"), "email", errors)
         });
@@ -54,7 +55,12 @@ impl<'a> RateOptions<'a> {
     }
 
     /// `rate`, `key` and `rate_message`; `None` when there is no `rate`.
-    fn route_limit(&self, access: Access, errors: &mut Errors) -> Option<Rate> {
+    fn route_limit(
+        &self,
+        access: Access,
+        schemes: Option<u8>,
+        errors: &mut Errors,
+    ) -> Option<Rate> {
         let Some(rate) = self.rate else {
             for option in [self.key, self.message].into_iter().flatten() {
                 let name = &option.name;
@@ -66,7 +72,9 @@ impl<'a> RateOptions<'a> {
             return None;
         };
         let quota = quota(rate, errors);
-        let key = self.key.and_then(|option| key(option, access, errors));
+        let key = self
+            .key
+            .and_then(|option| key(option, access, schemes, errors));
         let message = self.message.and_then(|option| message(option, errors));
         let (count, period_secs) = quota?;
         Some(Rate {
@@ -175,9 +183,15 @@ fn quota_of(option: &RawOption, usage: &str, errors: &mut Errors) -> Option<(u32
     }
 }
 
-fn key(option: &RawOption, access: Access, errors: &mut Errors) -> Option<RateKey> {
-    let usage = "`key` is `\"ip\"` (count by client address) or `\"user\"` (count by verified \
-                 user, the default on `auth` routes)";
+fn key(
+    option: &RawOption,
+    access: Access,
+    schemes: Option<u8>,
+    errors: &mut Errors,
+) -> Option<RateKey> {
+    let usage = "`key` is `\"ip\"` (count by client address), `\"user\"` (count by verified \
+                 user, the default on `auth` routes) or `\"api_key\"` (count by API key, each \
+                 of a user's keys on its own)";
     let lit = string(option, usage, errors)?;
     match lit.value().as_str() {
         "ip" => Some(RateKey::Ip),
@@ -189,6 +203,22 @@ fn key(option: &RawOption, access: Access, errors: &mut Errors) -> Option<RateKe
             None
         }
         "user" => Some(RateKey::User),
+        "api_key" if access == Access::Public => {
+            errors.at(
+                lit,
+                "`key = \"api_key\"` needs `auth`: a public route has no verified key to count by",
+            );
+            None
+        }
+        "api_key" if schemes.is_some_and(|bits| bits & Schemes::API_KEY.bits() == 0) => {
+            errors.at(
+                lit,
+                "`key = \"api_key\"` on a route that accepts no API key: count by `\"user\"`, \
+                 or accept `api_key` in `auth`",
+            );
+            None
+        }
+        "api_key" => Some(RateKey::ApiKey),
         _ => {
             errors.at(lit, usage);
             None

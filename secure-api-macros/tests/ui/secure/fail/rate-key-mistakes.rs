@@ -20,4 +20,14 @@ async fn empty_message() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+#[secure(public, rate = "5/15m", key = "api_key")]
+async fn api_key_on_public_route() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+#[secure(auth = "bearer", rate = "5/15m", key = "api_key")]
+async fn api_key_on_route_without_keys() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
 fn main() {}
