@@ -50,7 +50,8 @@ async fn run() -> Result<(), app::StartError> {
     };
     // Before listening: in production a missing JWT_SECRET stops the start here. In
     // development an ephemeral secret is generated, with a warning on stderr.
-    let config = app::security_config(env)?;
+    let db = app::open(&settings).await?;
+    let config = app::security_config(env, &db)?;
     let listener = TcpListener::bind((host.as_str(), port)).await?;
     let scheme = if config.tls().is_some() {
         "https"
@@ -61,7 +62,7 @@ async fn run() -> Result<(), app::StartError> {
     println!("listening on {scheme}://{}", listener.local_addr()?);
     std::io::stdout().flush()?;
     let _logs = JsonLogs::stdout().init()?;
-    let app = app::build(&settings, config).await?;
+    let app = app::build(&settings, db, config).await?;
     // Header-read timeout, connection cap, TLS when configured, graceful shutdown on Ctrl-C.
     secure_api::serve(listener, app).await?;
     Ok(())

@@ -105,8 +105,9 @@ impl Blog {
     async fn serve(&mut self) {
         let var = |name: &str| self.vars.get(name).cloned();
         let settings = app::Settings::from_lookup(var).unwrap();
-        let config = app::security_config(var).unwrap();
-        let app = app::build(&settings, config).await.unwrap();
+        let db = app::open(&settings).await.unwrap();
+        let config = app::security_config(var, &db).unwrap();
+        let app = app::build(&settings, db, config).await.unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         *self.shared.address.lock().unwrap() = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -301,6 +302,15 @@ impl Reply {
             .map(|(_, value)| value.as_str())
     }
 
+    /// Every value of the header `name`, in order.
+    pub fn headers(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+            .collect()
+    }
+
     /// The `error` of an error body.
     pub fn error(&self) -> &str {
         self.body["error"].as_str().unwrap_or_default()
@@ -428,8 +438,8 @@ impl Client {
         reply
     }
 
-    /// No response may carry a password, a password hash, or a token other than the one a
-    /// login answers with; a login's token is new, and is remembered.
+    /// No response may carry a password, a password hash, a token other than the one a login
+    /// answers with, or an API key other than at its creation; each is new, and remembered.
     fn check_secrets(&self, path: &str, reply: &Reply) {
         let mut secrets = self.shared.secrets.lock().unwrap();
         let mut seen = format!("{:?}\n{}", reply.headers, reply.text);
@@ -441,6 +451,16 @@ impl Client {
             );
             seen = seen.replace(&token, "");
             secrets.tokens.push(token);
+        }
+        // An API key is shown once, by the answer that created it.
+        if path == "/api/v1/users/me/keys" && reply.status == 201 {
+            let key = reply.body["key"].as_str().unwrap().to_owned();
+            assert!(
+                !secrets.tokens.contains(&key),
+                "a creation answered an old key"
+            );
+            seen = seen.replace(&key, "");
+            secrets.tokens.push(key);
         }
         assert_no_secret(&seen, &secrets.passwords, &secrets.tokens);
     }

@@ -6,6 +6,7 @@
 //! - `accounts` and `posts`: every row of the API table of issue 7
 //! - `mistakes`: the article's "Common API Security Mistakes" table, row by row
 //! - `sessions`: restarts, logout, password resets
+//! - `keys`: API keys under `/users/me/keys`, and requests made with them
 
 // The modules of this test and the example's share items with `pub`, as `tests/common` does.
 #![allow(unreachable_pub)]
@@ -22,6 +23,7 @@ mod faults;
 mod files;
 mod fuzz;
 mod harness;
+mod keys;
 mod load;
 mod mistakes;
 mod posts;

@@ -121,7 +121,8 @@ pub async fn login(
     }))
 }
 
-#[secure(auth)]
+// A token's own route: a key has no session to end (it is revoked at `/users/me/keys`).
+#[secure(auth = "bearer")]
 pub async fn logout(
     user: AuthUser,
     auth: AuthConfig,

@@ -8,6 +8,7 @@
 //! | [`mail`] | the `Mailer` reset tokens go to: an owner-only outbox file in development |
 //! | [`sessions`] | the tokens minted at login, so a logout or reset also holds after a restart |
 //! | [`users`] | the user row and the views the API sends of it |
+//! | [`keys`] | API keys for a user's machine clients: the store the framework checks them in, and `/users/me/keys` |
 //! | [`posts`] | posts: the owner rule, the validated inputs, the public list |
 //! | [`passwords`] | argon2id on a bounded pool: one hash per core, a short queue, then `503` |
 //! | [`db`] | the pool (WAL, busy timeout), embedded migrations, ids and timestamps |
@@ -19,6 +20,7 @@
 
 pub mod auth;
 pub mod db;
+pub mod keys;
 pub mod mail;
 pub mod passwords;
 pub mod posts;
@@ -31,7 +33,7 @@ use std::sync::Arc;
 
 use secure_api::prelude::*;
 use secure_api::rate::Quota;
-use secure_api::routing::{OpenApiDocument, get, post};
+use secure_api::routing::{OpenApiDocument, delete, get, post};
 use secure_api::{ConfigError, Mode, Router, SecurityConfig};
 use validator::Validate;
 
@@ -98,16 +100,26 @@ impl Settings {
     }
 }
 
+/// Opens and migrates the database of `settings`.
+pub async fn open(settings: &Settings) -> Result<db::Db, StartError> {
+    Ok(db::connect(&settings.database_url).await?)
+}
+
 /// The framework's configuration from the environment (`SecurityConfig::from_env`: the JWT
 /// secret or keys, production mode, trusted proxies, TLS, Redis, ...), with this API as the
-/// issuer and audience of its tokens.
+/// issuer and audience of its tokens, and its API keys in `db`.
 pub fn security_config(
     var: impl Fn(&str) -> Option<String>,
+    db: &db::Db,
 ) -> Result<SecurityConfig, ConfigError> {
-    SecurityConfig::from_lookup(|name| match name {
-        "JWT_ISSUER" | "JWT_AUDIENCE" => Some(TOKEN_ISSUER.into()),
-        _ => var(name),
-    })
+    let keys = keys::SqliteApiKeys::new(db.clone());
+    SecurityConfig::from_lookup_with(
+        |name| match name {
+            "JWT_ISSUER" | "JWT_AUDIENCE" => Some(TOKEN_ISSUER.into()),
+            _ => var(name),
+        },
+        |builder| builder.configure_auth(|auth| auth.api_keys(keys)),
+    )
 }
 
 /// The routes, each with the policy its handler declares, and the general `/api` limit.
@@ -119,6 +131,8 @@ pub fn routes(api_rate: Quota) -> Router<AppState> {
         .route("/auth/reset-password", post(reset::request))
         .route("/auth/reset-password/confirm", post(reset::confirm))
         .route("/users/me", get(users::me))
+        .route("/users/me/keys", get(keys::list).post(keys::create))
+        .route("/users/me/keys/{id}", delete(keys::revoke))
         .route("/users/{id}", get(users::show))
         .route("/admin/users", get(users::list))
         .route("/posts", get(posts::list).post(posts::create))
@@ -135,10 +149,13 @@ pub fn routes(api_rate: Quota) -> Router<AppState> {
         .require_limits()
 }
 
-/// Opens the database, creates or updates the admin, restores revocations, and returns the
-/// app, ready for `secure_api::serve`.
-pub async fn build(settings: &Settings, config: SecurityConfig) -> Result<Router, StartError> {
-    let db = db::connect(&settings.database_url).await?;
+/// Creates or updates the admin, restores revocations, and returns the app on `db` (from
+/// [`open`]), ready for `secure_api::serve`.
+pub async fn build(
+    settings: &Settings,
+    db: db::Db,
+    config: SecurityConfig,
+) -> Result<Router, StartError> {
     if let Some(admin) = &settings.admin {
         let revoked = users::ensure_admin(&db, &admin.email, &admin.password).await?;
         sessions::revoke_in_store(config.auth(), &revoked).await?;
@@ -146,17 +163,19 @@ pub async fn build(settings: &Settings, config: SecurityConfig) -> Result<Router
     }
     let restored = sessions::restore(&db, config.auth()).await?;
     tracing::info!(restored, "revoked tokens restored");
-    let routes = routes(settings.api_rate);
+    let mailer = mailer(settings, config.mode())?;
+    // The config first: the document declares the schemes it configures (tokens, API keys).
+    let routes = routes(settings.api_rate).with_config(config);
     let state = AppState {
         db,
         dummy_hash: passwords::dummy_hash()
             .await
             .map_err(|e| e.to_string())?
             .into(),
-        mailer: mailer(settings, config.mode())?,
+        mailer,
         openapi: routes.openapi("secure-api blog", "1.0.0"),
     };
-    Ok(routes.with_state(state).with_config(config))
+    Ok(routes.with_state(state))
 }
 
 /// The outbox of `BLOG_MAIL_OUTBOX`, or development's default one; in production without it,

@@ -1,0 +1,285 @@
+//! API keys: a user's machine clients (a nightly export, a partner's integration) act as the
+//! user without the user's password.
+//!
+//! The framework verifies `X-API-Key` against [`SqliteApiKeys`]: the key's id finds the row,
+//! the secret's SHA-256 is compared in constant time, and the request acts as the key's owner
+//! with the owner's *current* role, so a demoted user's keys lose the role at once. The key
+//! itself is in the answer that created it and nowhere else: the table holds its hash.
+//!
+//! Under `/users/me/keys` a user creates (`201`, the key shown once), lists (ids, names,
+//! scopes, created and last-used dates) and revokes (`204`) their own keys. Those routes take a
+//! bearer token only: a key that could mint keys would outlive its own revocation.
+
+use secure_api::auth::{ApiKeyRecord, ApiKeyStore, KeyOwner, StoreError, StoreFuture};
+use secure_api::prelude::*;
+use serde::Deserialize;
+use sqlx::types::Json as JsonColumn;
+use validator::Validate;
+
+use super::AppState;
+use super::db::{self, Db};
+
+/// How many live (unrevoked, unexpired) keys a user may hold.
+pub const MAX_KEYS_PER_USER: i64 = 10;
+
+/// The scopes a key may be given; a key has none it was not given.
+pub const KEY_SCOPES: [&str; 2] = ["posts:read", "posts:write"];
+
+/// The blog's [`ApiKeyStore`]: the `api_keys` table, owners from `users`.
+#[derive(Clone)]
+pub struct SqliteApiKeys {
+    db: Db,
+}
+
+impl SqliteApiKeys {
+    /// The store on `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+/// A row of `api_keys`.
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    id: String,
+    user_id: String,
+    name: String,
+    secret_hash: Vec<u8>,
+    scopes: JsonColumn<Vec<String>>,
+    created_at: i64,
+    expires_at: Option<i64>,
+    last_used_at: Option<i64>,
+    revoked: bool,
+}
+
+impl KeyRow {
+    fn into_record(self) -> Result<ApiKeyRecord, StoreError> {
+        let secret_hash = <[u8; 32]>::try_from(self.secret_hash.as_slice())
+            .map_err(|_| StoreError(format!("api key {}: a hash not of 32 bytes", self.id)))?;
+        let unix = |secs: i64| u64::try_from(secs).unwrap_or_default();
+        Ok(ApiKeyRecord {
+            id: self.id,
+            subject: self.user_id,
+            name: self.name,
+            secret_hash,
+            scopes: self.scopes.0,
+            created_at: unix(self.created_at),
+            expires_at: self.expires_at.map(unix),
+            last_used_at: self.last_used_at.map(unix),
+            revoked: self.revoked,
+        })
+    }
+}
+
+#[allow(clippy::needless_pass_by_value)] // the shape `map_err` calls
+fn store_error(error: sqlx::Error) -> StoreError {
+    StoreError(format!("api keys: {error}"))
+}
+
+impl ApiKeyStore for SqliteApiKeys {
+    fn find<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> StoreFuture<'a, Result<Option<ApiKeyRecord>, StoreError>> {
+        Box::pin(async move {
+            let row: Option<KeyRow> = sqlx::query_as(
+                "SELECT id, user_id, name, secret_hash, scopes, created_at, expires_at, \
+                 last_used_at, revoked FROM api_keys WHERE id = ?",
+            )
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(store_error)?;
+            row.map(KeyRow::into_record).transpose()
+        })
+    }
+
+    fn owner<'a>(
+        &'a self,
+        subject: &'a str,
+    ) -> StoreFuture<'a, Result<Option<KeyOwner>, StoreError>> {
+        Box::pin(async move {
+            let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = ?")
+                .bind(subject)
+                .fetch_optional(&self.db)
+                .await
+                .map_err(store_error)?;
+            Ok(role.map(|role| KeyOwner {
+                roles: vec![role],
+                scopes: Some(KEY_SCOPES.iter().map(|&scope| scope.to_owned()).collect()),
+            }))
+        })
+    }
+
+    fn used<'a>(&'a self, id: &'a str, at: u64) -> StoreFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?")
+                .bind(i64::try_from(at).unwrap_or(i64::MAX))
+                .bind(id)
+                .execute(&self.db)
+                .await
+                .map_err(store_error)?;
+            Ok(())
+        })
+    }
+}
+
+/// What a user asks for: `{"name":"nightly-export","scopes":["posts:read"],"expiresInDays":90}`.
+#[derive(Deserialize, Validate, Input)]
+#[serde(rename_all = "camelCase")]
+pub struct NewKey {
+    #[validate(length(min = 1, max = 64))]
+    name: String,
+    #[validate(length(min = 1, max = 2))]
+    #[input(each(length(min = 1, max = 32)))]
+    scopes: Vec<String>,
+    /// `None`: the key does not expire (until revoked).
+    #[validate(range(min = 1, max = 365))]
+    expires_in_days: Option<u32>,
+}
+
+/// A key as its owner sees it in the list: never its secret, nor its hash.
+#[derive(Sanitized)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyView {
+    id: String,
+    name: String,
+    scopes: Vec<String>,
+    created_at: String,
+    last_used_at: Option<String>,
+}
+
+/// The answer to a creation: the one time the key is shown.
+#[derive(Sanitized)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedKey {
+    id: String,
+    /// The whole key, for `X-API-Key`.
+    #[expose]
+    key: String,
+    name: String,
+    scopes: Vec<String>,
+    created_at: String,
+    expires_at: Option<String>,
+}
+
+/// Unix seconds as RFC 3339, as the other dates of the API.
+fn date(secs: u64) -> String {
+    let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A new key for the caller, shown once.
+#[secure(auth = "bearer", rate = "20/1h")]
+pub async fn create(
+    user: AuthUser,
+    State(app): State<AppState>,
+    Json(new): Json<NewKey>,
+) -> ApiResult<(StatusCode, Json<CreatedKey>)> {
+    if let Some(unknown) = new
+        .scopes
+        .iter()
+        .find(|scope| !KEY_SCOPES.contains(&scope.as_str()))
+    {
+        return Err(ApiError::client(
+            StatusCode::BAD_REQUEST,
+            format!("Unknown scope (the scopes are {})", KEY_SCOPES.join(", ")),
+        )
+        .with_reason(format!("unknown scope {unknown:?}")));
+    }
+    let mut scopes = new.scopes;
+    scopes.sort();
+    scopes.dedup();
+    let key = secure_api::auth::generate_key()?;
+    let now = db::unix_now();
+    let expires_at = new
+        .expires_in_days
+        .map(|days| now + i64::from(days) * 86_400);
+    // The cap and the insert in one statement: two concurrent creations cannot both pass it.
+    let inserted = sqlx::query(
+        "INSERT INTO api_keys (id, user_id, name, secret_hash, scopes, created_at, expires_at) \
+         SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM api_keys WHERE user_id = ? \
+         AND revoked = 0 AND (expires_at IS NULL OR expires_at > ?)) < ?",
+    )
+    .bind(&key.id)
+    .bind(user.id())
+    .bind(&new.name)
+    .bind(key.secret_hash.as_slice())
+    .bind(JsonColumn(&scopes))
+    .bind(now)
+    .bind(expires_at)
+    .bind(user.id())
+    .bind(now)
+    .bind(MAX_KEYS_PER_USER)
+    .execute(&app.db)
+    .await
+    .map_err(db::error)?;
+    if inserted.rows_affected() == 0 {
+        return Err(ApiError::client(
+            StatusCode::CONFLICT,
+            "Too many API keys: revoke one first",
+        ));
+    }
+    let unix = |secs: i64| u64::try_from(secs).unwrap_or_default();
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedKey {
+            id: key.id,
+            key: key.key,
+            name: new.name,
+            scopes,
+            created_at: date(unix(now)),
+            expires_at: expires_at.map(|at| date(unix(at))),
+        }),
+    ))
+}
+
+/// The caller's live keys, newest first.
+#[secure(auth = "bearer")]
+pub async fn list(user: AuthUser, State(app): State<AppState>) -> ApiResult<Json<Vec<KeyView>>> {
+    let rows: Vec<KeyRow> = sqlx::query_as(
+        "SELECT id, user_id, name, secret_hash, scopes, created_at, expires_at, last_used_at, \
+         revoked FROM api_keys WHERE user_id = ? AND revoked = 0 \
+         AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at DESC, rowid DESC",
+    )
+    .bind(user.id())
+    .bind(db::unix_now())
+    .fetch_all(&app.db)
+    .await
+    .map_err(db::error)?;
+    let mut views = Vec::with_capacity(rows.len());
+    for row in rows {
+        let record = row.into_record().map_err(ApiError::internal)?;
+        views.push(KeyView {
+            id: record.id,
+            name: record.name,
+            scopes: record.scopes,
+            created_at: date(record.created_at),
+            last_used_at: record.last_used_at.map(date),
+        });
+    }
+    Ok(Json(views))
+}
+
+/// Revokes one of the caller's keys, at once. Another user's key, an unknown id or a key
+/// revoked already is `404`.
+#[secure(auth = "bearer")]
+pub async fn revoke(
+    user: AuthUser,
+    Path(id): Path<String>,
+    State(app): State<AppState>,
+) -> ApiResult<StatusCode> {
+    let revoked =
+        sqlx::query("UPDATE api_keys SET revoked = 1 WHERE id = ? AND user_id = ? AND revoked = 0")
+            .bind(&id)
+            .bind(user.id())
+            .execute(&app.db)
+            .await
+            .map_err(db::error)?;
+    if revoked.rows_affected() == 0 {
+        return Err(ApiError::not_found());
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
