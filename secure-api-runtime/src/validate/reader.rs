@@ -126,13 +126,22 @@ impl<'a, D> Reader<'a, D> {
 /// What a refused sequence is reported as expecting (`must be an object` in the details).
 const AN_OBJECT: &str = "an object";
 
+/// Each `deserialize_*` of [`Reader`]: the same call on the inner deserializer, with the
+/// visitor at this place (`true`: it reads a struct), and its error noted here.
 macro_rules! forward {
-    ($($method:ident)*) => {
+    ([$($plain:ident)*] $($method:ident($($arg:ident: $ty:ty),*) => $object:literal,)*) => {
+        forward!(@each $($plain() => false,)* $($method($($arg: $ty),*) => $object,)*);
+    };
+    (@each $($method:ident($($arg:ident: $ty:ty),*) => $object:literal,)*) => {
         $(
-            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+            fn $method<V: Visitor<'de>>(
+                self,
+                $($arg: $ty,)*
+                visitor: V,
+            ) -> Result<V::Value, D::Error> {
                 let (at, findings) = (self.at, self.findings);
-                let visit = self.visit(visitor, false);
-                self.de.$method(visit).map_err(|e| failed(e, at, findings))
+                let visit = self.visit(visitor, $object);
+                self.de.$method($($arg,)* visit).map_err(|e| failed(e, at, findings))
             }
         )*
     };
@@ -142,12 +151,20 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Reader<'_, D> {
     type Error = D::Error;
 
     forward! {
-        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
-        deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32
-        deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
-        deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
-        deserialize_option deserialize_unit deserialize_seq deserialize_map
-        deserialize_identifier
+        [
+            deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
+            deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32
+            deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
+            deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
+            deserialize_option deserialize_unit deserialize_seq deserialize_map
+            deserialize_identifier
+        ]
+        deserialize_unit_struct(name: &'static str) => false,
+        deserialize_newtype_struct(name: &'static str) => false,
+        deserialize_tuple(len: usize) => false,
+        deserialize_tuple_struct(name: &'static str, len: usize) => false,
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]) => true,
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]) => false,
     }
 
     /// The type does not know the value's field: noted, then stepped over.
@@ -156,81 +173,6 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Reader<'_, D> {
         let (at, findings) = (self.at, self.findings);
         self.de
             .deserialize_ignored_any(visitor)
-            .map_err(|e| failed(e, at, findings))
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let (at, findings) = (self.at, self.findings);
-        let visit = self.visit(visitor, false);
-        self.de
-            .deserialize_unit_struct(name, visit)
-            .map_err(|e| failed(e, at, findings))
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let (at, findings) = (self.at, self.findings);
-        let visit = self.visit(visitor, false);
-        self.de
-            .deserialize_newtype_struct(name, visit)
-            .map_err(|e| failed(e, at, findings))
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let (at, findings) = (self.at, self.findings);
-        let visit = self.visit(visitor, false);
-        self.de
-            .deserialize_tuple(len, visit)
-            .map_err(|e| failed(e, at, findings))
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let (at, findings) = (self.at, self.findings);
-        let visit = self.visit(visitor, false);
-        self.de
-            .deserialize_tuple_struct(name, len, visit)
-            .map_err(|e| failed(e, at, findings))
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let (at, findings) = (self.at, self.findings);
-        let visit = self.visit(visitor, true);
-        self.de
-            .deserialize_struct(name, fields, visit)
-            .map_err(|e| failed(e, at, findings))
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let (at, findings) = (self.at, self.findings);
-        let visit = self.visit(visitor, false);
-        self.de
-            .deserialize_enum(name, variants, visit)
             .map_err(|e| failed(e, at, findings))
     }
 
