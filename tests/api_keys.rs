@@ -96,6 +96,15 @@ fn with_key(uri: &str, key: &str) -> http::Request<axum::body::Body> {
         .unwrap()
 }
 
+/// The status `service` answers `request` with; the service, cloned, keeps its limiters' counts.
+async fn status<S, B>(service: &S, request: http::Request<axum::body::Body>) -> StatusCode
+where
+    S: tower::Service<http::Request<axum::body::Body>, Response = http::Response<B>> + Clone,
+    S::Error: std::fmt::Debug,
+{
+    service.clone().oneshot(request).await.unwrap().status()
+}
+
 fn challenges(reply: &Reply) -> Vec<&str> {
     reply
         .headers
@@ -227,10 +236,7 @@ async fn a_limit_by_user_counts_the_owner_whatever_the_credential() {
     let token = auth.mint(&TokenRequest::new("user-7")).unwrap().token;
     // One service, so that its limiters count every request.
     let service = app(&auth).into_service();
-    let call = |request| {
-        let service = service.clone();
-        async move { service.oneshot(request).await.unwrap().status() }
-    };
+    let call = |request| status(&service, request);
     assert_eq!(call(with_key("/limited", &key)).await, StatusCode::OK);
     assert_eq!(
         call(get_with_token("/limited", &token)).await,
@@ -250,10 +256,7 @@ async fn a_limit_by_api_key_gives_each_key_its_own_budget_and_tokens_their_users
     let (second, _) = keys.create("user-7", "second", &[], None).unwrap();
     let token = auth.mint(&TokenRequest::new("user-7")).unwrap().token;
     let service = app(&auth).into_service();
-    let call = |request| {
-        let service = service.clone();
-        async move { service.oneshot(request).await.unwrap().status() }
-    };
+    let call = |request| status(&service, request);
     for _ in 0..2 {
         assert_eq!(call(with_key("/per-key", &first)).await, StatusCode::OK);
     }

@@ -295,11 +295,9 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The first value of the header `name`.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        self.headers(name).first().copied()
     }
 
     /// Every value of the header `name`, in order.

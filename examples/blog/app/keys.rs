@@ -164,8 +164,7 @@ pub struct CreatedKey {
 }
 
 /// Unix seconds as RFC 3339, as the other dates of the API.
-fn date(secs: u64) -> String {
-    let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+fn date(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0)
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -222,7 +221,6 @@ pub async fn create(
             "Too many API keys: revoke one first",
         ));
     }
-    let unix = |secs: i64| u64::try_from(secs).unwrap_or_default();
     Ok((
         StatusCode::CREATED,
         Json(CreatedKey {
@@ -230,36 +228,45 @@ pub async fn create(
             key: key.key,
             name: new.name,
             scopes,
-            created_at: date(unix(now)),
-            expires_at: expires_at.map(|at| date(unix(at))),
+            created_at: date(now),
+            expires_at: expires_at.map(date),
         }),
     ))
+}
+
+/// What the list shows of a key: never its hash.
+#[derive(sqlx::FromRow)]
+struct ListedRow {
+    id: String,
+    name: String,
+    scopes: JsonColumn<Vec<String>>,
+    created_at: i64,
+    last_used_at: Option<i64>,
 }
 
 /// The caller's live keys, newest first.
 #[secure(auth = "bearer")]
 pub async fn list(user: AuthUser, State(app): State<AppState>) -> ApiResult<Json<Vec<KeyView>>> {
-    let rows: Vec<KeyRow> = sqlx::query_as(
-        "SELECT id, user_id, name, secret_hash, scopes, created_at, expires_at, last_used_at, \
-         revoked FROM api_keys WHERE user_id = ? AND revoked = 0 \
-         AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at DESC, rowid DESC",
+    let rows: Vec<ListedRow> = sqlx::query_as(
+        "SELECT id, name, scopes, created_at, last_used_at FROM api_keys \
+         WHERE user_id = ? AND revoked = 0 AND (expires_at IS NULL OR expires_at > ?) \
+         ORDER BY created_at DESC, rowid DESC",
     )
     .bind(user.id())
     .bind(db::unix_now())
     .fetch_all(&app.db)
     .await
     .map_err(db::error)?;
-    let mut views = Vec::with_capacity(rows.len());
-    for row in rows {
-        let record = row.into_record().map_err(ApiError::internal)?;
-        views.push(KeyView {
-            id: record.id,
-            name: record.name,
-            scopes: record.scopes,
-            created_at: date(record.created_at),
-            last_used_at: record.last_used_at.map(date),
-        });
-    }
+    let views = rows
+        .into_iter()
+        .map(|row| KeyView {
+            id: row.id,
+            name: row.name,
+            scopes: row.scopes.0,
+            created_at: date(row.created_at),
+            last_used_at: row.last_used_at.map(date),
+        })
+        .collect();
     Ok(Json(views))
 }
 

@@ -13,7 +13,8 @@ pub(crate) struct Identity {
     /// The OAuth client the token was issued to (`client_id`, or `azp`).
     pub(crate) client_id: Option<String>,
     pub(crate) token_id: Option<String>,
-    /// The id of an API key, for the audit record (a token's is its `token_id`).
+    /// The id of the API key that verified it, and of no other credential: the audit record's
+    /// `credential_id` (a token's is its `token_id`) and what `key = "api_key"` counts by.
     pub(crate) credential_id: Option<String>,
     pub(crate) expires_at: u64,
     /// Until when (Unix seconds) the keys that verified it may still verify: an identity
