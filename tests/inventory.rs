@@ -135,7 +135,7 @@ fn every_route_is_listed_with_its_policy_as_json() {
             "path": "/api/v1/admin/export",
             "access": "auth",
             // Without a config, every scheme the route accepts.
-            "schemes": ["bearer", "api_key"],
+            "schemes": ["bearer", "api_key", "session"],
             "roles": {"any": ["admin"]},
             "scopes": {"all": ["users:read", "users:export"]},
             "owner": null,

@@ -8,7 +8,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Extension, MatchedPath, OriginalUri, Path, Request, State};
 use http::{HeaderMap, Method, Uri, Version};
 
-use crate::auth::{AuthConfig, AuthUser};
+use crate::auth::{AuthConfig, AuthUser, Sessions};
 use crate::pipeline::{AuditTarget, Limits};
 use crate::request_id::RequestId;
 use crate::validate::{Form, Input, Json, Query};
@@ -17,8 +17,8 @@ use crate::validate::{Form, Input, Json, Query};
 /// request's head and cannot hand the handler unchecked input. The verified caller
 /// ([`AuthUser`], `Option<AuthUser>`), the prelude's validating [`Query`], `Path`, `State`,
 /// `Extension`, `ConnectInfo`, `MatchedPath`, `OriginalUri`, `HeaderMap`, `Method`, `Uri`,
-/// `Version`, [`RequestId`], [`AuthConfig`], [`AuditTarget`] and [`Limits`]; `Owned<T>` is the route's own, through its
-/// `owner` rule. A body ([`Json`], [`Form`]) is a [`LastArgument`]: axum reads it from the
+/// `Version`, [`RequestId`], [`AuthConfig`], [`Sessions`], [`AuditTarget`] and [`Limits`];
+/// `Owned<T>` is the route's own, through its `owner` rule. A body ([`Json`], [`Form`]) is a [`LastArgument`]: axum reads it from the
 /// last argument only.
 ///
 /// An extractor of your own that reads only the request's head (its headers, its path)
@@ -74,6 +74,7 @@ impl SecureArgument for RequestId {}
 impl SecureArgument for AuthConfig {}
 impl SecureArgument for AuditTarget {}
 impl SecureArgument for Limits {}
+impl SecureArgument for Sessions {}
 
 /// The last argument of a `#[secure]` handler: any [`SecureArgument`], or a body the prelude
 /// validates as it reads it ([`Json`], [`Form`]).

@@ -61,7 +61,8 @@ impl RateKey {
 }
 
 /// The credentials a route accepts: `#[secure(auth)]` takes every scheme the app configured,
-/// `auth = "bearer"` or `auth = "api_key"` one, `auth = any("bearer", "api_key")` several.
+/// `auth = "bearer"`, `auth = "api_key"` or `auth = "session"` one, `auth = any("bearer",
+/// "session")` several.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Schemes(u8);
 
@@ -70,13 +71,16 @@ impl Schemes {
     pub const BEARER: Self = Self(1);
     /// An API key in `X-API-Key`.
     pub const API_KEY: Self = Self(2);
+    /// A browser session's cookie, `__Host-session`.
+    pub const SESSION: Self = Self(4);
     /// Every scheme the app configured: what a plain `auth` accepts.
-    pub const ANY: Self = Self(Self::BEARER.0 | Self::API_KEY.0);
+    pub const ANY: Self = Self(Self::BEARER.0 | Self::API_KEY.0 | Self::SESSION.0);
     /// The schemes by name, in the order they are listed.
-    pub const NAMES: [(&'static str, Self); 2] =
-        [("bearer", Self::BEARER), ("api_key", Self::API_KEY)];
-    /// The name browser sessions will take, reserved for them.
-    pub const RESERVED: &'static str = "session";
+    pub const NAMES: [(&'static str, Self); 3] = [
+        ("bearer", Self::BEARER),
+        ("api_key", Self::API_KEY),
+        ("session", Self::SESSION),
+    ];
 
     /// The schemes of the bits `bits` (as the macro writes them).
     pub const fn from_bits(bits: u8) -> Self {
@@ -110,7 +114,7 @@ impl Schemes {
         self.0 == 0
     }
 
-    /// The scheme named `name` (`bearer`, `api_key`).
+    /// The scheme named `name` (`bearer`, `api_key`, `session`).
     pub fn named(name: &str) -> Option<Self> {
         Self::NAMES
             .iter()

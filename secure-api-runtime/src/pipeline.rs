@@ -8,7 +8,8 @@
 //! 2. `limit_by_address`, before routing: the general limits covering the path, for every
 //!    request under their prefix, matched or not;
 //! 2. to 5. `enforce`, the route's policy guard: its own limit by client address,
-//!    authentication, the limit by user, roles and scopes;
+//!    authentication (with the CSRF check of a browser session's unsafe request), the limit
+//!    by user, roles and scopes;
 //! 6. `load_resource`: object-level authorization;
 //! 7. input validation, in the extractors `#[secure]` puts last ([`crate::validate`]), then
 //!    `limit_by_account`, keyed by a field of the validated body;
@@ -34,11 +35,11 @@ use std::time::Instant;
 
 use axum::extract::{FromRequestParts, MatchedPath, Path};
 use axum::response::Response;
+use http::Method;
 use http::request::Parts;
-use http::{HeaderMap, Method};
 
 use crate::audit::{self, AuditRecord, Decision};
-use crate::auth::{Identity, authenticate, with_challenges};
+use crate::auth::{Identity, authenticate, csrf, with_challenges};
 use crate::authz::{DenyAs, OwnershipRule, Resource};
 use crate::client_ip::peer_of;
 use crate::error::{self, ApiError};
@@ -186,10 +187,14 @@ async fn enforce(policy: &'static Policy, parts: &Parts) -> Result<(), ApiError>
         return Ok(());
     }
     // 3. authentication: one verified credential of a scheme the route accepts, or 401 with
-    //    a challenge for each.
-    let identity = verify(context, &parts.headers, policy.schemes())
+    //    a challenge for each; for a session cookie on an unsafe method, the CSRF check, or
+    //    403.
+    let identity = verify(context, parts, policy.schemes())
         .await
-        .map_err(|error| with_challenges(error, &context.settings().auth, policy.schemes()))?;
+        .map_err(|error| {
+            let auth = &context.settings().auth;
+            with_challenges(error, auth, policy.schemes(), context.cookie_name())
+        })?;
     // 4. rate limit by verified user (or API key); or 429.
     match (own_limit, identity.credential_id.as_deref()) {
         (Some((RateKey::ApiKey, limiter)), Some(key_id)) => {
@@ -224,16 +229,32 @@ fn client_key(
 }
 
 /// Step 3: the request's verified identity, verified once whoever asks first (the guard, with
-/// the schemes its route accepts, or an `AuthUser` on a public route, with every scheme).
+/// the schemes its route accepts, or an `AuthUser` on a public route, with every scheme). A
+/// browser session's unsafe request must pass the CSRF check before it counts as verified.
 async fn verify(
     context: &RequestContext,
-    headers: &HeaderMap,
+    parts: &Parts,
     accepted: Schemes,
 ) -> Result<Arc<Identity>, ApiError> {
     if let Some(identity) = context.identity() {
         return Ok(identity);
     }
-    let identity = authenticate(&context.settings().auth, headers, accepted).await?;
+    let settings = context.settings();
+    let identity = authenticate(
+        &settings.auth,
+        &parts.headers,
+        accepted,
+        context.cookie_name(),
+    )
+    .await?;
+    if let Some(session) = &identity.session {
+        csrf::check(
+            &parts.method,
+            &parts.headers,
+            &settings.csrf_origins,
+            session,
+        )?;
+    }
     context.set_identity(&identity);
     Ok(identity)
 }

@@ -251,6 +251,7 @@ pub(crate) async fn verify_key(
         expires_at: record.expires_at.unwrap_or(u64::MAX),
         keys_valid_until: u64::MAX,
         claims: Value::Null,
+        session: None,
     }))
 }
 

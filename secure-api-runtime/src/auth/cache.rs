@@ -132,6 +132,7 @@ mod tests {
             expires_at,
             keys_valid_until: u64::MAX,
             claims: serde_json::Value::Null,
+            session: None,
         })
     }
 

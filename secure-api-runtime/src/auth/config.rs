@@ -14,6 +14,7 @@ use super::issuer::fetch::checked_url;
 use super::issuer::{Location, RemoteKeys, RemoteSettings, Rules};
 use super::key::{JwtKey, RECOMMENDED_RSA_BITS};
 use super::revocation::{MemoryRevocations, RevocationStore};
+use super::session::SessionConfig;
 use crate::error::ConfigError;
 use crate::kinds::Schemes;
 
@@ -60,6 +61,8 @@ pub(crate) struct AuthSettings {
     pub(crate) token_type: Option<String>,
     /// Where API keys are found, if the app accepts them.
     pub(crate) api_keys: Option<Arc<dyn ApiKeyStore>>,
+    /// Browser sessions, if the app accepts them.
+    pub(crate) sessions: Option<SessionConfig>,
 }
 
 /// A key with its precomputed validation rules.
@@ -152,12 +155,35 @@ impl AuthConfig {
     }
 
     /// The schemes the app accepts: bearer tokens always, API keys with a store
-    /// ([`AuthConfigBuilder::api_keys`]).
+    /// ([`AuthConfigBuilder::api_keys`]), browser sessions when configured
+    /// ([`AuthConfigBuilder::sessions`]).
     pub fn schemes(&self) -> Schemes {
+        let mut schemes = Schemes::BEARER;
         if self.inner.api_keys.is_some() {
-            Schemes::BEARER.union(Schemes::API_KEY)
-        } else {
-            Schemes::BEARER
+            schemes = schemes.union(Schemes::API_KEY);
+        }
+        if self.inner.sessions.is_some() {
+            schemes = schemes.union(Schemes::SESSION);
+        }
+        schemes
+    }
+
+    /// The browser sessions' settings, if the app accepts them.
+    pub fn session_config(&self) -> Option<&SessionConfig> {
+        self.inner.sessions.as_ref()
+    }
+
+    /// Ends every browser session of `subject` (an administrator's revocation, outside a
+    /// request; a handler has [`Sessions::end_all`](crate::auth::Sessions::end_all)). How many
+    /// there were; none without sessions configured.
+    ///
+    /// # Errors
+    ///
+    /// When the session store cannot be reached.
+    pub async fn end_sessions(&self, subject: &str) -> Result<usize, super::StoreError> {
+        match &self.inner.sessions {
+            Some(sessions) => sessions.store().remove_subject(subject).await,
+            None => Ok(0),
         }
     }
 
@@ -235,6 +261,7 @@ pub struct AuthConfigBuilder {
     remote_settings: RemoteSettings,
     token_type: Option<String>,
     api_keys: Option<Arc<dyn ApiKeyStore>>,
+    sessions: Option<SessionConfig>,
 }
 
 impl AuthConfigBuilder {
@@ -345,6 +372,16 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// Accepts browser sessions: an `HttpOnly` `__Host-session` cookie on a session kept in the
+    /// config's store, on every `auth` route that does not narrow itself to other schemes.
+    /// Unsafe requests authenticated by it must pass the CSRF check (an allowed origin and the
+    /// session's `X-CSRF-Token`). Handlers start and end sessions with the
+    /// [`Sessions`](crate::auth::Sessions) extractor.
+    pub fn sessions(mut self, sessions: SessionConfig) -> Self {
+        self.sessions = Some(sessions);
+        self
+    }
+
     /// Requires tokens to carry this `iss`, and sets it on minted tokens.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
@@ -388,13 +425,17 @@ impl AuthConfigBuilder {
     }
 
     /// Checks the config: at least one key; with several, distinct `kid`s on all of them; a
-    /// leeway of at most five minutes; and a JWT crypto provider installed for this process.
+    /// leeway of at most five minutes; session lifetimes that make sense; and a JWT crypto
+    /// provider installed for this process.
     pub fn build(self) -> Result<AuthConfig, ConfigError> {
         install_crypto_provider()?;
         if self.keys.is_empty() && self.remote.is_empty() {
             return Err(ConfigError::NoKeys);
         }
         self.check_remote()?;
+        if let Some(sessions) = &self.sessions {
+            sessions.check()?;
+        }
         if self.keys.len() > 1 {
             let mut seen = HashSet::new();
             for key in &self.keys {
@@ -470,6 +511,7 @@ impl AuthConfigBuilder {
                 remote,
                 token_type: self.token_type,
                 api_keys: self.api_keys,
+                sessions: self.sessions,
             }),
         })
     }

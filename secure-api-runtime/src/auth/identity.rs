@@ -1,4 +1,4 @@
-//! [`Identity`]: what a verified token says about its bearer.
+//! [`Identity`]: what a verified credential (a token, an API key, a session) says of its holder.
 
 use std::sync::Arc;
 
@@ -21,4 +21,6 @@ pub(crate) struct Identity {
     /// provider's keys past their bound stop the cached token too. `u64::MAX` for local keys.
     pub(crate) keys_valid_until: u64,
     pub(crate) claims: Value,
+    /// The browser session it was verified from, if a session cookie.
+    pub(crate) session: Option<super::session::SessionBinding>,
 }

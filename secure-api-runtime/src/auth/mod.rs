@@ -10,6 +10,8 @@
 //!   for a bound while the provider is down, then fail closed with `503`. A token's key set
 //!   is chosen by its `iss` before its `kid`, so a `kid` never selects another issuer's key
 //!   or a local one. [`AuthConfig::ready`] awaits the first keys; `serve` does it itself.
+//! - API keys ([`ApiKeyStore`]) and browser sessions ([`SessionConfig`], [`Sessions`]): the
+//!   other two schemes, each verified into the same caller.
 //! - [`AuthUser`]: the verified caller, as an extractor.
 //!
 //! Verification requires `exp` and `sub`, checks `nbf` and refuses an `iat` in the future, each
@@ -26,6 +28,7 @@ mod key;
 #[cfg(feature = "redis")]
 mod redis;
 mod revocation;
+mod session;
 mod token;
 mod user;
 
@@ -39,9 +42,17 @@ pub use key::{JwtKey, MIN_HMAC_SECRET_BYTES, MIN_RSA_BITS, RECOMMENDED_RSA_BITS}
 #[cfg(feature = "redis")]
 pub use redis::RedisRevocations;
 pub use revocation::{MemoryRevocations, RevocationStore, StoreError, StoreFuture};
+#[cfg(feature = "redis")]
+pub use session::RedisSessions;
+pub use session::{
+    CSRF_HEADER, Clock, DEFAULT_ABSOLUTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_PER_USER,
+    ManualClock, MemorySessions, SameSite, SessionConfig, SessionCookie, SessionRecord,
+    SessionRequest, SessionStore, Sessions, StartedSession,
+};
 pub use token::{MintError, MintedToken, TokenRequest};
 pub use user::{AuthUser, NoClaims};
 
 pub(crate) use identity::Identity;
 pub(crate) use issuer::discovery_url;
+pub(crate) use session::{CookieName, cookie as session_cookie, csrf};
 pub(crate) use user::{authenticate, presented_scheme, presents_no_credential, with_challenges};

@@ -211,6 +211,7 @@ impl AuthConfig {
             expires_at,
             keys_valid_until: u64::MAX,
             claims: Value::Object(claims),
+            session: None,
         })
     }
 }

@@ -11,11 +11,14 @@ use serde_json::Value;
 use super::api_key::{API_KEY_HEADER, verify_key};
 use super::config::AuthConfig;
 use super::identity::Identity;
+use super::session::{CookieName, cookie, verify_session};
 use crate::error::ApiError;
 use crate::kinds::Schemes;
 
-/// The caller, verified from their bearer token. Every field comes from the token, never from
-/// the request body, so a client cannot claim to be someone else.
+/// The caller, verified from their credential: a bearer token, an API key or a browser
+/// session, whichever the route accepts; the same caller whatever the scheme. Every field
+/// comes from the credential, never from the request body, so a client cannot claim to be
+/// someone else.
 ///
 /// `C` is the application's own view of the claims, deserialized from the verified payload:
 ///
@@ -140,11 +143,13 @@ impl<C: DeserializeOwned> AuthUser<C> {
 /// routes (with the schemes the route accepts) and for an [`AuthUser`] on a public one (with
 /// every scheme). A request is judged on the one credential it presents: a bearer token and an
 /// API key together are refused, and a credential of a scheme the route does not accept is no
-/// login (never a fallback to another).
+/// login (never a fallback to another). The session cookie, which a browser sends on its own,
+/// counts only when no header credential is presented: a client that sends a token means it.
 pub(crate) async fn authenticate(
     config: &AuthConfig,
     headers: &HeaderMap,
     accepted: Schemes,
+    cookie_name: CookieName,
 ) -> Result<Arc<Identity>, ApiError> {
     let accepted = accepted.intersection(config.schemes());
     let api_key = if takes_api_keys(config) {
@@ -167,16 +172,36 @@ pub(crate) async fn authenticate(
             Some(store) => Box::pin(verify_key(store, key)).await,
             None => Err(ApiError::unauthenticated()),
         },
-        (Some(_), None) | (None, Some(_)) => Err(ApiError::unauthenticated()
-            .with_reason("a credential of a scheme this route does not accept")),
-        (None, None) => Err(ApiError::unauthenticated()),
+        (Some(_), None) | (None, Some(_)) => Err(not_accepted()),
+        (None, None) => {
+            let Some(sessions) = config.session_config() else {
+                return Err(ApiError::unauthenticated());
+            };
+            match cookie::presented(headers, cookie_name)? {
+                // Boxed, as an API key's is.
+                Some(id) if accepted.contains(Schemes::SESSION) => {
+                    Box::pin(verify_session(sessions, id)).await
+                }
+                Some(_) => Err(not_accepted()),
+                None => Err(ApiError::unauthenticated()),
+            }
+        }
     }
 }
 
+fn not_accepted() -> ApiError {
+    ApiError::unauthenticated().with_reason("a credential of a scheme this route does not accept")
+}
+
 /// A `401` with one `WWW-Authenticate` challenge for each scheme of `accepted` the app
-/// configured: `Bearer`, `ApiKey header="X-API-Key"`. (A `401` carries `Bearer` alone unless
-/// a route says otherwise.)
-pub(crate) fn with_challenges(error: ApiError, config: &AuthConfig, accepted: Schemes) -> ApiError {
+/// configured: `Bearer`, `ApiKey header="X-API-Key"`, `Session cookie="__Host-session"` (the
+/// request's cookie name). (A `401` carries `Bearer` alone unless a route says otherwise.)
+pub(crate) fn with_challenges(
+    error: ApiError,
+    config: &AuthConfig,
+    accepted: Schemes,
+    cookie_name: CookieName,
+) -> ApiError {
     let accepted = accepted.intersection(config.schemes());
     if error.status_code() != http::StatusCode::UNAUTHORIZED || accepted == Schemes::BEARER {
         return error;
@@ -194,17 +219,33 @@ pub(crate) fn with_challenges(error: ApiError, config: &AuthConfig, accepted: Sc
             http::HeaderValue::from_static("ApiKey header=\"X-API-Key\""),
         );
     }
+    if accepted.contains(Schemes::SESSION) {
+        error = error.with_header(
+            header::WWW_AUTHENTICATE,
+            http::HeaderValue::from_static(match cookie_name {
+                CookieName::Host => "Session cookie=\"__Host-session\"",
+                CookieName::Plain => "Session cookie=\"session\"",
+            }),
+        );
+    }
     error
 }
 
 /// The scheme of the credential a request presents, for its audit record: `bearer`,
 /// `api_key` (only in an app that takes API keys: elsewhere the header is no credential),
-/// `other` for any other `Authorization` scheme (its name is the client's text, so it is not
-/// kept), or `None`.
-pub(crate) fn presented_scheme(config: &AuthConfig, headers: &HeaderMap) -> Option<&'static str> {
+/// `session` (likewise), `other` for any other `Authorization` scheme (its name is the
+/// client's text, so it is not kept), or `None`.
+pub(crate) fn presented_scheme(
+    config: &AuthConfig,
+    headers: &HeaderMap,
+    cookie_name: CookieName,
+) -> Option<&'static str> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return (takes_api_keys(config) && headers.contains_key(API_KEY_HEADER))
-            .then_some("api_key");
+        if takes_api_keys(config) && headers.contains_key(API_KEY_HEADER) {
+            return Some("api_key");
+        }
+        return (config.session_config().is_some() && cookie::carries(headers, cookie_name))
+            .then_some("session");
     };
     let value = value.as_bytes();
     let bearer = value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer ");
@@ -212,11 +253,16 @@ pub(crate) fn presented_scheme(config: &AuthConfig, headers: &HeaderMap) -> Opti
 }
 
 /// Whether the request presents no credential at all (no bearer token, perhaps another
-/// `Authorization` scheme such as `Basic`, and no API key where the app takes them): for
-/// `Option<AuthUser>`, no login.
-pub(crate) fn presents_no_credential(config: &AuthConfig, headers: &HeaderMap) -> bool {
+/// `Authorization` scheme such as `Basic`, no API key and no session cookie where the app
+/// takes them): for `Option<AuthUser>`, no login.
+pub(crate) fn presents_no_credential(
+    config: &AuthConfig,
+    headers: &HeaderMap,
+    cookie_name: CookieName,
+) -> bool {
     !(takes_api_keys(config) && headers.contains_key(API_KEY_HEADER))
         && matches!(bearer_token(headers), Err(e) if e.is_missing_credentials())
+        && !(config.session_config().is_some() && cookie::carries(headers, cookie_name))
 }
 
 /// Whether the app takes API keys: without, an `X-API-Key` header means nothing to it and is

@@ -222,7 +222,23 @@ impl SecurityConfig {
             trusted_proxies: settings.trusted_proxies.clone(),
             deny_as: settings.deny_as,
             rate,
+            csrf_origins: self.csrf_origins(),
+            plain_session_cookie: settings.mode == Mode::Development,
         }
+    }
+
+    /// The origins a browser session's unsafe requests may come from: `PUBLIC_URL` and
+    /// `CORS_ALLOWED_ORIGINS` (but `*`, which allows no origin in particular).
+    pub(crate) fn csrf_origins(&self) -> Vec<http::HeaderValue> {
+        let settings = &self.inner;
+        let cors = settings.cors.iter().flat_map(Cors::listed_origins);
+        settings
+            .https
+            .origin_value()
+            .into_iter()
+            .chain(cors)
+            .cloned()
+            .collect()
     }
 }
 

@@ -36,6 +36,32 @@ impl SecurityConfig {
             auth_routes = routes.authenticated,
             "security posture"
         );
+        self.warn_of_sessions();
+    }
+
+    /// Browser sessions that will not work as a deployment expects: development's cookie
+    /// without `Secure`, or no origin their unsafe requests may come from.
+    fn warn_of_sessions(&self) {
+        let settings = &self.inner;
+        if settings.auth.session_config().is_none() {
+            return;
+        }
+        if settings.mode == Mode::Development {
+            tracing::warn!(
+                target: "secure_api::config",
+                "development: over plain HTTP the session cookie is `session`, without Secure \
+                 (browsers refuse `__Host-session` without it); production always sets \
+                 `__Host-session; Secure`"
+            );
+        }
+        if self.csrf_origins().is_empty() {
+            tracing::warn!(
+                target: "secure_api::config",
+                "browser sessions with no allowed origin: set PUBLIC_URL or \
+                 CORS_ALLOWED_ORIGINS, or every unsafe request with a session cookie and an \
+                 Origin header is refused (CSRF)"
+            );
+        }
     }
 
     /// Where the framework learns that a request came over HTTPS.

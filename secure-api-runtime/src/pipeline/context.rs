@@ -13,7 +13,7 @@ use http::HeaderMap;
 use http::request::Parts;
 
 use super::AppSettings;
-use crate::auth::{Identity, presented_scheme};
+use crate::auth::{CookieName, Identity, presented_scheme};
 use crate::error::ApiError;
 use crate::rate::{RateItem, write_headers};
 use crate::request_id::RequestId;
@@ -27,6 +27,8 @@ struct Shared {
     settings: Arc<AppSettings>,
     request_id: RequestId,
     scheme: Scheme,
+    /// The name a browser session's cookie has on this request.
+    cookie_name: CookieName,
     /// The client's address, through trusted proxies (none without a peer address).
     client_ip: Option<IpAddr>,
     /// The scheme of the credential presented, for the audit record.
@@ -57,8 +59,16 @@ impl RequestContext {
         headers: &HeaderMap,
     ) -> Self {
         let client_ip = peer.map(|peer| settings.trusted_proxies.client_of(peer.ip(), headers));
+        // `__Host-session` needs `Secure`, which a browser drops over plain HTTP: only
+        // development serves plain HTTP to browsers.
+        let cookie_name = if scheme != Scheme::Https && settings.plain_session_cookie {
+            CookieName::Plain
+        } else {
+            CookieName::Host
+        };
         Self(Arc::new(Shared {
-            auth_scheme: presented_scheme(&settings.auth, headers),
+            auth_scheme: presented_scheme(&settings.auth, headers, cookie_name),
+            cookie_name,
             client_ip,
             target: OnceLock::new(),
             settings,
@@ -91,6 +101,11 @@ impl RequestContext {
 
     pub(crate) fn scheme(&self) -> Scheme {
         self.0.scheme
+    }
+
+    /// The name of the session cookie on this request.
+    pub(crate) fn cookie_name(&self) -> CookieName {
+        self.0.cookie_name
     }
 
     /// The client's address for limits keyed by address: the socket peer, or what trusted

@@ -1,6 +1,6 @@
 //! The extractors through which handlers meet the pipeline: the policy [`Guard`] `#[secure]`
 //! puts first, the resource loader it puts second, and what a handler may ask of the request's
-//! context ([`AuthUser`], [`RequestId`], the app's [`AuthConfig`]).
+//! context ([`AuthUser`], [`RequestId`], the app's [`AuthConfig`], its [`Sessions`]).
 
 use std::marker::PhantomData;
 
@@ -9,7 +9,7 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::context::RequestContext;
-use crate::auth::{AuthConfig, AuthUser, presents_no_credential};
+use crate::auth::{AuthConfig, AuthUser, Sessions, presents_no_credential, session_cookie};
 use crate::authz::{OwnedLoader, OwnershipRule, Resource};
 use crate::error::ApiError;
 use crate::policy::RoutePolicy;
@@ -84,9 +84,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let context = RequestContext::of(parts)?;
-        Self::with_claims(
-            super::verify(context, &parts.headers, crate::policy::Schemes::ANY).await?,
-        )
+        Self::with_claims(super::verify(context, parts, crate::policy::Schemes::ANY).await?)
     }
 }
 
@@ -105,14 +103,16 @@ where
     ) -> Result<Option<Self>, Self::Rejection> {
         let context = RequestContext::of(parts)?;
         if context.identity().is_none()
-            && presents_no_credential(&context.settings().auth, &parts.headers)
+            && presents_no_credential(
+                &context.settings().auth,
+                &parts.headers,
+                context.cookie_name(),
+            )
         {
             return Ok(None);
         }
-        Self::with_claims(
-            super::verify(context, &parts.headers, crate::policy::Schemes::ANY).await?,
-        )
-        .map(Some)
+        Self::with_claims(super::verify(context, parts, crate::policy::Schemes::ANY).await?)
+            .map(Some)
     }
 }
 
@@ -211,5 +211,32 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthConfig {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         RequestContext::of(parts).map(|context| context.settings().auth.clone())
+    }
+}
+
+/// The app's browser sessions, on this request: its cookie's name and the session it came
+/// with. A `500` (a server bug) when the app configured no sessions.
+impl<S: Send + Sync> FromRequestParts<S> for Sessions {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let context = RequestContext::of(parts)?;
+        let config = context.settings().auth.session_config().ok_or_else(|| {
+            ApiError::internal(
+                "a handler takes Sessions, but the app configured none: \
+                 AuthConfigBuilder::sessions",
+            )
+        })?;
+        let name = context.cookie_name();
+        // A malformed cookie is no session to end; the new one replaces it.
+        let presented = session_cookie::presented(&parts.headers, name)
+            .ok()
+            .flatten();
+        Ok(Sessions::new(
+            config.clone(),
+            name,
+            presented,
+            context.identity(),
+        ))
     }
 }

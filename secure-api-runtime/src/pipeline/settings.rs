@@ -17,4 +17,10 @@ pub(crate) struct AppSettings {
     pub(crate) deny_as: DenyAs,
     /// The app's limiters, when anything is limited.
     pub(crate) rate: Option<RateLimits>,
+    /// Where a browser session's unsafe requests may come from: the public origin and the
+    /// CORS origins.
+    pub(crate) csrf_origins: Vec<http::HeaderValue>,
+    /// Whether a request not known to be HTTPS may use the cookie `session` without `Secure`
+    /// (development only).
+    pub(crate) plain_session_cookie: bool,
 }

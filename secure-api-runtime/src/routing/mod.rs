@@ -431,7 +431,8 @@ fn check_schemes(routes: &[RouteInfo], auth: &crate::auth::AuthConfig) {
     assert!(
         unreachable.is_empty(),
         "secure-api cannot start: routes accept only schemes the app does not configure: {}; \
-         give AuthConfigBuilder::api_keys a store, or accept `bearer`",
+         give AuthConfigBuilder::api_keys a store or AuthConfigBuilder::sessions a config, or \
+         accept `bearer`",
         unreachable.join(", ")
     );
 }

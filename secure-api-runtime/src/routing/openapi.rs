@@ -24,6 +24,8 @@ use crate::schema::{Components, ResponseBody, ResponseSchema, option_value};
 const BEARER: &str = "bearerAuth";
 /// The name of the API-key scheme.
 const API_KEY: &str = "apiKeyAuth";
+/// The name of the browser-session scheme.
+const SESSION: &str = "sessionCookie";
 /// The name of an identity provider's scheme: `oidc`, then `oidc2`, `oidc3`, ...
 fn oidc_name(index: usize) -> String {
     if index == 0 {
@@ -53,6 +55,19 @@ pub(crate) fn document(
         schemes.insert(
             API_KEY.into(),
             json!({ "type": "apiKey", "in": "header", "name": "X-API-Key" }),
+        );
+    }
+    if configured.contains(Schemes::SESSION) {
+        schemes.insert(
+            SESSION.into(),
+            json!({
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "__Host-session",
+                "description": "A browser session (`session` in development over plain HTTP). \
+                    Requests other than GET, HEAD and OPTIONS also need an allowed Origin and \
+                    the session's X-CSRF-Token."
+            }),
         );
     }
     // The bearer schemes (the framework's own tokens and each identity provider's).
@@ -133,7 +148,24 @@ impl Requirements {
         if accepted.contains(Schemes::API_KEY) {
             alternatives.push(json!({ API_KEY: [] }));
         }
+        if accepted.contains(Schemes::SESSION) {
+            alternatives.push(json!({ SESSION: [] }));
+        }
         Value::Array(alternatives)
+    }
+
+    /// Whether an operation of `policy` by `method` can be called with a session cookie and
+    /// so must carry `X-CSRF-Token` then.
+    fn needs_csrf_token(&self, policy: &Policy, method: &http::Method) -> bool {
+        policy.access() == Access::Authenticated
+            && policy
+                .schemes()
+                .intersection(self.configured)
+                .contains(Schemes::SESSION)
+            && !matches!(
+                *method,
+                http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
+            )
     }
 }
 
@@ -177,6 +209,17 @@ fn operation(
     if policy.has_input(InputKind::Query) {
         parameters.extend(query_parameters(policy, components));
     }
+    let csrf = requirements.needs_csrf_token(policy, &route.method);
+    if csrf {
+        parameters.push(json!({
+            "name": "X-CSRF-Token",
+            "in": "header",
+            "required": false,
+            "description": "The session's CSRF token: required when the request is \
+                authenticated by the session cookie, ignored otherwise.",
+            "schema": { "type": "string" }
+        }));
+    }
     if !parameters.is_empty() {
         operation.insert("parameters".into(), parameters.into());
     }
@@ -204,6 +247,8 @@ fn operation(
             body.is_some(),
             has_path_parameters,
             under_general_limit,
+            // A session's unsafe request that fails the CSRF check.
+            if csrf { &[403] } else { &[] },
             components,
         )
         .into(),
@@ -212,12 +257,13 @@ fn operation(
     operation
 }
 
-/// The statuses a route can answer, from its policy and what it reads.
+/// The statuses a route can answer, from its policy and what it reads, and `extra` ones.
 fn responses(
     policy: &Policy,
     has_body: bool,
     has_path_parameters: bool,
     under_general_limit: bool,
+    extra: &[u16],
     components: &mut Components,
 ) -> Map<String, Value> {
     let mut statuses = Vec::new();
@@ -242,6 +288,9 @@ fn responses(
         statuses.push(429);
     }
     statuses.push(500);
+    statuses.extend(extra);
+    statuses.sort_unstable();
+    statuses.dedup();
     let mut responses = Map::new();
     let success = if policy.has_raw_response() {
         "Success (the handler's own response, not checked by the framework)"

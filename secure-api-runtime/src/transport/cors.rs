@@ -68,7 +68,11 @@ impl Cors {
                 Method::PATCH,
                 Method::DELETE,
             ],
-            headers: vec![http::header::AUTHORIZATION, http::header::CONTENT_TYPE],
+            headers: vec![
+                http::header::AUTHORIZATION,
+                http::header::CONTENT_TYPE,
+                crate::auth::CSRF_HEADER,
+            ],
             max_age: Duration::from_secs(600),
         })
     }
@@ -87,7 +91,8 @@ impl Cors {
         self
     }
 
-    /// The request headers a preflight allows (default `Authorization`, `Content-Type`).
+    /// The request headers a preflight allows (default `Authorization`, `Content-Type`,
+    /// `X-CSRF-Token`).
     #[must_use]
     pub fn allow_headers(mut self, headers: impl IntoIterator<Item = HeaderName>) -> Self {
         self.headers = headers.into_iter().collect();
@@ -110,6 +115,15 @@ impl Cors {
             ));
         }
         Ok(())
+    }
+
+    /// The origins listed (none for `*`): with the public origin, where a browser session's
+    /// unsafe requests may come from.
+    pub(crate) fn listed_origins(&self) -> &[HeaderValue] {
+        match &self.origins {
+            Origins::Any => &[],
+            Origins::List(list) => list,
+        }
     }
 
     /// `3 origins`, `any origin`, with `, credentials` when they are allowed: for the posture

@@ -116,6 +116,11 @@ impl HttpsPolicy {
         self.public_origin.as_ref().and_then(|v| v.to_str().ok())
     }
 
+    /// The configured public origin, as a header value.
+    pub(crate) fn origin_value(&self) -> Option<&HeaderValue> {
+        self.public_origin.as_ref()
+    }
+
     /// What becomes of plain HTTP in `production` mode or not.
     pub(crate) fn plain_http_in(&self, production: bool) -> PlainHttp {
         self.plain_http.unwrap_or(if production {

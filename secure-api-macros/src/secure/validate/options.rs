@@ -136,11 +136,11 @@ pub(crate) fn policy(options: Option<&[RawOption]>, errors: &mut Errors) -> Poli
     policy
 }
 
-/// `auth = "bearer"` or `auth = any("bearer", "api_key")`: the schemes' bits.
+/// `auth = "bearer"` or `auth = any("bearer", "session")`: the schemes' bits.
 fn schemes(value: &Expr, errors: &mut Errors) -> Option<u8> {
-    const HINT: &str = "write `auth` for every scheme the app configured, `auth = \"bearer\"` \
-                        or `auth = \"api_key\"` for one, `auth = any(\"bearer\", \"api_key\")` \
-                        for several";
+    const HINT: &str = "write `auth` for every scheme the app configured, `auth = \"bearer\"`, \
+                        `auth = \"api_key\"` or `auth = \"session\"` for one, \
+                        `auth = any(\"bearer\", \"session\")` for several";
     let names: Vec<&Expr> = match value {
         Expr::Lit(_) => vec![value],
         Expr::Call(ExprCall { func, args, .. }) if matches!(&**func, Expr::Path(path) if path.path.is_ident("any")) =>
@@ -175,24 +175,18 @@ fn schemes(value: &Expr, errors: &mut Errors) -> Option<u8> {
                 valid = false;
             }
             Some(scheme) => bits |= scheme.bits(),
-            None if text_value == Schemes::RESERVED => {
-                errors.at(
-                    text,
-                    "the scheme `session` is reserved for browser sessions, which this \
-                     version does not offer yet: accept `bearer` or `api_key`",
-                );
-                valid = false;
-            }
             None => {
-                let known: Vec<String> = Schemes::NAMES
+                let mut known: Vec<String> = Schemes::NAMES
                     .iter()
                     .map(|(known, _)| format!("`{known}`"))
                     .collect();
+                // `a`, `b` and `c`.
+                let last = known.pop().unwrap_or_default();
                 errors.at(
                     text,
                     format!(
-                        "unknown scheme `{text_value}`: the schemes are {}",
-                        known.join(" and ")
+                        "unknown scheme `{text_value}`: the schemes are {} and {last}",
+                        known.join(", ")
                     ),
                 );
                 valid = false;

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 
 use crate::properties::{config, long};
 
-use super::{authenticate, bearer_token, presented_scheme, presents_no_credential};
+use super::{CookieName, authenticate, bearer_token, presented_scheme, presents_no_credential};
 use crate::auth::{AuthConfig, JwtKey, TokenRequest};
 use crate::error::ApiError;
 use crate::kinds::Schemes;
@@ -199,15 +199,15 @@ proptest! {
             assert_refused(error)?;
         }
         let missing = matches!(&outcome, Err(e) if e.is_missing_credentials());
-        prop_assert_eq!(presents_no_credential(&CONFIG, &map), missing);
+        prop_assert_eq!(presents_no_credential(&CONFIG, &map, CookieName::Host), missing);
         // The audit record's scheme agrees with the parser on the first header.
         match values.first().map(HeaderValue::as_bytes) {
-            None => prop_assert_eq!(presented_scheme(&CONFIG, &map), None),
+            None => prop_assert_eq!(presented_scheme(&CONFIG, &map, CookieName::Host), None),
             Some(value) => {
                 let bearer = value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer ");
-                prop_assert_eq!(presented_scheme(&CONFIG, &map), Some(if bearer { "bearer" } else { "other" }));
+                prop_assert_eq!(presented_scheme(&CONFIG, &map, CookieName::Host), Some(if bearer { "bearer" } else { "other" }));
                 if outcome.is_ok() {
-                    prop_assert_eq!(presented_scheme(&CONFIG, &map), Some("bearer"));
+                    prop_assert_eq!(presented_scheme(&CONFIG, &map, CookieName::Host), Some("bearer"));
                 }
             }
         }
@@ -225,7 +225,7 @@ proptest! {
         let value = [scheme.as_bytes(), b" ", gap.as_bytes(), &token, tail.as_bytes()].concat();
         let map = headers(&[HeaderValue::from_bytes(&value).unwrap()]);
         prop_assert_eq!(bearer_token(&map).unwrap(), token.as_slice());
-        prop_assert!(!presents_no_credential(&CONFIG, &map));
+        prop_assert!(!presents_no_credential(&CONFIG, &map, CookieName::Host));
     }
 
     /// No header a client can forge authenticates: any bytes, and tokens of two to four
@@ -241,7 +241,7 @@ proptest! {
         ],
     ) {
         let map = headers(std::slice::from_ref(&value));
-        match block_on(authenticate(&CONFIG, &map, Schemes::ANY)) {
+        match block_on(authenticate(&CONFIG, &map, Schemes::ANY, CookieName::Host)) {
             Ok(identity) => {
                 return Err(TestCaseError::fail(format!("{value:?} authenticated as {identity:?}")));
             }
@@ -262,7 +262,7 @@ proptest! {
             .fold(TokenRequest::new(subject.clone()).roles(roles.clone()), TokenRequest::scope);
         let minted = CONFIG.mint(&request).unwrap();
         let value = HeaderValue::from_str(&format!("Bearer {}", minted.token)).unwrap();
-        let identity = block_on(authenticate(&CONFIG, &headers(&[value]), Schemes::ANY)).unwrap();
+        let identity = block_on(authenticate(&CONFIG, &headers(&[value]), Schemes::ANY, CookieName::Host)).unwrap();
         prop_assert_eq!(&*identity.subject, subject.as_str());
         prop_assert_eq!(&identity.roles, &roles);
         prop_assert_eq!(&identity.scopes, &scopes);
@@ -286,13 +286,13 @@ proptest! {
         let minted = CONFIG.mint(&TokenRequest::new("user-1").role("admin")).unwrap();
         // Verified once, so the token is in the cache its altered copies must not match.
         let original = HeaderValue::from_str(&format!("Bearer {}", minted.token)).unwrap();
-        block_on(authenticate(&CONFIG, &headers(&[original]), Schemes::ANY)).unwrap();
+        block_on(authenticate(&CONFIG, &headers(&[original]), Schemes::ANY, CookieName::Host)).unwrap();
         let mut token = minted.token.into_bytes();
         let at = at.index(token.len());
         prop_assume!(token[at] != replacement as u8);
         token[at] = replacement as u8;
         let value = HeaderValue::from_bytes(&[b"Bearer ", token.as_slice()].concat()).unwrap();
-        let error = block_on(authenticate(&CONFIG, &headers(&[value]), Schemes::ANY)).unwrap_err();
+        let error = block_on(authenticate(&CONFIG, &headers(&[value]), Schemes::ANY, CookieName::Host)).unwrap_err();
         prop_assert_eq!(error.message(), "Invalid token");
     }
 }

@@ -5,11 +5,6 @@ async fn unknown(user: AuthUser) -> String {
     user.id().to_owned()
 }
 
-#[secure(auth = any("bearer", "session"))]
-async fn reserved(user: AuthUser) -> String {
-    user.id().to_owned()
-}
-
 #[secure(auth = any("api_key", "api_key"))]
 async fn twice(user: AuthUser) -> String {
     user.id().to_owned()
