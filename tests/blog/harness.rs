@@ -450,6 +450,17 @@ impl Client {
             seen = seen.replace(&token, "");
             secrets.tokens.push(token);
         }
+        // A session id is in the cookie of the login that started it, and nowhere else.
+        if path == "/api/v1/auth/session"
+            && let Some(id) = session_id(reply)
+        {
+            assert!(
+                !secrets.tokens.contains(&id),
+                "a login answered an old session"
+            );
+            seen = seen.replace(&id, "");
+            secrets.tokens.push(id);
+        }
         // An API key is shown once, by the answer that created it.
         if path == "/api/v1/users/me/keys" && reply.status == 201 {
             let key = reply.body["key"].as_str().unwrap().to_owned();
@@ -462,6 +473,15 @@ impl Client {
         }
         assert_no_secret(&seen, &secrets.passwords, &secrets.tokens);
     }
+}
+
+/// The session id a response's `Set-Cookie` holds (`__Host-session` or development's
+/// `session`), if it sets one with a value.
+pub fn session_id(reply: &Reply) -> Option<String> {
+    let cookie = reply.header("set-cookie")?;
+    let (name, rest) = cookie.split_once('=')?;
+    let value = rest.split(';').next()?;
+    (matches!(name, "__Host-session" | "session") && !value.is_empty()).then(|| value.to_owned())
 }
 
 /// The rule [`Client`] applies to every response it receives.

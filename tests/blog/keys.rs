@@ -34,13 +34,18 @@ async fn send_with_key(
     client.send(method, path, &headers, body.as_deref()).await
 }
 
-/// `401 {"error":"Invalid API key"}` with a challenge for the bearer token and for the key.
+/// `401 {"error":"Invalid API key"}` with a challenge for the bearer token, the key and the
+/// session cookie (`session` over the tests' plain HTTP).
 #[track_caller]
 fn assert_refused_key(reply: &Reply) {
     reply.assert_error(401, "Invalid API key");
     assert_eq!(
         reply.headers("www-authenticate"),
-        ["Bearer", "ApiKey header=\"X-API-Key\""]
+        [
+            "Bearer",
+            "ApiKey header=\"X-API-Key\"",
+            "Session cookie=\"session\""
+        ]
     );
 }
 
@@ -173,7 +178,17 @@ async fn keys_cannot_manage_keys_or_log_out_and_unknown_scopes_are_refused() {
         let body = (method == "POST").then(|| json!({ "name": "n", "scopes": ["posts:read"] }));
         let reply = send_with_key(&client, key, method, &path, body.as_ref()).await;
         assert_eq!(reply.status, 401, "{method} {path}: {}", reply.text);
-        assert_eq!(reply.headers("www-authenticate"), ["Bearer"]);
+        // The key routes take a token or a browser session; logout a token only.
+        let expected: &[&str] = if path.ends_with("/logout") {
+            &["Bearer"]
+        } else {
+            &["Bearer", "Session cookie=\"session\""]
+        };
+        assert_eq!(
+            reply.headers("www-authenticate"),
+            expected,
+            "{method} {path}"
+        );
     }
     // Only the blog's scopes, at least one; a name of 1 to 64 characters.
     for body in [
@@ -301,12 +316,12 @@ async fn the_document_declares_keys_where_routes_take_them() {
     );
     assert_eq!(
         document["paths"]["/api/v1/posts"]["post"]["security"],
-        json!([{ "bearerAuth": [] }, { "apiKeyAuth": [] }])
+        json!([{ "bearerAuth": [] }, { "apiKeyAuth": [] }, { "sessionCookie": [] }])
     );
     for method in ["get", "post"] {
         assert_eq!(
             document["paths"][KEYS][method]["security"],
-            json!([{ "bearerAuth": [] }]),
+            json!([{ "bearerAuth": [] }, { "sessionCookie": [] }]),
             "{method}"
         );
     }

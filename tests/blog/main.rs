@@ -7,6 +7,7 @@
 //! - `mistakes`: the article's "Common API Security Mistakes" table, row by row
 //! - `sessions`: restarts, logout, password resets
 //! - `keys`: API keys under `/users/me/keys`, and requests made with them
+//! - `browser`: browser sessions under `/auth/session`, the cookie and the CSRF check
 
 // The modules of this test and the example's share items with `pub`, as `tests/common` does.
 #![allow(unreachable_pub)]
@@ -18,6 +19,7 @@ mod app;
 mod common;
 
 mod accounts;
+mod browser;
 mod child;
 mod faults;
 mod files;

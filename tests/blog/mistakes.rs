@@ -9,7 +9,7 @@
 //! | Verbose error messages | Information disclosure | Generic client messages |
 //! | No rate limiting | Brute force, DoS | Implement rate limits |
 
-use secure_api::policy::Access;
+use secure_api::policy::{Access, Schemes};
 use serde_json::{Value, json};
 
 use crate::app;
@@ -74,21 +74,34 @@ async fn missing_authentication() {
         let anonymous = blog.client();
         let reply = anonymous.send_json(method, &path, &json!({})).await;
         reply.assert_error(401, "Authentication required");
+        // A challenge for each scheme the route takes: a token first, where it takes one.
+        let first = if route.policy.schemes().contains(Schemes::BEARER) {
+            "Bearer"
+        } else {
+            "Session cookie=\"session\""
+        };
         assert_eq!(
             reply.header("www-authenticate"),
-            Some("Bearer"),
+            Some(first),
             "{method} {path}"
         );
         let basic = anonymous
             .send(method, &path, &[("authorization", "Basic YWRhOnB3")], None)
             .await;
         basic.assert_error(401, "Authentication required");
+        // A forged token is refused; on a route of browser sessions only, a token is no
+        // credential at all.
+        let takes_tokens = route.policy.schemes().contains(Schemes::BEARER);
         for token in &forged {
             let reply = anonymous
                 .with_token(token)
                 .send_json(method, &path, &json!({}))
                 .await;
-            reply.assert_error(401, "Invalid token");
+            if takes_tokens {
+                reply.assert_error(401, "Invalid token");
+            } else {
+                reply.assert_error(401, "Authentication required");
+            }
         }
     }
     public.sort();
@@ -102,6 +115,7 @@ async fn missing_authentication() {
             "POST /api/v1/auth/register",
             "POST /api/v1/auth/reset-password",
             "POST /api/v1/auth/reset-password/confirm",
+            "POST /api/v1/auth/session",
         ]
     );
     // The same claims, signed with the blog's own secret, are accepted: the forgeries

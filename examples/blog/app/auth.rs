@@ -8,6 +8,7 @@
 //! - The article's limits, per client address: 5 login attempts per 15 minutes, every attempt
 //!   counting, successful or not; 10 registrations per hour.
 //! - Logout revokes the token it was called with; other sessions stay logged in.
+//! - The cookie login of [`browser`](super::browser) checks passwords here, on the same budgets.
 
 use secure_api::audit::AuditTarget;
 use secure_api::auth::{AuthConfig, TokenRequest};
@@ -15,7 +16,7 @@ use secure_api::prelude::*;
 use serde::Deserialize;
 use validator::Validate;
 
-use super::users::{self, UserView};
+use super::users::{self, User, UserView};
 use super::{AppState, db, passwords, sessions};
 
 /// The register form; the admin from the environment obeys the same rules.
@@ -55,7 +56,7 @@ pub async fn register(
 #[derive(Deserialize, Validate, Input)]
 pub struct Login {
     #[validate(length(min = 1, max = 254))]
-    email: String,
+    pub(super) email: String,
     #[validate(length(min = 1, max = 128))]
     password: String,
 }
@@ -71,12 +72,14 @@ pub struct TokenResponse {
     expires_in: u64,
 }
 
-// 5 attempts per address, and 10 per account from any number of addresses.
+// 5 attempts per address, and 10 per account from any number of addresses; the cookie login
+// spends the same budgets (`rate_name`).
 #[secure(
     public,
     rate = "5/15m",
     account_rate = "10/15m",
     account_key = "email",
+    rate_name = "login",
     rate_message = "Too many login attempts"
 )]
 pub async fn login(
@@ -85,6 +88,29 @@ pub async fn login(
     target: AuditTarget,
     Json(login): Json<Login>,
 ) -> ApiResult<Json<TokenResponse>> {
+    let user = check_password(&app, &target, login).await?;
+    let minted = auth.mint(&TokenRequest::new(&user.id).role(&user.role))?;
+    // Only while the password checked is still the user's: a reset may have committed since.
+    if !sessions::record(&app.db, &user.id, &user.password_hash, &minted)
+        .await
+        .map_err(db::error)?
+    {
+        return Err(invalid_credentials());
+    }
+    Ok(Json(TokenResponse {
+        token: minted.token,
+        token_type: "Bearer",
+        expires_in: minted.expires_in,
+    }))
+}
+
+/// The user whose email and password `login` holds, or the one answer for every failure. A
+/// login with an unknown email is verified against a dummy hash, so it takes as long.
+pub(super) async fn check_password(
+    app: &AppState,
+    target: &AuditTarget,
+    login: Login,
+) -> ApiResult<User> {
     let user = users::find_by_email(&app.db, &login.email)
         .await
         .map_err(db::error)?;
@@ -97,28 +123,11 @@ pub async fn login(
         |user| user.password_hash.clone(),
     );
     let valid = passwords::verify(login.password, hash).await?;
-    let Some(user) = user.filter(|_| valid) else {
-        return Err(ApiError::client(
-            StatusCode::UNAUTHORIZED,
-            "Invalid credentials",
-        ));
-    };
-    let minted = auth.mint(&TokenRequest::new(&user.id).role(&user.role))?;
-    // Only while the password checked is still the user's: a reset may have committed since.
-    if !sessions::record(&app.db, &user.id, &user.password_hash, &minted)
-        .await
-        .map_err(db::error)?
-    {
-        return Err(ApiError::client(
-            StatusCode::UNAUTHORIZED,
-            "Invalid credentials",
-        ));
-    }
-    Ok(Json(TokenResponse {
-        token: minted.token,
-        token_type: "Bearer",
-        expires_in: minted.expires_in,
-    }))
+    user.filter(|_| valid).ok_or_else(invalid_credentials)
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::client(StatusCode::UNAUTHORIZED, "Invalid credentials")
 }
 
 // A token's own route: a key has no session to end (it is revoked at `/users/me/keys`).

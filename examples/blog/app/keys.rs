@@ -8,7 +8,8 @@
 //!
 //! Under `/users/me/keys` a user creates (`201`, the key shown once), lists (ids, names,
 //! scopes, created and last-used dates) and revokes (`204`) their own keys. Those routes take a
-//! bearer token only: a key that could mint keys would outlive its own revocation.
+//! bearer token or a browser session, never a key: a key that could mint keys would outlive
+//! its own revocation.
 
 use secure_api::auth::{ApiKeyRecord, ApiKeyStore, KeyOwner, StoreError, StoreFuture};
 use secure_api::prelude::*;
@@ -24,6 +25,34 @@ pub const MAX_KEYS_PER_USER: i64 = 10;
 
 /// The scopes a key may be given; a key has none it was not given.
 pub const KEY_SCOPES: [&str; 2] = ["posts:read", "posts:write"];
+
+/// A scope a key may be given, by its name on the wire. An enum, so that the OpenAPI
+/// document lists the names and any other is refused as invalid input.
+#[derive(Clone, Copy, Debug, Deserialize, serde::Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KeyScope {
+    #[serde(rename = "posts:read")]
+    PostsRead,
+    #[serde(rename = "posts:write")]
+    PostsWrite,
+}
+
+impl KeyScope {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::PostsRead => KEY_SCOPES[0],
+            Self::PostsWrite => KEY_SCOPES[1],
+        }
+    }
+}
+
+// One of two names: it cannot grow.
+impl secure_api::validate::Bounded for KeyScope {}
+
+impl secure_api::Schema for KeyScope {
+    fn schema(_: &mut secure_api::schema::Components) -> serde_json::Value {
+        serde_json::json!({ "type": "string", "enum": KEY_SCOPES })
+    }
+}
 
 /// The blog's [`ApiKeyStore`]: the `api_keys` table, owners from `users`.
 #[derive(Clone)]
@@ -131,8 +160,7 @@ pub struct NewKey {
     #[validate(length(min = 1, max = 64))]
     name: String,
     #[validate(length(min = 1, max = 2))]
-    #[input(each(length(min = 1, max = 32)))]
-    scopes: Vec<String>,
+    scopes: Vec<KeyScope>,
     /// `None`: the key does not expire (until revoked).
     #[validate(range(min = 1, max = 365))]
     expires_in_days: Option<u32>,
@@ -171,26 +199,19 @@ fn date(secs: i64) -> String {
 }
 
 /// A new key for the caller, shown once.
-#[secure(auth = "bearer", rate = "20/1h")]
+#[secure(auth = any("bearer", "session"), rate = "20/1h")]
 pub async fn create(
     user: AuthUser,
     State(app): State<AppState>,
     Json(new): Json<NewKey>,
 ) -> ApiResult<(StatusCode, Json<CreatedKey>)> {
-    if let Some(unknown) = new
-        .scopes
-        .iter()
-        .find(|scope| !KEY_SCOPES.contains(&scope.as_str()))
-    {
-        return Err(ApiError::client(
-            StatusCode::BAD_REQUEST,
-            format!("Unknown scope (the scopes are {})", KEY_SCOPES.join(", ")),
-        )
-        .with_reason(format!("unknown scope {unknown:?}")));
-    }
     let mut scopes = new.scopes;
-    scopes.sort();
+    scopes.sort_unstable();
     scopes.dedup();
+    let scopes: Vec<String> = scopes
+        .iter()
+        .map(|scope| scope.as_str().to_owned())
+        .collect();
     let key = secure_api::auth::generate_key()?;
     let now = db::unix_now();
     let expires_at = new
@@ -245,7 +266,7 @@ struct ListedRow {
 }
 
 /// The caller's live keys, newest first.
-#[secure(auth = "bearer")]
+#[secure(auth = any("bearer", "session"))]
 pub async fn list(user: AuthUser, State(app): State<AppState>) -> ApiResult<Json<Vec<KeyView>>> {
     let rows: Vec<ListedRow> = sqlx::query_as(
         "SELECT id, name, scopes, created_at, last_used_at FROM api_keys \
@@ -272,7 +293,7 @@ pub async fn list(user: AuthUser, State(app): State<AppState>) -> ApiResult<Json
 
 /// Revokes one of the caller's keys, at once. Another user's key, an unknown id or a key
 /// revoked already is `404`.
-#[secure(auth = "bearer")]
+#[secure(auth = any("bearer", "session"))]
 pub async fn revoke(
     user: AuthUser,
     Path(id): Path<String>,

@@ -4,6 +4,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`auth`] | register, login, logout: passwords checked, tokens minted and revoked |
+//! | [`browser`] | browser sessions: the cookie login, who-am-I and logout, the sessions table |
 //! | [`reset`] | password reset: single-use tokens, stored hashed, expiring in 30 minutes |
 //! | [`mail`] | the `Mailer` reset tokens go to: an owner-only outbox file in development |
 //! | [`sessions`] | the tokens minted at login, so a logout or reset also holds after a restart |
@@ -19,6 +20,7 @@
 //! work, done before and after each handler runs.
 
 pub mod auth;
+pub mod browser;
 pub mod db;
 pub mod keys;
 pub mod mail;
@@ -31,6 +33,7 @@ pub mod users;
 use std::error::Error;
 use std::sync::Arc;
 
+use secure_api::auth::SessionConfig;
 use secure_api::prelude::*;
 use secure_api::rate::Quota;
 use secure_api::routing::{OpenApiDocument, delete, get, post};
@@ -107,18 +110,19 @@ pub async fn open(settings: &Settings) -> Result<db::Db, StartError> {
 
 /// The framework's configuration from the environment (`SecurityConfig::from_env`: the JWT
 /// secret or keys, production mode, trusted proxies, TLS, Redis, ...), with this API as the
-/// issuer and audience of its tokens, and its API keys in `db`.
+/// issuer and audience of its tokens, and its API keys and browser sessions in `db`.
 pub fn security_config(
     var: impl Fn(&str) -> Option<String>,
     db: &db::Db,
 ) -> Result<SecurityConfig, ConfigError> {
     let keys = keys::SqliteApiKeys::new(db.clone());
+    let sessions = SessionConfig::new(browser::SqliteSessions::new(db.clone()));
     SecurityConfig::from_lookup_with(
         |name| match name {
             "JWT_ISSUER" | "JWT_AUDIENCE" => Some(TOKEN_ISSUER.into()),
             _ => var(name),
         },
-        |builder| builder.configure_auth(|auth| auth.api_keys(keys)),
+        |builder| builder.configure_auth(|auth| auth.api_keys(keys).sessions(sessions)),
     )
 }
 
@@ -128,6 +132,12 @@ pub fn routes(api_rate: Quota) -> Router<AppState> {
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route(
+            "/auth/session",
+            post(browser::log_in)
+                .get(browser::show)
+                .delete(browser::log_out),
+        )
         .route("/auth/reset-password", post(reset::request))
         .route("/auth/reset-password/confirm", post(reset::confirm))
         .route("/users/me", get(users::me))

@@ -6,8 +6,9 @@
 //! - It expires after 30 minutes and works once: one statement checks and spends it, so two
 //!   concurrent confirms cannot both succeed. A newer request retires every earlier token of
 //!   the account: only the latest mail works.
-//! - Confirming sets the new password, spends the user's other reset tokens and revokes every
-//!   live token of the user ([`sessions`]): whoever held the old password is logged out.
+//! - Confirming sets the new password, spends the user's other reset tokens, revokes every
+//!   live token of the user ([`sessions`]) and ends every browser session ([`browser`]), in
+//!   one transaction: whoever held the old password is logged out.
 //! - The request always answers `202 {"status":"accepted"}` at once, known email or not: the
 //!   lookup, the token and the mail happen after the answer, off the request path, so neither
 //!   the answer nor its time tells whether an account exists. 3 requests per hour per client
@@ -26,7 +27,7 @@ use validator::Validate;
 
 use super::db::{self, Db};
 use super::mail::{self, Message};
-use super::{AppState, Status, passwords, sessions, users};
+use super::{AppState, Status, browser, passwords, sessions, users};
 
 /// How long a reset token works.
 const TOKEN_LIFETIME_SECS: i64 = 30 * 60;
@@ -143,6 +144,9 @@ pub async fn confirm(
         .await
         .map_err(db::error)?;
     let revoked = sessions::revoke_all(&mut tx, &user_id)
+        .await
+        .map_err(db::error)?;
+    browser::end_all(&mut tx, &user_id)
         .await
         .map_err(db::error)?;
     tx.commit().await.map_err(db::error)?;

@@ -168,11 +168,25 @@ pub async fn ensure_admin(
     .execute(&mut *tx)
     .await?;
     let revoked = match &existing {
-        Some(user) => super::sessions::revoke_all(&mut tx, &user.id).await?,
+        Some(user) => {
+            super::browser::end_all(&mut tx, &user.id).await?;
+            super::sessions::revoke_all(&mut tx, &user.id).await?
+        }
         None => Vec::new(),
     };
     tx.commit().await?;
     Ok(revoked)
+}
+
+/// Whether `id`'s password hash is still `hash` (none changed it since it was checked).
+pub async fn password_unchanged(db: &Db, id: &str, hash: &str) -> Result<bool, sqlx::Error> {
+    let same: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM users WHERE id = ? AND password_hash = ?")
+            .bind(id)
+            .bind(hash)
+            .fetch_optional(db)
+            .await?;
+    Ok(same.is_some())
 }
 
 /// Sets a user's password hash, in the caller's transaction.
