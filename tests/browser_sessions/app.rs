@@ -83,6 +83,12 @@ async fn log_out_everywhere(user: AuthUser, sessions: Sessions) -> ApiResult<Str
     Ok(sessions.end_all(user.id()).await?.to_string())
 }
 
+/// A public page that greets a logged-in visitor.
+#[secure(public)]
+async fn greeting(user: Option<AuthUser>) -> String {
+    user.map_or_else(|| "anonymous".to_owned(), |user| user.id().to_owned())
+}
+
 #[secure(auth)]
 async fn me(user: AuthUser) -> String {
     user.id().to_owned()
@@ -173,6 +179,7 @@ impl Setup {
             .route("/logout", post(log_out))
             .route("/logout-everywhere", post(log_out_everywhere))
             .route("/me", get(me))
+            .route("/greeting", get(greeting))
             .route("/bearer-only", get(bearer_only))
             .route("/bearer-or-session", get(bearer_or_session))
             .route("/notes", post(create).put(replace).delete(remove))

@@ -2,7 +2,7 @@
 
 use secure_api::auth::{ManualClock, TokenRequest};
 
-use crate::app::Setup;
+use crate::app::{MINUTE, Setup};
 
 /// A route narrowed to sessions refuses a bearer token, one narrowed to bearer tokens refuses
 /// the cookie (no fallback); the 401 of a route taking sessions challenges for the cookie.
@@ -52,4 +52,42 @@ async fn routes_narrowed_to_a_scheme_refuse_the_other_one() {
         assert_eq!(app.send("GET", path, &cookie).await.body, "user-1");
         assert_eq!(app.send("GET", path, &with_token).await.body, "user-b");
     }
+}
+
+/// On a route where login is optional, a cookie of a session that has ended (the browser keeps
+/// sending it until it closes) is no login, not a `401` that would lock the visitor out of a
+/// public page; a live session is the user, and a bad bearer token is still refused.
+#[tokio::test]
+async fn an_ended_session_on_an_optional_login_is_anonymous() {
+    let clock = ManualClock::starting_now();
+    let app = Setup::memory(&clock).start().await;
+    let login = app.log_in("user-1").await;
+    let cookie = [("Cookie", login.cookie.as_str())];
+    assert_eq!(app.send("GET", "/greeting", &cookie).await.body, "user-1");
+    assert_eq!(app.send("GET", "/greeting", &[]).await.body, "anonymous");
+
+    clock.advance(31 * MINUTE);
+    let reply = app.send("GET", "/greeting", &cookie).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, "anonymous"),
+        "{reply:?}"
+    );
+    let unknown = "__Host-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let reply = app.send("GET", "/greeting", &[("Cookie", unknown)]).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, "anonymous"),
+        "{reply:?}"
+    );
+    // The same cookie on a route that requires login is refused.
+    assert_eq!(app.send("GET", "/me", &cookie).await.status, 401);
+    let forged = app
+        .send(
+            "GET",
+            "/greeting",
+            &[("Authorization", "Bearer not.a.token")],
+        )
+        .await;
+    assert_eq!(forged.status, 401, "{forged:?}");
 }

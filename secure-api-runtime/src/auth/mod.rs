@@ -55,4 +55,7 @@ pub use user::{AuthUser, NoClaims};
 pub(crate) use identity::Identity;
 pub(crate) use issuer::discovery_url;
 pub(crate) use session::{CookieName, cookie as session_cookie, csrf};
-pub(crate) use user::{authenticate, presented_scheme, presents_no_credential, with_challenges};
+pub(crate) use user::{
+    authenticate, presented_scheme, presents_header_credential, presents_session_cookie,
+    with_challenges,
+};

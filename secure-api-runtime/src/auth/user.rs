@@ -35,9 +35,10 @@ use crate::kinds::Schemes;
 /// ```
 ///
 /// On an `auth` route the policy has already verified the token, so extracting `AuthUser` costs
-/// no second verification. `Option<AuthUser>` serves routes where login is optional: no bearer
-/// token (no `Authorization` header, or another scheme) gives `None`, and a present but bad
-/// token still answers `401`.
+/// no second verification. `Option<AuthUser>` serves routes where login is optional: no
+/// credential (no `Authorization` header or another scheme, no API key, no session cookie)
+/// gives `None`, and a present but bad token or key still answers `401`. A session cookie of
+/// no live session gives `None` too: browsers keep sending an ended session's cookie.
 pub struct AuthUser<C = NoClaims> {
     identity: Arc<Identity>,
     claims: C,
@@ -252,17 +253,21 @@ pub(crate) fn presented_scheme(
     Some(if bearer { "bearer" } else { "other" })
 }
 
-/// Whether the request presents no credential at all (no bearer token, perhaps another
-/// `Authorization` scheme such as `Basic`, no API key and no session cookie where the app
-/// takes them): for `Option<AuthUser>`, no login.
-pub(crate) fn presents_no_credential(
+/// Whether the request presents a credential in a header: a bearer token (perhaps a bad one;
+/// another `Authorization` scheme such as `Basic` is none), or an API key where the app
+/// takes them. Unlike the session cookie, a browser never sends one on its own.
+pub(crate) fn presents_header_credential(config: &AuthConfig, headers: &HeaderMap) -> bool {
+    (takes_api_keys(config) && headers.contains_key(API_KEY_HEADER))
+        || !matches!(bearer_token(headers), Err(e) if e.is_missing_credentials())
+}
+
+/// Whether the request carries a session cookie, where the app takes sessions.
+pub(crate) fn presents_session_cookie(
     config: &AuthConfig,
     headers: &HeaderMap,
     cookie_name: CookieName,
 ) -> bool {
-    !(takes_api_keys(config) && headers.contains_key(API_KEY_HEADER))
-        && matches!(bearer_token(headers), Err(e) if e.is_missing_credentials())
-        && !(config.session_config().is_some() && cookie::carries(headers, cookie_name))
+    config.session_config().is_some() && cookie::carries(headers, cookie_name)
 }
 
 /// Whether the app takes API keys: without, an `X-API-Key` header means nothing to it and is

@@ -5,11 +5,15 @@
 use std::marker::PhantomData;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use http::StatusCode;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::context::RequestContext;
-use crate::auth::{AuthConfig, AuthUser, Sessions, presents_no_credential, session_cookie};
+use crate::auth::{
+    AuthConfig, AuthUser, Sessions, presents_header_credential, presents_session_cookie,
+    session_cookie,
+};
 use crate::authz::{OwnedLoader, OwnershipRule, Resource};
 use crate::error::ApiError;
 use crate::policy::RoutePolicy;
@@ -88,8 +92,10 @@ where
     }
 }
 
-/// No bearer credentials (no header, or another scheme such as `Basic`) give `None`; a present
-/// but bad token still answers `401`.
+/// No credential (no `Authorization` header, or another scheme such as `Basic`; no API key,
+/// no session cookie) gives `None`; a present but bad token or key still answers `401`. A
+/// session cookie that verifies to no live session is no login either: a browser keeps
+/// sending the cookie of a session that ended, and a public page must not lock it out.
 impl<S, C> OptionalFromRequestParts<S> for AuthUser<C>
 where
     S: Send + Sync,
@@ -102,17 +108,19 @@ where
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         let context = RequestContext::of(parts)?;
-        if context.identity().is_none()
-            && presents_no_credential(
-                &context.settings().auth,
-                &parts.headers,
-                context.cookie_name(),
-            )
-        {
+        let auth = &context.settings().auth;
+        let cookie_only =
+            context.identity().is_none() && !presents_header_credential(auth, &parts.headers);
+        if cookie_only && !presents_session_cookie(auth, &parts.headers, context.cookie_name()) {
             return Ok(None);
         }
-        Self::with_claims(super::verify(context, parts, crate::policy::Schemes::ANY).await?)
-            .map(Some)
+        match super::verify(context, parts, crate::policy::Schemes::ANY).await {
+            Ok(identity) => Self::with_claims(identity).map(Some),
+            Err(error) if cookie_only && error.status_code() == StatusCode::UNAUTHORIZED => {
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 
 use crate::properties::{config, long};
 
-use super::{CookieName, authenticate, bearer_token, presented_scheme, presents_no_credential};
+use super::{CookieName, authenticate, bearer_token, presented_scheme, presents_header_credential};
 use crate::auth::{AuthConfig, JwtKey, TokenRequest};
 use crate::error::ApiError;
 use crate::kinds::Schemes;
@@ -199,7 +199,7 @@ proptest! {
             assert_refused(error)?;
         }
         let missing = matches!(&outcome, Err(e) if e.is_missing_credentials());
-        prop_assert_eq!(presents_no_credential(&CONFIG, &map, CookieName::Host), missing);
+        prop_assert_eq!(presents_header_credential(&CONFIG, &map), !missing);
         // The audit record's scheme agrees with the parser on the first header.
         match values.first().map(HeaderValue::as_bytes) {
             None => prop_assert_eq!(presented_scheme(&CONFIG, &map, CookieName::Host), None),
@@ -225,7 +225,7 @@ proptest! {
         let value = [scheme.as_bytes(), b" ", gap.as_bytes(), &token, tail.as_bytes()].concat();
         let map = headers(&[HeaderValue::from_bytes(&value).unwrap()]);
         prop_assert_eq!(bearer_token(&map).unwrap(), token.as_slice());
-        prop_assert!(!presents_no_credential(&CONFIG, &map, CookieName::Host));
+        prop_assert!(presents_header_credential(&CONFIG, &map));
     }
 
     /// No header a client can forge authenticates: any bytes, and tokens of two to four
