@@ -29,8 +29,6 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
-const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
-
 /// The address every `oneshot` request comes from.
 const CLIENT: ([u8; 4], u16) = ([203, 0, 113, 9], 4000);
 
@@ -156,60 +154,6 @@ fn assert_unavailable(reply: &Reply) {
         json!({"error": "Service unavailable"})
     );
     assert!(reply.header("ratelimit").is_none(), "{reply:?}");
-}
-
-// Finding Redis.
-
-/// `host:port` of a `redis://[user:password@]host[:port][/db]` URL.
-fn redis_address(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    if host.contains(':') {
-        host.to_owned()
-    } else {
-        format!("{host}:6379")
-    }
-}
-
-/// Whether a Redis server answers `PING` at `address` within a second (`-NOAUTH` counts: the
-/// server is there, and the URL carries its password).
-async fn answers_ping(address: &str) -> bool {
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(address).await.ok()?;
-        stream.write_all(b"PING\r\n").await.ok()?;
-        let mut reply = Vec::new();
-        let mut buffer = [0_u8; 64];
-        while !reply.ends_with(b"\r\n") {
-            let read = stream.read(&mut buffer).await.ok()?;
-            if read == 0 {
-                return None;
-            }
-            reply.extend_from_slice(&buffer[..read]);
-        }
-        Some(reply.starts_with(b"+PONG") || reply.starts_with(b"-NOAUTH"))
-    };
-    tokio::time::timeout(Duration::from_secs(1), exchange)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or(false)
-}
-
-/// The shared server's URL, or `None` when the test is to be skipped.
-async fn shared_redis() -> Option<String> {
-    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned());
-    if answers_ping(&redis_address(&url)).await {
-        Some(url)
-    } else {
-        skip_or_fail(
-            &format!("no Redis answers PING at {url}"),
-            "start one with `redis-server --daemonize yes`",
-        );
-        None
-    }
 }
 
 /// A `redis-server` of the test's own, on a free port, to stop and start again. Killed on drop.

@@ -4,60 +4,18 @@ use std::time::Duration;
 
 use secure_api::auth::{ManualClock, SessionConfig};
 use secure_api::rate::RedisStore;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::app::{FOREIGN, MINUTE, Setup};
 use crate::client::{assert_denied, is_session_id};
-use crate::common::skip_or_fail;
-
-/// `host:port` of a `redis://[user:password@]host[:port][/db]` URL.
-fn redis_address(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    if host.contains(':') {
-        host.to_owned()
-    } else {
-        format!("{host}:6379")
-    }
-}
-
-/// The URL of a Redis server that answers `PING` within a second, if any.
-async fn redis_url() -> Option<String> {
-    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let ping = async {
-        let mut stream = TcpStream::connect(redis_address(&url)).await.ok()?;
-        stream.write_all(b"PING\r\n").await.ok()?;
-        let mut reply = Vec::new();
-        let mut buffer = [0_u8; 64];
-        while !reply.ends_with(b"\r\n") {
-            let read = stream.read(&mut buffer).await.ok()?;
-            if read == 0 {
-                return None;
-            }
-            reply.extend_from_slice(&buffer[..read]);
-        }
-        Some(reply.starts_with(b"+PONG") || reply.starts_with(b"-NOAUTH"))
-    };
-    let answers = tokio::time::timeout(Duration::from_secs(1), ping).await;
-    if answers.ok().flatten() == Some(true) {
-        return Some(url);
-    }
-    skip_or_fail(
-        &format!("no Redis answers at {url}"),
-        "start one with `redis-server --daemonize yes`",
-    );
-    None
-}
+use crate::common::shared_redis;
 
 /// On Redis, the same lifecycle, and two instances of the app share the sessions: a login
 /// on one works on the other, a logout on either ends it on both; `end_all` and the cap too.
 #[tokio::test]
 async fn sessions_on_redis_have_the_same_lifecycle_across_instances() {
-    let Some(url) = redis_url().await else { return };
+    let Some(url) = shared_redis().await else {
+        return;
+    };
     let prefix = format!("test-{}:", uuid::Uuid::new_v4());
     let clock = ManualClock::starting_now();
     let instance = || {

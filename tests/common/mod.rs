@@ -366,3 +366,61 @@ pub async fn assert_schemathesis_passes(
     std::fs::remove_dir_all(&scratch).unwrap();
     assert_tool_succeeded(&output);
 }
+
+// Finding Redis: `REDIS_URL`, else the default local server, checked with a raw `PING`.
+
+/// `host:port` of a `redis://[user:password@]host[:port][/db]` URL.
+pub fn redis_address(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:6379")
+    }
+}
+
+/// Whether a Redis server answers `PING` at `address` within a second (`-NOAUTH` counts: the
+/// server is there, and the URL carries its password).
+pub async fn answers_ping(address: &str) -> bool {
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(address).await.ok()?;
+        tokio::io::AsyncWriteExt::write_all(&mut stream, b"PING\r\n")
+            .await
+            .ok()?;
+        let mut reply = Vec::new();
+        let mut buffer = [0_u8; 64];
+        while !reply.ends_with(b"\r\n") {
+            let read = tokio::io::AsyncReadExt::read(&mut stream, &mut buffer)
+                .await
+                .ok()?;
+            if read == 0 {
+                return None;
+            }
+            reply.extend_from_slice(&buffer[..read]);
+        }
+        Some(reply.starts_with(b"+PONG") || reply.starts_with(b"-NOAUTH"))
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(1), exchange)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
+/// The shared server's URL, or `None` when the test is to be skipped (see [`skip_or_fail`]).
+pub async fn shared_redis() -> Option<String> {
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    if answers_ping(&redis_address(&url)).await {
+        Some(url)
+    } else {
+        skip_or_fail(
+            &format!("no Redis answers PING at {url}"),
+            "start one with `redis-server --daemonize yes`",
+        );
+        None
+    }
+}
