@@ -23,8 +23,8 @@ use proc_macro::TokenStream;
 /// | option | meaning |
 /// |---|---|
 /// | `public` | anyone may call the route; an `Authorization` header is ignored (take `Option<AuthUser>` for optional login) |
-/// | `auth` | a verified credential of any scheme the app configured (a bearer token; an API key with `AuthConfigBuilder::api_keys`), else `401` with a challenge for each |
-/// | `auth = "bearer"`, `auth = "api_key"`, `auth = any("bearer", "api_key")` | the same, narrowed to those schemes (names checked at compile time; `session` is reserved) |
+/// | `auth` | a verified credential of any scheme the app configured (a bearer token; an API key with `AuthConfigBuilder::api_keys`; a browser session's cookie with `AuthConfigBuilder::sessions`, its unsafe requests CSRF-checked), else `401` with a challenge for each |
+/// | `auth = "bearer"`, `auth = "api_key"`, `auth = "session"`, `auth = any("bearer", "session")` | the same, narrowed to those schemes (names checked at compile time) |
 /// | `role = "admin"`, `role = any("a", "b")`, `role = all("a", "b")` | roles the token must carry, else `403` (needs `auth`) |
 /// | `scope = "posts:write"`, `any(...)`, `all(...)` | scopes the token must carry, else `403` (needs `auth`) |
 /// | `owner = "author_id"` | the handler's `Owned<T>` argument is loaded by its path id and its `author_id` field must be the verified user id, else `404` (needs `auth`) |

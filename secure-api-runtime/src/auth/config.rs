@@ -207,7 +207,7 @@ impl AuthConfig {
     }
 
     /// Fetches the first keys of every identity provider configured, and starts their
-    /// background refresh. [`serve`](crate::serve) awaits it before accepting connections; an
+    /// background refresh. [`serve`](fn@crate::serve) awaits it before accepting connections; an
     /// app served otherwise (a test with `oneshot`) awaits it itself. Without remote key
     /// sets it returns at once.
     ///
@@ -333,7 +333,7 @@ impl AuthConfigBuilder {
         self
     }
 
-    /// Lets [`serve`](crate::serve) start before an identity provider's first keys arrive;
+    /// Lets [`serve`](fn@crate::serve) start before an identity provider's first keys arrive;
     /// its tokens are answered `503` until they do. By default the server refuses to start.
     pub fn start_without_keys(mut self, start: bool) -> Self {
         self.remote_settings.start_without_keys = start;
