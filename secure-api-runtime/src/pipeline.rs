@@ -39,7 +39,7 @@ use http::Method;
 use http::request::Parts;
 
 use crate::audit::{self, AuditRecord, Decision};
-use crate::auth::{Identity, authenticate, csrf, with_challenges};
+use crate::auth::{Identity, authenticate, csrf, record_use, with_challenges};
 use crate::authz::{DenyAs, OwnershipRule, Resource};
 use crate::client_ip::peer_of;
 use crate::error::{self, ApiError};
@@ -252,8 +252,11 @@ async fn verify(
             &parts.method,
             &parts.headers,
             &settings.csrf_origins,
-            session,
+            &session.csrf_token,
         )?;
+        if let Some(sessions) = settings.auth.session_config() {
+            record_use(sessions, session).await?;
+        }
     }
     context.set_identity(&identity);
     Ok(identity)

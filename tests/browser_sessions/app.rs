@@ -78,6 +78,12 @@ async fn log_out(sessions: Sessions) -> ApiResult<(SessionCookie, StatusCode)> {
     Ok((sessions.end().await?, StatusCode::NO_CONTENT))
 }
 
+/// A logout on a public route: `Sessions::end` must check the cookie it acts on itself.
+#[secure(public)]
+async fn public_log_out(sessions: Sessions) -> ApiResult<(SessionCookie, StatusCode)> {
+    Ok((sessions.end().await?, StatusCode::NO_CONTENT))
+}
+
 #[secure(auth = "session")]
 async fn log_out_everywhere(user: AuthUser, sessions: Sessions) -> ApiResult<String> {
     Ok(sessions.end_all(user.id()).await?.to_string())
@@ -177,6 +183,7 @@ impl Setup {
             .route("/login/{user}", post(log_in))
             .route("/page", get(page))
             .route("/logout", post(log_out))
+            .route("/public-logout", post(public_log_out))
             .route("/logout-everywhere", post(log_out_everywhere))
             .route("/me", get(me))
             .route("/greeting", get(greeting))

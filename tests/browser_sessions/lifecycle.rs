@@ -8,7 +8,9 @@ use secure_api::auth::{ManualClock, MemorySessions, SessionConfig};
 use crate::app::{Login, MINUTE, Setup};
 
 /// Login never keeps the id the browser came with: neither one an attacker planted before
-/// the victim logged in, nor a real session's (which ends).
+/// the victim logged in, nor a real session's. The presented session ends when it is the same
+/// user's (a login again); another user's is theirs, and a login with this user's password
+/// does not end it (the browser's cookie is replaced all the same).
 #[tokio::test]
 async fn login_makes_a_new_id_and_ends_the_presented_session() {
     let app = Setup::memory(&ManualClock::starting_now()).start().await;
@@ -24,17 +26,28 @@ async fn login_makes_a_new_id_and_ends_the_presented_session() {
     };
     assert_eq!(app.me(&attacker).await, 401);
 
+    // The attacker's own real session, planted in the victim's browser.
     let other = app.log_in("user-2").await;
     assert_eq!(app.me(&other).await, 200);
     let (_, again) = app.log_in_with("user-1", Some(&other.cookie)).await;
     assert_ne!(again.id, other.id);
     assert_ne!(again.csrf, other.csrf);
+    assert_eq!(app.me(&again).await, 200);
     assert_eq!(
         app.me(&other).await,
+        200,
+        "another user's session is theirs"
+    );
+
+    // The same user logging in again from the same browser: the old session ends.
+    let (_, renewed) = app.log_in_with("user-1", Some(&again.cookie)).await;
+    assert_ne!(renewed.id, again.id);
+    assert_eq!(
+        app.me(&again).await,
         401,
         "the presented session ended at login"
     );
-    assert_eq!(app.me(&again).await, 200);
+    assert_eq!(app.me(&renewed).await, 200);
     assert_eq!(app.me(&login).await, 200, "the user's other session stays");
 }
 
@@ -67,7 +80,7 @@ async fn logout_ends_this_session_and_end_all_every_one_of_the_user() {
 }
 
 /// The idle timeout slides: 29 minutes, a use, 29 more minutes is alive (58 since login);
-/// 31 minutes unused ends it.
+/// 31 minutes unused ends it (30, and the minute in which a use may go unrecorded).
 #[tokio::test]
 async fn an_idle_session_ends_and_each_use_extends_it() {
     let clock = ManualClock::starting_now();

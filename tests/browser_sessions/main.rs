@@ -22,6 +22,7 @@ mod client;
 
 mod cookie;
 mod csrf;
+mod hardening;
 mod lifecycle;
 mod on_redis;
 mod schemes;

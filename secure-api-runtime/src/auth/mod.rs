@@ -54,7 +54,9 @@ pub use user::{AuthUser, NoClaims};
 
 pub(crate) use identity::Identity;
 pub(crate) use issuer::discovery_url;
-pub(crate) use session::{CookieName, cookie as session_cookie, csrf};
+pub(crate) use session::{
+    CookieName, Evidence as SessionEvidence, cookie as session_cookie, csrf, record_use,
+};
 pub(crate) use user::{
     authenticate, presented_scheme, presents_header_credential, presents_session_cookie,
     with_challenges,

@@ -29,13 +29,14 @@ mod verify;
 
 pub use clock::{Clock, ManualClock};
 pub use cookie::{CSRF_HEADER, SessionCookie};
+pub(crate) use handle::Evidence;
 pub use handle::{SessionRequest, Sessions, StartedSession};
 pub use memory::MemorySessions;
 #[cfg(feature = "redis")]
 pub use redis::RedisSessions;
 
 pub(crate) use cookie::CookieName;
-pub(crate) use verify::verify_session;
+pub(crate) use verify::{record_use, verify_session};
 
 use std::fmt;
 use std::sync::Arc;
@@ -187,7 +188,9 @@ impl SessionConfig {
         }
     }
 
-    /// How long an unused session lives (default 30 minutes); every use extends it.
+    /// How long an unused session lives (default 30 minutes); every use extends it. Uses are
+    /// recorded at most once a minute (a tenth of a shorter timeout), so an unused session
+    /// ends between 30 and 31 minutes after its last use: never early.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
         self
@@ -279,10 +282,20 @@ impl fmt::Debug for SessionConfig {
     }
 }
 
-/// What a verified session adds to the identity: the token its unsafe requests must carry.
-#[derive(Debug)]
+/// What a verified session adds to the identity: the token its unsafe requests must carry,
+/// and what recording its use needs (done only once the request passed the CSRF check: a
+/// refused request writes nothing, not even a session's last use).
 pub(crate) struct SessionBinding {
     pub(crate) csrf_token: Box<str>,
+    pub(crate) id_hash: [u8; 32],
+    pub(crate) last_seen_at_ms: u64,
+}
+
+impl fmt::Debug for SessionBinding {
+    // The token is a secret of the session: never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionBinding").finish_non_exhaustive()
+    }
 }
 
 /// The SHA-256 of a cookie's value: what stores key sessions by.

@@ -5,14 +5,14 @@
 use std::marker::PhantomData;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use http::StatusCode;
 use http::request::Parts;
+use http::{HeaderMap, HeaderName, StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::context::RequestContext;
 use crate::auth::{
-    AuthConfig, AuthUser, Sessions, presents_header_credential, presents_session_cookie,
-    session_cookie,
+    AuthConfig, AuthUser, CSRF_HEADER, SessionEvidence, Sessions, presents_header_credential,
+    presents_session_cookie, session_cookie,
 };
 use crate::authz::{OwnedLoader, OwnershipRule, Resource};
 use crate::error::ApiError;
@@ -240,11 +240,31 @@ impl<S: Send + Sync> FromRequestParts<S> for Sessions {
         let presented = session_cookie::presented(&parts.headers, name)
             .ok()
             .flatten();
+        // The headers the CSRF check reads, for a session this request did not verify.
+        let evidence = || {
+            let mut headers = HeaderMap::new();
+            let names = [
+                header::ORIGIN,
+                HeaderName::from_static("sec-fetch-site"),
+                CSRF_HEADER,
+            ];
+            for name in names {
+                for value in parts.headers.get_all(&name) {
+                    headers.append(name.clone(), value.clone());
+                }
+            }
+            SessionEvidence {
+                method: parts.method.clone(),
+                headers,
+                origins: context.settings().csrf_origins.clone(),
+            }
+        };
         Ok(Sessions::new(
             config.clone(),
             name,
             presented,
             context.identity(),
+            evidence,
         ))
     }
 }

@@ -37,43 +37,41 @@ impl CookieName {
 /// that name (another path's, or one set by a script) are refused: which is the real one
 /// cannot be told. A value not of the id's format is refused without a store lookup.
 pub(crate) fn presented(headers: &HeaderMap, name: CookieName) -> Result<Option<&str>, ApiError> {
-    let mut found = None;
-    for value in headers.get_all(header::COOKIE) {
-        // A header that is not text holds no cookie of ours.
-        let Ok(text) = value.to_str() else { continue };
-        for cookie in cookie::Cookie::split_parse(text).flatten() {
-            if cookie.name_raw() != Some(name.as_str()) {
-                continue;
-            }
-            if found.is_some() {
-                return Err(ApiError::unauthenticated().with_reason("several session cookies"));
-            }
-            found = Some(cookie.value_raw().unwrap_or_default());
-        }
+    let mut values = values_named(headers, name);
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::unauthenticated().with_reason("several session cookies"));
     }
-    match found {
-        Some(id) if !is_session_id(id) => {
-            Err(ApiError::unauthenticated()
-                .with_reason("a session cookie that is not a session id"))
-        }
-        found => Ok(found),
+    if !is_session_id(first) {
+        return Err(
+            ApiError::unauthenticated().with_reason("a session cookie that is not a session id")
+        );
     }
+    // Of the id's format, so ASCII: the bytes of the header itself.
+    Ok(Some(first))
 }
 
-/// Whether a request carries a cookie of `name` at all (for the audit's scheme and for
-/// `Option<AuthUser>`): a cheap look, without parsing.
+/// Whether a request carries a cookie of `name` at all, well-formed or not (for the audit's
+/// scheme and for `Option<AuthUser>`): the same reading as [`presented`].
 pub(crate) fn carries(headers: &HeaderMap, name: CookieName) -> bool {
-    let name = name.as_str().as_bytes();
-    headers.get_all(header::COOKIE).iter().any(|value| {
-        let value = value.as_bytes();
-        // `name=` at the start or after a separator: `session=` inside `__Host-session=` is
-        // another cookie.
-        (0..value.len()).any(|at| {
-            value[at..].starts_with(name)
-                && value.get(at + name.len()) == Some(&b'=')
-                && (at == 0 || matches!(value[at - 1], b' ' | b';'))
-        })
-    })
+    values_named(headers, name).next().is_some()
+}
+
+/// The values of the cookies named `name`, in every `Cookie` header, each `name=value` pair
+/// read by the `cookie` crate's parser. The pairs are split on `;` first, as bytes: a cookie
+/// of someone else's whose value is not ASCII, or not even UTF-8, sits in the same header as
+/// ours (browsers send every cookie in one), and must not hide it; such a pair is skipped.
+fn values_named(headers: &HeaderMap, name: CookieName) -> impl Iterator<Item = &str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .flat_map(|value| value.as_bytes().split(|&byte| byte == b';'))
+        .filter_map(|pair| std::str::from_utf8(pair).ok())
+        .filter_map(|pair| cookie::Cookie::parse(pair.trim()).ok())
+        .filter(move |cookie| cookie.name_raw() == Some(name.as_str()))
+        .map(|cookie| cookie.value_raw().unwrap_or_default())
 }
 
 /// 43 base64url characters, as a session id is.
@@ -175,6 +173,23 @@ mod tests {
     }
 
     #[test]
+    fn a_cookie_that_is_not_ascii_does_not_hide_the_session() {
+        let mut map = HeaderMap::new();
+        let mut bytes = b"lang=fran\xe7ais; ".to_vec();
+        bytes.extend_from_slice(format!("__Host-session={ID}; t=caf\u{e9}").as_bytes());
+        map.append(header::COOKIE, HeaderValue::from_bytes(&bytes).unwrap());
+        assert_eq!(presented(&map, CookieName::Host).unwrap(), Some(ID));
+        assert!(carries(&map, CookieName::Host));
+    }
+
+    #[test]
+    fn both_readings_agree_on_spaces_around_the_name() {
+        let map = headers(&[&format!("a=1; __Host-session ={ID}")]);
+        assert_eq!(presented(&map, CookieName::Host).unwrap(), Some(ID));
+        assert!(carries(&map, CookieName::Host));
+    }
+
+    #[test]
     fn two_session_cookies_or_a_malformed_one_are_refused() {
         let two = headers(&[&format!("__Host-session={ID}; __Host-session={ID}")]);
         assert!(presented(&two, CookieName::Host).is_err());
@@ -213,16 +228,18 @@ mod tests {
     }
 
     proptest! {
-        /// Any `Cookie` header at all: the parser answers, never panics, and what it returns is
-        /// a session id.
+        /// Any `Cookie` header at all, any bytes a header may hold: the parser answers, never
+        /// panics, what it returns is a session id, and the two readings agree.
         #[test]
-        fn the_parser_never_panics(text in "[ -~]{0,200}") {
-            let Ok(value) = HeaderValue::from_str(&text) else { return Ok(()) };
+        fn the_parser_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let Ok(value) = HeaderValue::from_bytes(&bytes) else { return Ok(()) };
             let mut map = HeaderMap::new();
             map.append(header::COOKIE, value);
-            if let Ok(Some(id)) = presented(&map, CookieName::Host) {
+            let found = presented(&map, CookieName::Host);
+            if let Ok(Some(id)) = found {
                 prop_assert!(is_session_id(id));
             }
+            prop_assert_eq!(carries(&map, CookieName::Host), !matches!(found, Ok(None)));
         }
 
         /// A session id among any other cookies is found, whatever their order.

@@ -3,9 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+use http::{HeaderMap, HeaderValue, Method};
+
 use super::cookie::{CookieName, SessionCookie};
 use super::verify::ended;
-use super::{SessionConfig, SessionRecord, id_hash, millis, random_token};
+use super::{SessionConfig, SessionRecord, csrf, id_hash, millis, random_token};
 use crate::auth::identity::Identity;
 use crate::auth::revocation::StoreError;
 use crate::error::ApiError;
@@ -36,8 +38,19 @@ pub struct Sessions {
     cookie: CookieName,
     /// The hash of the session id the request's cookie holds, verified or not.
     presented: Option<[u8; 32]>,
-    /// The identity the request was authenticated with, when by its session.
+    /// The identity the request was authenticated with, when by its session (and so, for an
+    /// unsafe method, past the CSRF check).
     current: Option<Arc<Identity>>,
+    /// What the CSRF check of a session not verified on this request needs: a public route
+    /// that ends the cookie's session checks it here.
+    evidence: Option<Box<Evidence>>,
+}
+
+/// The parts of a request the CSRF check reads, with the allowed origins.
+pub(crate) struct Evidence {
+    pub(crate) method: Method,
+    pub(crate) headers: HeaderMap,
+    pub(crate) origins: Vec<HeaderValue>,
 }
 
 impl Sessions {
@@ -46,20 +59,25 @@ impl Sessions {
         cookie: CookieName,
         presented: Option<&str>,
         current: Option<Arc<Identity>>,
+        evidence: impl FnOnce() -> Evidence,
     ) -> Self {
+        let current = current.filter(|identity| identity.session.is_some());
+        let evidence = (current.is_none() && presented.is_some()).then(|| Box::new(evidence()));
         Self {
             config,
             cookie,
             presented: presented.map(id_hash),
-            current: current.filter(|identity| identity.session.is_some()),
+            current,
+            evidence,
         }
     }
 
-    /// Starts a session for `request`'s user and answers its cookie and CSRF token. The
-    /// session the request came with, if any, is ended first, and the new one always has a
-    /// new id: an id planted in the browser before login (fixation) is never the one after.
+    /// Starts a session for `request`'s user and answers its cookie and CSRF token. The new
+    /// session always has a new id: an id planted in the browser before login (fixation) is
+    /// never the one after. The session the request came with is ended when it is this user's
+    /// (a login again; another's cannot be ended by whoever knows only this user's password).
     /// Call it again when the user's privileges change. When the user has the most live
-    /// sessions allowed, the oldest is ended.
+    /// sessions allowed, the oldest are ended.
     ///
     /// # Errors
     ///
@@ -67,10 +85,16 @@ impl Sessions {
     pub async fn start(&self, request: SessionRequest) -> Result<StartedSession, ApiError> {
         let store = self.config.store();
         if let Some(presented) = &self.presented {
-            store.remove(presented).await.map_err(unavailable)?;
+            let verified = self.current.is_some();
+            let same_user = || async {
+                let record = store.find(presented).await.map_err(unavailable)?;
+                Ok::<_, ApiError>(record.is_some_and(|record| record.subject == request.subject))
+            };
+            if verified || same_user().await? {
+                store.remove(presented).await.map_err(unavailable)?;
+            }
         }
         let now = self.config.creation_time();
-        self.make_room(&request.subject, now).await?;
         let id = random_token().map_err(|error| ApiError::internal(error.0))?;
         let csrf_token = random_token().map_err(|error| ApiError::internal(error.0))?;
         let expires_at_ms = now.saturating_add(millis(self.config.absolute_timeout));
@@ -85,6 +109,7 @@ impl Sessions {
             expires_at_ms,
         };
         store.create(&record).await.map_err(unavailable)?;
+        self.keep_newest(&record.subject, now).await?;
         Ok(StartedSession {
             cookie: SessionCookie::set(self.cookie, &id, self.config.same_site),
             csrf_token,
@@ -92,9 +117,10 @@ impl Sessions {
         })
     }
 
-    /// Ends the user's ended sessions, then the oldest live ones until a new one fits (`now`
-    /// in milliseconds).
-    async fn make_room(&self, subject: &str, now: u64) -> Result<(), ApiError> {
+    /// Ends the user's ended sessions, and the oldest live ones past the cap (`now` in
+    /// milliseconds). Run after the new session is stored: logins at the same time each see
+    /// all the others' sessions, so however they interleave, no more than the cap survive.
+    async fn keep_newest(&self, subject: &str, now: u64) -> Result<(), ApiError> {
         let store = self.config.store();
         let mut live = Vec::new();
         for record in store.of_subject(subject).await.map_err(unavailable)? {
@@ -104,28 +130,40 @@ impl Sessions {
                 live.push((record.created_at_ms, record.id_hash));
             }
         }
-        live.sort_unstable();
-        let excess = (live.len() + 1).saturating_sub(self.config.max_per_user);
-        for (_, id_hash) in live.iter().take(excess) {
+        // Newest first: what is past the cap is the oldest.
+        live.sort_unstable_by(|a, b| b.cmp(a));
+        for (_, id_hash) in live.iter().skip(self.config.max_per_user) {
             store.remove(id_hash).await.map_err(unavailable)?;
         }
         Ok(())
     }
 
     /// Ends the session the request came with (logout) and answers the cookie that makes the
-    /// browser forget it. The user's other sessions stay.
+    /// browser forget it. The user's other sessions stay. On a route where the session was
+    /// not verified (a public one), the cookie's session must pass the CSRF check here, as it
+    /// would have there: another site cannot log the user out.
     ///
     /// # Errors
     ///
-    /// `503` when the store cannot be reached.
+    /// `403` when an unverified session's unsafe request fails the CSRF check; `503` when the
+    /// store cannot be reached.
     pub async fn end(&self) -> Result<SessionCookie, ApiError> {
-        if let Some(presented) = &self.presented {
-            self.config
-                .store()
-                .remove(presented)
-                .await
-                .map_err(unavailable)?;
+        let Some(presented) = &self.presented else {
+            return Ok(self.removal());
+        };
+        let store = self.config.store();
+        if let Some(evidence) = &self.evidence {
+            let Some(record) = store.find(presented).await.map_err(unavailable)? else {
+                return Ok(self.removal());
+            };
+            csrf::check(
+                &evidence.method,
+                &evidence.headers,
+                &evidence.origins,
+                &record.csrf_token,
+            )?;
         }
+        store.remove(presented).await.map_err(unavailable)?;
         Ok(self.removal())
     }
 

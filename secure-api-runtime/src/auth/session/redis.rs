@@ -2,8 +2,9 @@
 //! known to all, and a logout on one ends it on all.
 //!
 //! A session is a hash at `{prefix}session:{hex of the id's hash}`, kept until its absolute
-//! timeout (times in milliseconds); a set at `{prefix}sessions:{subject}` lists a user's. Each change is one Lua
-//! script, so a touch can never bring back a session a logout just removed.
+//! timeout (times in milliseconds); a set at `{prefix}sessions:{subject}` lists a user's (the
+//! ids of sessions Redis dropped are taken out of it at the user's next login). Each change is
+//! one Lua script, so a touch can never bring back a session a logout just removed.
 
 use std::collections::HashMap;
 
@@ -206,11 +207,24 @@ impl SessionStore for RedisSessions {
                 .await
                 .map_err(StoreError)?;
             let mut records = Vec::with_capacity(ids.len());
+            let mut gone = Vec::new();
             for id in ids {
-                // A session that expired on its own has left its id in the set.
-                if let Some(record) = self.fetch(&id).await? {
-                    records.push(record);
+                match self.fetch(&id).await? {
+                    Some(record) => records.push(record),
+                    // A session Redis dropped at its absolute timeout left its id in the set,
+                    // whose lifetime every login renews: forget it here, or the set grows.
+                    None => gone.push(id),
                 }
+            }
+            if !gone.is_empty() {
+                let mut command = redis::cmd("SREM");
+                command
+                    .arg(format!("{}{subject}", self.subject_prefix()))
+                    .arg(&gone);
+                self.store
+                    .bounded(command.query_async::<()>(&mut connection))
+                    .await
+                    .map_err(StoreError)?;
             }
             Ok(records)
         })

@@ -10,8 +10,9 @@ use crate::auth::revocation::StoreError;
 use crate::error::ApiError;
 
 /// The identity of the session whose cookie holds `id`: found by the id's hash, within its
-/// idle and absolute timeouts (an ended one is removed), its last use recorded when stale.
-/// Every failure is the same `401` for the client; the reason is logged.
+/// idle and absolute timeouts (an ended one is removed). Its use is recorded by
+/// [`record_use`], once the request passed the CSRF check. Every failure is the same `401`
+/// for the client; the reason is logged.
 pub(crate) async fn verify_session(
     config: &SessionConfig,
     id: &str,
@@ -31,13 +32,29 @@ pub(crate) async fn verify_session(
         }
         return Err(ApiError::unauthenticated().with_reason(reason));
     }
-    if now.saturating_sub(record.last_seen_at_ms) >= config.touch_every_ms() {
-        store.touch(&hash, now).await.map_err(unavailable)?;
-    }
     Ok(Arc::new(identity_of(record)))
 }
 
-/// Why a session has ended by `now` (milliseconds), if it has.
+/// Records a verified session's use, when the recorded one is stale: it slides the idle
+/// timeout. Called once the request passed the CSRF check.
+pub(crate) async fn record_use(
+    config: &SessionConfig,
+    session: &SessionBinding,
+) -> Result<(), ApiError> {
+    let now = config.clock.now_ms();
+    if now.saturating_sub(session.last_seen_at_ms) < config.touch_every_ms() {
+        return Ok(());
+    }
+    config
+        .store()
+        .touch(&session.id_hash, now)
+        .await
+        .map_err(unavailable)
+}
+
+/// Why a session has ended by `now` (milliseconds), if it has. Idle means unused for the idle
+/// timeout since its last recorded use, plus the time a use may go unrecorded: a session is
+/// never ended early.
 pub(crate) fn ended(
     config: &SessionConfig,
     record: &SessionRecord,
@@ -49,6 +66,7 @@ pub(crate) fn ended(
         >= record
             .last_seen_at_ms
             .saturating_add(millis(config.idle_timeout))
+            .saturating_add(config.touch_every_ms())
     {
         Some("the session was idle past its timeout")
     } else {
@@ -75,6 +93,8 @@ fn identity_of(record: SessionRecord) -> Identity {
         claims: Value::Null,
         session: Some(SessionBinding {
             csrf_token: record.csrf_token.into_boxed_str(),
+            id_hash: record.id_hash,
+            last_seen_at_ms: record.last_seen_at_ms,
         }),
     }
 }
