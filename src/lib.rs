@@ -7,7 +7,7 @@ pub use secure_api_runtime::{
     ApiError, ApiResult, AuthUser, ConfigError, ExtractableHandler, Input, LastArgument, Mode,
     REQUEST_ID_HEADER, RequestId, Router, Sanitized, Schema, SecureArgument, SecureHandler,
     SecureResponse, SecurityConfig, argument, auth, authz, client_ip, config, connection, error,
-    pipeline, policy, request_id, routing, schema, serve, store, tls, transport, validate,
+    pipeline, policy, request_id, routing, schema, serve, store, testing, tls, transport, validate,
 };
 
 /// The audit record of every request, its JSON lines ([`audit::JsonLogs`]), and

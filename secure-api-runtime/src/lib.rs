@@ -40,6 +40,7 @@ pub mod sanitize;
 pub mod schema;
 pub mod serve;
 pub mod store;
+pub mod testing;
 pub mod tls;
 pub mod transport;
 pub mod validate;

@@ -145,6 +145,12 @@ impl Blog {
         *self.shared.address.lock().unwrap()
     }
 
+    /// The value of the variable `name` the blog was started with (for a test that builds a
+    /// second app on the same database and config).
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned()
+    }
+
     /// The database URL, for a test that must reach behind the API (to expire a token).
     pub fn database_url(&self) -> &str {
         &self.vars["DATABASE_URL"]

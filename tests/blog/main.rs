@@ -8,6 +8,7 @@
 //! - `sessions`: restarts, logout, password resets
 //! - `keys`: API keys under `/users/me/keys`, and requests made with them
 //! - `browser`: browser sessions under `/auth/session`, the cookie and the CSRF check
+//! - `audit`: the framework's self-audit over the whole router
 
 // The modules of this test and the example's share items with `pub`, as `tests/common` does.
 #![allow(unreachable_pub)]
@@ -19,6 +20,7 @@ mod app;
 mod common;
 
 mod accounts;
+mod audit;
 mod browser;
 mod child;
 mod faults;

@@ -166,6 +166,17 @@ pub async fn build(
     db: db::Db,
     config: SecurityConfig,
 ) -> Result<Router, StartError> {
+    let state = prepare(settings, db, &config).await?;
+    Ok(router(settings, config, state))
+}
+
+/// What [`build`] does before the router: the admin, the revocations restored, the mailer,
+/// the dummy hash and the OpenAPI document, in the state the handlers share.
+pub async fn prepare(
+    settings: &Settings,
+    db: db::Db,
+    config: &SecurityConfig,
+) -> Result<AppState, StartError> {
     if let Some(admin) = &settings.admin {
         let revoked = users::ensure_admin(&db, &admin.email, &admin.password).await?;
         sessions::revoke_in_store(config.auth(), &revoked).await?;
@@ -174,18 +185,27 @@ pub async fn build(
     let restored = sessions::restore(&db, config.auth()).await?;
     tracing::info!(restored, "revoked tokens restored");
     let mailer = mailer(settings, config.mode())?;
-    // The config first: the document declares the schemes it configures (tokens, API keys).
-    let routes = routes(settings.api_rate).with_config(config);
-    let state = AppState {
+    // With the config: the document declares the schemes it configures (tokens, API keys).
+    let openapi = routes(settings.api_rate)
+        .with_config(config.clone())
+        .openapi("secure-api blog", "1.0.0");
+    Ok(AppState {
         db,
         dummy_hash: passwords::dummy_hash()
             .await
             .map_err(|e| e.to_string())?
             .into(),
         mailer,
-        openapi: routes.openapi("secure-api blog", "1.0.0"),
-    };
-    Ok(routes.with_state(state))
+        openapi,
+    })
+}
+
+/// The app on a prepared `state`: the routes, the config, the state. Cheap, so that a test
+/// can make a fresh app (with fresh rate limiters) for each of its probes.
+pub fn router(settings: &Settings, config: SecurityConfig, state: AppState) -> Router {
+    routes(settings.api_rate)
+        .with_config(config)
+        .with_state(state)
 }
 
 /// The outbox of `BLOG_MAIL_OUTBOX`, or development's default one; in production without it,

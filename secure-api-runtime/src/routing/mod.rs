@@ -315,6 +315,18 @@ where
         self
     }
 
+    /// The general limits (`rate_limit`), for the self-audit.
+    #[cfg(feature = "testing")]
+    pub(crate) fn general_limits(&self) -> &[GeneralLimit] {
+        &self.general_limits
+    }
+
+    /// The config given with [`with_config`](Self::with_config), if any.
+    #[cfg(feature = "testing")]
+    pub(crate) fn config(&self) -> Option<&SecurityConfig> {
+        self.config.as_ref()
+    }
+
     /// Every route with its method and declared policy: the router's inventory. A route
     /// without a policy cannot be added, so the list is complete.
     pub fn routes(&self) -> &[RouteInfo] {

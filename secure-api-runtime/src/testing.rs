@@ -1,0 +1,59 @@
+//! The self-audit: an application probes its own router, in its own test suite, for the
+//! attacks we know, knowing from each route's declared policy what every answer *should* be.
+//! Enable the `testing` feature (a dev-dependency feature: it is for tests).
+//!
+//! [`SelfAudit`] takes a factory of the app (each group of probes gets a fresh app, so rate
+//! budgets do not leak between probes, and a client address of its own) and fixtures: the
+//! credentials of two ordinary users, A (the caller of every probe) and B, and for each owner
+//! route a resource of B's with B's record. It walks the inventory and probes every route:
+//!
+//! - `auth` routes, for each scheme they accept: no credential, a credential of another
+//!   scheme, a malformed one; for bearer tokens `alg: none` (four spellings), a tampered
+//!   payload, a truncated signature, an expired token, another audience, another issuer, a
+//!   revoked token: each exactly `401` with a challenge and the generic body. For session
+//!   routes, a cross-site unsafe request without the CSRF token: `403`;
+//! - role and scope routes: A's credential without them: `403`;
+//! - owner routes: A on B's resource: the route's answer for another's resource (`404` by
+//!   default), identical to a missing id's but for the request id;
+//! - rate-limited routes: quota + 1 requests from one client: exactly one `429`, the last,
+//!   with `Retry-After` and the `RateLimit` headers;
+//! - JSON input routes: an unknown field, a wrong type, malformed JSON, an array, a wrong
+//!   content type, a body over the limit: `400`, `400`, `400`, `400`, `415`, `413`, none of
+//!   them echoing what was sent; and a body the input accepts (made from its schema): if the
+//!   handler refuses it, its error must not echo it either;
+//! - every answer: the security headers, no `Server` or `X-Powered-By`, a request id, a JSON
+//!   body on errors, no stack trace, SQL, file path or type name; and no answer to A holds a
+//!   string value (4 characters or more) of B's records.
+//!
+//! A probe the config cannot make (another issuer when none is checked) is skipped, and the
+//! report says why; so is one skipped per route with [`SelfAudit::skip`].
+//!
+//! `SelfAudit` (with the feature) shows how an app's test runs it.
+
+#[cfg(feature = "testing")]
+mod access;
+#[cfg(feature = "testing")]
+mod audit;
+#[cfg(feature = "testing")]
+mod caller;
+#[cfg(feature = "testing")]
+mod checks;
+#[cfg(feature = "testing")]
+mod exchange;
+#[cfg(feature = "testing")]
+mod forge;
+#[cfg(feature = "testing")]
+mod inputs;
+#[cfg(feature = "testing")]
+mod limits;
+#[cfg(feature = "testing")]
+mod report;
+#[cfg(feature = "testing")]
+mod sample;
+
+#[cfg(feature = "testing")]
+pub use audit::SelfAudit;
+#[cfg(feature = "testing")]
+pub use caller::Caller;
+#[cfg(feature = "testing")]
+pub use report::{Finding, Probe, Report, Skipped};

@@ -1,0 +1,262 @@
+//! [`SelfAudit`]: the fixtures, and one run's bookkeeping; the probes are in `access`,
+//! `limits` and `inputs`, each a part of [`Run`].
+
+use http::{HeaderName, HeaderValue, Method};
+use serde_json::Value;
+
+use super::caller::Caller;
+use super::checks::{answer_problems, string_values};
+use super::exchange::{Answer, App};
+use super::report::{Finding, Probe, Report, Skipped};
+use crate::policy::{Access, InputKind};
+use crate::routing::{RouteInfo, Router};
+
+/// A resource of B's, for the owner probe of the routes of `path`.
+#[derive(Clone, Debug)]
+pub(super) struct Owned {
+    pub(super) path: String,
+    pub(super) id: String,
+    pub(super) record: Value,
+}
+
+/// A probe the app skips on a route, with its reason.
+#[derive(Clone, Debug)]
+struct Skip {
+    method: Method,
+    path: String,
+    probe: Probe,
+    reason: String,
+}
+
+/// The self-audit of an app: see the [module docs](super).
+///
+/// ```
+/// use secure_api::auth::TokenRequest;
+/// use secure_api::prelude::*;
+/// use secure_api::routing::get;
+/// use secure_api::testing::{Caller, SelfAudit};
+/// use secure_api::{Router, SecurityConfig};
+///
+/// #[secure(auth, rate = "10/1m")]
+/// async fn me(user: AuthUser) -> String {
+///     user.id().to_owned()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // One config for every app the factory makes, so that the fixtures' tokens stay valid.
+/// let config = SecurityConfig::builder().build().unwrap();
+/// let token = |user: &str| config.auth().mint(&TokenRequest::new(user)).unwrap().token;
+/// let report = SelfAudit::new(|| Router::new().route("/me", get(me)).with_config(config.clone()))
+///     .caller_a(Caller::new().bearer(token("user-a")))
+///     .caller_b(Caller::new().bearer(token("user-b")))
+///     .run()
+///     .await;
+/// assert!(report.is_clean(), "{report}");
+/// assert!(report.requests > 10);
+/// # }
+/// ```
+#[must_use]
+pub struct SelfAudit<F> {
+    pub(super) app: F,
+    pub(super) a: Caller,
+    pub(super) b: Caller,
+    pub(super) owned: Vec<Owned>,
+    skips: Vec<Skip>,
+}
+
+/// The id the audit asks for when a route's path needs one that exists nowhere.
+pub(super) const MISSING_ID: &str = "00000000-0000-4000-8000-000000000000";
+/// The marker the input probes send, which no answer may echo.
+pub(super) const ECHO: &str = "secure-api-audit-echo-7f3a";
+/// An origin no app allows.
+pub(super) const CROSS_SITE: &str = "https://secure-api-audit.invalid";
+
+impl<F: Fn() -> Router> SelfAudit<F> {
+    /// The audit of the apps `app` makes: each call must build the same app, on the same
+    /// config (so that the fixtures' credentials stay valid), with fresh rate limiters.
+    pub fn new(app: F) -> Self {
+        Self {
+            app,
+            a: Caller::default(),
+            b: Caller::default(),
+            owned: Vec::new(),
+            skips: Vec::new(),
+        }
+    }
+
+    /// User A, the caller of every probe: an ordinary user, without the roles and scopes the
+    /// routes require.
+    pub fn caller_a(mut self, caller: Caller) -> Self {
+        self.a = caller;
+        self
+    }
+
+    /// User B, whose resources A must not reach.
+    pub fn caller_b(mut self, caller: Caller) -> Self {
+        self.b = caller;
+        self
+    }
+
+    /// A resource of B's for the owner routes of `path` (the template, `/posts/{id}`): its
+    /// id, and B's record of it, whose string values no answer to A may hold.
+    pub fn resource_of_b(mut self, path: &str, id: &str, record: Value) -> Self {
+        self.owned.push(Owned {
+            path: path.to_owned(),
+            id: id.to_owned(),
+            record,
+        });
+        self
+    }
+
+    /// Skips `probe` on the route `method path`, with a reason the report prints.
+    pub fn skip(mut self, method: Method, path: &str, probe: Probe, reason: &str) -> Self {
+        self.skips.push(Skip {
+            method,
+            path: path.to_owned(),
+            probe,
+            reason: reason.to_owned(),
+        });
+        self
+    }
+
+    /// Runs every probe on every route, and reports.
+    pub async fn run(self) -> Report {
+        let routes: Vec<RouteInfo> = (self.app)().routes().to_vec();
+        let mut secrets = Vec::new();
+        for owned in &self.owned {
+            string_values(&owned.record, &mut secrets);
+        }
+        let mut run = Run {
+            audit: &self,
+            secrets,
+            report: Report::default(),
+        };
+        for route in &routes {
+            run.route(route).await;
+        }
+        run.report
+    }
+}
+
+/// One run of an audit: what it found so far.
+pub(super) struct Run<'a, F> {
+    pub(super) audit: &'a SelfAudit<F>,
+    pub(super) secrets: Vec<String>,
+    pub(super) report: Report,
+}
+
+impl<F: Fn() -> Router> Run<'_, F> {
+    pub(super) fn app(&self) -> App {
+        App::new((self.audit.app)())
+    }
+
+    pub(super) fn skipped(&mut self, route: &RouteInfo, probe: Probe, reason: impl Into<String>) {
+        self.report.skipped.push(Skipped {
+            method: route.method.clone(),
+            path: route.path.clone(),
+            probe,
+            reason: reason.into(),
+        });
+    }
+
+    pub(super) fn found(&mut self, route: &RouteInfo, probe: Probe, expected: &str, got: String) {
+        self.report.findings.push(Finding {
+            method: route.method.clone(),
+            path: route.path.clone(),
+            probe,
+            expected: expected.to_owned(),
+            got,
+        });
+    }
+
+    /// Whether the app skips `probe` on `route` (and the report says so).
+    pub(super) fn skips(&mut self, route: &RouteInfo, probe: Probe) -> bool {
+        let skip = self.audit.skips.iter().find(|skip| {
+            skip.probe == probe && skip.method == route.method && skip.path == route.path
+        });
+        match skip {
+            Some(skip) => {
+                let reason = skip.reason.clone();
+                self.skipped(route, probe, reason);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sends a request of `probe` and checks its answer as every answer is checked.
+    pub(super) async fn send(
+        &mut self,
+        app: &App,
+        route: &RouteInfo,
+        probe: Probe,
+        path: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Option<Vec<u8>>,
+    ) -> Answer {
+        let answer = app.send(&route.method, path, headers, body).await;
+        self.report.requests += 1;
+        let problems = answer_problems(&answer, &self.secrets);
+        if !problems.is_empty() {
+            let expected = format!("a clean answer to the {probe} probe");
+            self.found(route, Probe::Answer, &expected, problems.join("; "));
+        }
+        answer
+    }
+
+    async fn route(&mut self, route: &RouteInfo) {
+        let policy = route.policy;
+        if policy.access() == Access::Authenticated {
+            self.authentication(route, &policy).await;
+            self.requirements(route, &policy).await;
+        }
+        if policy.owner_field().is_some() {
+            self.ownership(route, &policy).await;
+        }
+        if policy.rate_limit().is_some() {
+            self.rate_limit(route, &policy).await;
+        }
+        if policy.has_input(InputKind::Json) {
+            self.inputs(route, &policy).await;
+        }
+    }
+
+    /// The path with every parameter a missing id.
+    pub(super) fn missing_path(route: &RouteInfo) -> String {
+        fill(&route.path, MISSING_ID)
+    }
+}
+
+/// `path` with every `{param}` (and `{*rest}`) set to `value`.
+pub(super) fn fill(path: &str, value: &str) -> String {
+    let mut filled = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        filled.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            rest = &rest[open..];
+            break;
+        };
+        filled.push_str(value);
+        rest = &rest[open + close + 1..];
+    }
+    filled.push_str(rest);
+    filled
+}
+
+pub(super) fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    #[test]
+    fn parameters_are_filled() {
+        assert_eq!(fill("/posts/{id}", "7"), "/posts/7");
+        assert_eq!(fill("/a/{x}/b/{*rest}", "1"), "/a/1/b/1");
+        assert_eq!(fill("/plain", "1"), "/plain");
+    }
+}

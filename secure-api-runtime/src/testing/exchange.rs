@@ -1,0 +1,120 @@
+//! One request of a probe, served in process by a fresh app, as the app's own server would
+//! serve it: with a peer address (its own per app) and marked as arriving over TLS.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use http_body_util::BodyExt as _;
+use serde_json::Value;
+use tower::ServiceExt as _;
+
+use crate::SecurityConfig;
+use crate::routing::{Router, SecureService};
+use crate::transport::TlsConnection;
+
+/// A fresh app: its service, its config, and the client address its probes come from.
+pub(super) struct App {
+    service: SecureService,
+    pub(super) config: SecurityConfig,
+    peer: SocketAddr,
+}
+
+/// What a probe saw of an answer.
+#[derive(Debug)]
+pub(super) struct Answer {
+    pub(super) status: StatusCode,
+    pub(super) headers: HeaderMap,
+    pub(super) text: String,
+}
+
+impl Answer {
+    /// The body as JSON, if it is.
+    pub(super) fn json(&self) -> Option<Value> {
+        serde_json::from_str(&self.text).ok()
+    }
+
+    /// The body without its `requestId`, to compare two answers.
+    pub(super) fn without_request_id(&self) -> String {
+        match self.json() {
+            Some(Value::Object(mut object)) => {
+                object.remove("requestId");
+                Value::Object(object).to_string()
+            }
+            _ => self.text.clone(),
+        }
+    }
+
+    /// `401 Invalid token`, say: what a report shows of an answer.
+    pub(super) fn summary(&self) -> String {
+        let error = self
+            .json()
+            .and_then(|body| body.get("error")?.as_str().map(str::to_owned));
+        match error {
+            Some(error) => format!("{} {error}", self.status.as_u16()),
+            None => self.status.as_u16().to_string(),
+        }
+    }
+}
+
+/// Each app's client address: 198.18.0.0/15, the benchmarking range, one per app.
+static NEXT_PEER: AtomicU32 = AtomicU32::new(1);
+
+impl App {
+    pub(super) fn new(router: Router) -> Self {
+        let (service, config) = router.finish();
+        let n = NEXT_PEER.fetch_add(1, Ordering::Relaxed);
+        let ip = Ipv4Addr::from(u32::from(Ipv4Addr::new(198, 18, 0, 0)) | (n & 0x1_ffff));
+        Self {
+            service,
+            config,
+            peer: SocketAddr::from((ip, 40_000)),
+        }
+    }
+
+    /// Sends `method path` with `headers` and `body`.
+    pub(super) async fn send(
+        &self,
+        method: &Method,
+        path: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Option<Vec<u8>>,
+    ) -> Answer {
+        let mut request = http::Request::builder()
+            .method(method.clone())
+            .uri(path)
+            .header(header::HOST, "audit.invalid");
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let body = match body {
+            Some(bytes) => {
+                request = request.header(header::CONTENT_LENGTH, bytes.len());
+                Body::from(bytes)
+            }
+            None => Body::empty(),
+        };
+        let mut request = request
+            .body(body)
+            .unwrap_or_else(|_| http::Request::new(Body::empty()));
+        request.extensions_mut().insert(ConnectInfo(self.peer));
+        request.extensions_mut().insert(TlsConnection);
+        let response = match self.service.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let (parts, body) = response.into_parts();
+        let bytes = body
+            .collect()
+            .await
+            .map(http_body_util::Collected::to_bytes)
+            .unwrap_or_default();
+        Answer {
+            status: parts.status,
+            headers: parts.headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! The bearer tokens the self-audit forges from A's valid one: each must be refused.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+
+use super::report::Probe;
+use crate::auth::AuthConfig;
+
+/// A forged token, or why the config cannot make it.
+pub(super) type Forged = Result<Vec<String>, String>;
+
+/// The tokens of `probe`, forged from `valid` (A's token) with `auth`'s own signing key where
+/// the probe needs a valid signature.
+pub(super) fn tokens(probe: Probe, valid: &str, auth: &AuthConfig) -> Forged {
+    let parts: Vec<&str> = valid.split('.').collect();
+    let [header, payload, signature] = parts[..] else {
+        return Err("A's bearer token is not a compact JWT".into());
+    };
+    let claims = || -> Result<Map<String, Value>, String> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| "A's token payload is not base64url".to_owned())?;
+        serde_json::from_slice(&bytes).map_err(|_| "A's token payload is not JSON".to_owned())
+    };
+    let resign = |edit: &dyn Fn(&mut Map<String, Value>)| -> Forged {
+        let mut claims = claims()?;
+        edit(&mut claims);
+        auth.sign(&claims)
+            .map(|token| vec![token])
+            .map_err(|error| format!("the config cannot sign: {error}"))
+    };
+    match probe {
+        Probe::AlgNone => Ok(["none", "None", "NONE", "nOnE"]
+            .iter()
+            .map(|alg| {
+                let header = encode(&serde_json::json!({ "alg": alg, "typ": "JWT" }));
+                format!("{header}.{payload}.")
+            })
+            .collect()),
+        Probe::TamperedPayload => {
+            let mut claims = claims()?;
+            claims.insert("sub".into(), "secure-api-audit-tampered".into());
+            claims.insert("roles".into(), serde_json::json!(["admin"]));
+            Ok(vec![format!(
+                "{header}.{}.{signature}",
+                encode(&Value::Object(claims))
+            )])
+        }
+        Probe::TruncatedSignature => {
+            let cut = signature.len().saturating_sub(6);
+            Ok(vec![format!("{header}.{payload}.{}", &signature[..cut])])
+        }
+        Probe::ExpiredToken => resign(&|claims| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let past = now.saturating_sub(3600);
+            claims.insert("iat".into(), (past - 900).into());
+            claims.insert("nbf".into(), (past - 900).into());
+            claims.insert("exp".into(), past.into());
+        }),
+        Probe::OtherAudience => resign(&|claims| {
+            claims.insert("aud".into(), "secure-api-audit-other-audience".into());
+        }),
+        Probe::OtherIssuer if auth.issuer().is_none() => {
+            Err("the config checks no issuer (JWT_ISSUER), so any issuer passes".into())
+        }
+        Probe::OtherIssuer => resign(&|claims| {
+            claims.insert("iss".into(), "secure-api-audit-other-issuer".into());
+        }),
+        Probe::KeyConfusion => Err(if auth.keys().any(|key| key.rsa_bits().is_some()) {
+            "the config keeps no RSA public key text to sign an HS256 token with".into()
+        } else {
+            "no RSA key in the key set".into()
+        }),
+        _ => Err(format!("{probe} is not a forged token")),
+    }
+}
+
+fn encode(value: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(value.to_string())
+}

@@ -1,0 +1,128 @@
+//! A body an input accepts, made from its JSON Schema, with a marker in every string: what a
+//! handler sees, and must not echo in an error.
+
+use serde_json::{Map, Value, json};
+
+use crate::schema::{Components, option_value};
+
+/// A value `schema` accepts, each string holding `marker` (within the string's bounds), or
+/// `None` when the schema is beyond this sampler (then the probe is skipped).
+pub(super) fn sample(schema: &Value, components: &Components, marker: &str) -> Option<Value> {
+    sample_at(schema, components, marker, 0)
+}
+
+fn sample_at(schema: &Value, components: &Components, marker: &str, depth: u8) -> Option<Value> {
+    if depth > 8 {
+        return None;
+    }
+    let schema = option_value(components.resolve(schema));
+    if let Some(first) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+    {
+        return Some(first.clone());
+    }
+    let kind = match schema.get("type") {
+        Some(Value::String(kind)) => kind.as_str(),
+        Some(Value::Array(kinds)) => kinds
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|k| *k != "null")?,
+        _ => return None,
+    };
+    let number = |name: &str| schema.get(name).and_then(Value::as_u64);
+    match kind {
+        "object" => {
+            let properties = schema.get("properties").and_then(Value::as_object)?;
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|names| names.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let mut object = Map::new();
+            // Every field: an optional one may be the one a handler echoes.
+            for (name, property) in properties {
+                match sample_at(property, components, marker, depth + 1) {
+                    Some(value) => {
+                        object.insert(name.clone(), value);
+                    }
+                    None if required.contains(&name.as_str()) => return None,
+                    None => {}
+                }
+            }
+            Some(Value::Object(object))
+        }
+        "array" => {
+            let items = schema.get("items")?;
+            let count = number("minItems").unwrap_or(1).max(1);
+            let count = number("maxItems").map_or(count, |max| count.min(max));
+            let item = sample_at(items, components, marker, depth + 1)?;
+            Some(Value::Array(vec![item; usize::try_from(count).ok()?]))
+        }
+        "string" => Some(Value::String(text(schema, marker)?)),
+        "integer" => {
+            let minimum = schema.get("minimum").and_then(Value::as_i64).unwrap_or(1);
+            Some(json!(minimum))
+        }
+        "number" => {
+            let minimum = schema.get("minimum").and_then(Value::as_f64).unwrap_or(1.0);
+            Some(json!(minimum))
+        }
+        "boolean" => Some(Value::Bool(false)),
+        _ => None,
+    }
+}
+
+/// A string of `schema`'s format and bounds, holding as much of `marker` as fits.
+fn text(schema: &Value, marker: &str) -> Option<String> {
+    let format = schema.get("format").and_then(Value::as_str);
+    let text = match format {
+        Some("email") => format!("{marker}@example.com"),
+        Some("uuid") => return Some("00000000-0000-4000-8000-000000000000".into()),
+        Some("date-time") => return Some("2026-01-01T00:00:00Z".into()),
+        Some("uri" | "url") => format!("https://example.com/{marker}"),
+        _ => marker.to_owned(),
+    };
+    let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0);
+    let max = schema.get("maxLength").and_then(Value::as_u64);
+    let mut text = text;
+    while (text.chars().count() as u64) < min {
+        text.push('x');
+    }
+    if let Some(max) = max {
+        text = text.chars().take(usize::try_from(max).ok()?).collect();
+    }
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_get_every_field_within_bounds() {
+        let schema = json!({
+            "type": "object",
+            "required": ["name", "tags"],
+            "properties": {
+                "name": { "type": "string", "maxLength": 10 },
+                "email": { "type": "string", "format": "email" },
+                "tags": { "type": "array", "items": { "type": "string" }, "minItems": 2 },
+                "age": { "anyOf": [{ "type": "integer", "minimum": 18 }, { "type": "null" }] },
+                "kind": { "type": "string", "enum": ["a", "b"] }
+            }
+        });
+        let value = sample(&schema, &Components::default(), "marker-value").unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "name": "marker-val",
+                "email": "marker-value@example.com",
+                "tags": ["marker-value", "marker-value"],
+                "age": 18,
+                "kind": "a"
+            })
+        );
+    }
+}

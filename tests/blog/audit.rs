@@ -1,0 +1,74 @@
+//! The self-audit over the whole blog: every route probed for the attacks the framework knows
+//! (`secure_api::testing`), with Ada as the caller and Bob's draft as the resource she must not
+//! reach. The blog must come out clean.
+
+use secure_api::testing::{Caller, SelfAudit};
+use serde_json::json;
+
+use crate::app;
+use crate::harness::{Blog, session_id};
+
+#[tokio::test]
+async fn the_blog_passes_its_own_audit() {
+    let blog = Blog::start_with(&[("PUBLIC_URL", "https://blog.example.com")]).await;
+    let ada = blog.user("ada").await;
+    let bob = blog.user("bob").await;
+
+    // Bob's draft, with values that appear nowhere else.
+    let draft = bob
+        .client
+        .post(
+            "/api/v1/posts",
+            &json!({ "title": "Quokka census notes", "content": "Bob's unpublished quokka draft" }),
+        )
+        .await;
+    assert_eq!(draft.status, 201, "{}", draft.text);
+    let id = draft.body["id"].as_str().unwrap().to_owned();
+
+    // Ada's other credentials: a key, and a browser session.
+    let key = ada
+        .client
+        .post(
+            "/api/v1/users/me/keys",
+            &json!({ "name": "audit", "scopes": ["posts:read"] }),
+        )
+        .await;
+    assert_eq!(key.status, 201, "{}", key.text);
+    let body = json!({ "email": ada.email, "password": ada.password }).to_string();
+    let login = blog
+        .client()
+        .send(
+            "POST",
+            "/api/v1/auth/session",
+            &[
+                ("x-forwarded-proto", "https"),
+                ("content-type", "application/json"),
+            ],
+            Some(&body),
+        )
+        .await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    let cookie = format!("__Host-session={}", session_id(&login).unwrap());
+    let csrf = login.body["csrfToken"].as_str().unwrap().to_owned();
+
+    // A second app on the same database and config, made afresh for each probe.
+    let var = |name: &str| blog.var(name);
+    let settings = app::Settings::from_lookup(var).unwrap();
+    let db = app::open(&settings).await.unwrap();
+    let config = app::security_config(var, &db).unwrap();
+    let state = app::prepare(&settings, db, &config).await.unwrap();
+    let report = SelfAudit::new(|| app::router(&settings, config.clone(), state.clone()))
+        .caller_a(
+            Caller::new()
+                .bearer(&ada.token)
+                .api_key(key.body["key"].as_str().unwrap())
+                .session(cookie, csrf),
+        )
+        .caller_b(Caller::new().bearer(&bob.token))
+        .resource_of_b("/api/v1/posts/{id}", &id, draft.body.clone())
+        .run()
+        .await;
+    println!("{report}");
+    assert!(report.is_clean(), "{report}");
+    assert!(report.requests > 200, "{report}");
+}

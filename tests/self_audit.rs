@@ -1,0 +1,243 @@
+//! The self-audit (`secure_api::testing`), unchanged, over a small app and four broken
+//! variants of it, each broken through an ordinary extension point: it reports nothing on the
+//! sound app, and on each variant exactly the finding that variant deserves.
+//!
+//! 1. B's draft served by a public route: the scan of every answer for B's values;
+//! 2. a claims mapping that gives every caller the admin role: the role probe;
+//! 3. a rate-limit store that always allows (Redis unreachable, failing open): the limit probe;
+//! 4. a handler that echoes its input in `ApiError::client`: the input probe.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use secure_api::auth::{AuthConfig, JwtKey, TokenRequest};
+use secure_api::authz::Resource;
+use secure_api::prelude::*;
+use secure_api::rate::{FailureMode, RedisStore};
+use secure_api::routing::{get, post};
+use secure_api::testing::{Caller, Probe, Report, SelfAudit};
+use secure_api::{Router, SecurityConfig};
+use serde::Deserialize;
+use serde_json::json;
+use validator::Validate;
+
+#[derive(Clone, Sanitized)]
+struct Note {
+    id: String,
+    author_id: String,
+    title: String,
+}
+
+#[derive(Clone, Default)]
+struct Notes(Arc<Mutex<HashMap<String, Note>>>);
+
+impl Resource<Notes> for Note {
+    type Id = String;
+
+    async fn load(id: String, notes: &Notes) -> Result<Option<Self>, ApiError> {
+        Ok(notes.0.lock().unwrap().get(&id).cloned())
+    }
+}
+
+#[secure(auth, owner = "author_id")]
+async fn read_note(note: Owned<Note>) -> Json<Note> {
+    Json(note.into_inner())
+}
+
+#[secure(auth)]
+async fn me(user: AuthUser) -> String {
+    user.id().to_owned()
+}
+
+#[secure(auth, role = "admin")]
+async fn admin() -> &'static str {
+    "admin"
+}
+
+#[secure(public, rate = "3/1m")]
+async fn ping() -> &'static str {
+    "pong"
+}
+
+#[derive(Deserialize, Validate, Input)]
+struct Greeting {
+    #[validate(length(min = 1, max = 60))]
+    name: String,
+}
+
+#[secure(public, rate = "50/1m")]
+async fn greet(Json(greeting): Json<Greeting>) -> ApiResult<String> {
+    Ok(format!("hello, {} characters", greeting.name.len()))
+}
+
+/// Variant 4: the handler refuses the input with a message made of it.
+#[secure(public, rate = "50/1m")]
+async fn greet_echoing(Json(greeting): Json<Greeting>) -> ApiResult<String> {
+    Err(ApiError::client(
+        StatusCode::BAD_REQUEST,
+        format!("No greeting for {}", greeting.name),
+    ))
+}
+
+/// Variant 1: a public route that serves every note, drafts of others' included.
+#[secure(public, rate = "50/1m")]
+async fn all_notes(State(notes): State<Notes>) -> Json<Vec<Note>> {
+    Json(notes.0.lock().unwrap().values().cloned().collect())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Sound,
+    PublicDraft,
+    AdminForAll,
+    LimitsAlwaysAllow,
+    EchoingHandler,
+}
+
+/// The app's config: the sound app reads roles from `roles`; variant 2 maps the identity
+/// provider's `groups` to roles, and every token lists `admin` there.
+fn config(variant: Variant) -> SecurityConfig {
+    let mut auth = AuthConfig::builder()
+        .key(JwtKey::hs256(SECRET).unwrap())
+        .issuer(ISSUER)
+        .audience(AUDIENCE);
+    if variant == Variant::AdminForAll {
+        auth = auth.roles_claim("groups");
+    }
+    let mut builder = SecurityConfig::builder().auth(auth.build().unwrap());
+    if variant == Variant::LimitsAlwaysAllow {
+        // Nothing listens on port 1: every decision fails, and fails open.
+        let store = RedisStore::open("redis://127.0.0.1:1")
+            .unwrap()
+            .failure_mode(FailureMode::Open)
+            .timeout(std::time::Duration::from_millis(50));
+        builder = builder.redis(store);
+    }
+    builder.build().unwrap()
+}
+
+fn app(variant: Variant, config: &SecurityConfig, notes: &Notes) -> Router {
+    let greet = if variant == Variant::EchoingHandler {
+        post(greet_echoing)
+    } else {
+        post(greet)
+    };
+    let mut router = Router::new()
+        .route("/notes/{id}", get(read_note))
+        .route("/me", get(me))
+        .route("/admin", get(admin))
+        .route("/ping", get(ping))
+        .route("/greet", greet);
+    if variant == Variant::PublicDraft {
+        router = router.route("/notes", get(all_notes));
+    }
+    router.with_state(notes.clone()).with_config(config.clone())
+}
+
+/// The audit of `variant`, with users A and B and B's note.
+async fn audit(variant: Variant) -> Report {
+    let config = config(variant);
+    let notes = Notes::default();
+    let note = Note {
+        id: "note-of-b".into(),
+        author_id: "user-b".into(),
+        title: "B's private plans for the quokkas".into(),
+    };
+    notes
+        .0
+        .lock()
+        .unwrap()
+        .insert(note.id.clone(), note.clone());
+    // Tokens as an identity provider issues them: every user's lists the group `admin` in
+    // `groups`, a claim the sound app does not read roles from.
+    let issuer = self::config(Variant::Sound);
+    let mint = |user: &str| {
+        let request = TokenRequest::new(user).claim("groups", json!(["admin"]));
+        issuer.auth().mint(&request).unwrap().token
+    };
+    let record = json!({ "id": note.id, "authorId": note.author_id, "title": note.title });
+    SelfAudit::new(|| app(variant, &config, &notes))
+        .caller_a(Caller::new().bearer(mint("user-a")))
+        .caller_b(Caller::new().bearer(mint("user-b")))
+        .resource_of_b("/notes/{id}", &note.id, record)
+        .run()
+        .await
+}
+
+/// The probes that found something, as `(probe, method path)`.
+fn found(report: &Report) -> Vec<(Probe, String)> {
+    let mut found: Vec<(Probe, String)> = report
+        .findings
+        .iter()
+        .map(|finding| {
+            (
+                finding.probe,
+                format!("{} {}", finding.method, finding.path),
+            )
+        })
+        .collect();
+    found.dedup();
+    found
+}
+
+#[tokio::test]
+async fn the_sound_app_is_clean() {
+    let report = audit(Variant::Sound).await;
+    assert!(report.is_clean(), "{report}");
+    assert!(report.requests > 40, "{report}");
+    // Probes the config cannot make are listed, with why.
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|skip| skip.probe == Probe::KeyConfusion),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn a_public_route_serving_bs_draft_is_found_by_its_values() {
+    let report = audit(Variant::PublicDraft).await;
+    assert_eq!(
+        found(&report),
+        [(Probe::Answer, "GET /notes".to_owned())],
+        "{report}"
+    );
+    assert!(report.findings[0].got.contains("B's value"), "{report}");
+}
+
+#[tokio::test]
+async fn a_claims_mapping_giving_everyone_admin_is_found_by_the_role_probe() {
+    let report = audit(Variant::AdminForAll).await;
+    assert_eq!(
+        found(&report),
+        [(Probe::MissingRole, "GET /admin".to_owned())],
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn a_limit_store_that_always_allows_is_found_by_the_limit_probe() {
+    let report = audit(Variant::LimitsAlwaysAllow).await;
+    assert_eq!(
+        found(&report),
+        [
+            (Probe::RateLimit, "GET /ping".to_owned()),
+            (Probe::RateLimit, "POST /greet".to_owned()),
+        ],
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn a_handler_echoing_its_input_is_found_by_the_input_probe() {
+    let report = audit(Variant::EchoingHandler).await;
+    assert_eq!(
+        found(&report),
+        [(Probe::EchoedInput, "POST /greet".to_owned())],
+        "{report}"
+    );
+}
