@@ -5,7 +5,8 @@
 //! 1. B's draft served by a public route: the scan of every answer for B's values;
 //! 2. a claims mapping that gives every caller the admin role: the role probe;
 //! 3. a rate-limit store that always allows (Redis unreachable, failing open): the limit probe;
-//! 4. a handler that echoes its input in `ApiError::client`: the input probe.
+//! 4. a handler that echoes its input in `ApiError::client`: the input probe;
+//! 5. a handler whose error names a `#[sensitive]` field of its response: the answer check.
 
 mod common;
 
@@ -82,6 +83,31 @@ async fn greet_echoing(Json(greeting): Json<Greeting>) -> ApiResult<String> {
     ))
 }
 
+#[derive(Sanitized)]
+struct Account {
+    name: String,
+    #[sensitive]
+    password_hash: String,
+}
+
+#[secure(public, rate = "50/1m")]
+async fn open_account(Json(greeting): Json<Greeting>) -> ApiResult<Json<Account>> {
+    Ok(Json(Account {
+        name: greeting.name,
+        password_hash: "$argon2id$v=19$...".into(),
+    }))
+}
+
+/// Variant 5: the handler's error names the secret field of its answer.
+#[secure(public, rate = "50/1m")]
+async fn open_account_naming(Json(greeting): Json<Greeting>) -> ApiResult<Json<Account>> {
+    let _ = greeting;
+    Err(ApiError::client(
+        StatusCode::CONFLICT,
+        "password_hash could not be computed",
+    ))
+}
+
 /// Variant 1: a public route that serves every note, drafts of others' included.
 #[secure(public, rate = "50/1m")]
 async fn all_notes(State(notes): State<Notes>) -> Json<Vec<Note>> {
@@ -95,6 +121,7 @@ enum Variant {
     AdminForAll,
     LimitsAlwaysAllow,
     EchoingHandler,
+    NamesSecret,
 }
 
 /// The app's config: the sound app reads roles from `roles`; variant 2 maps the identity
@@ -125,7 +152,13 @@ fn app(variant: Variant, config: &SecurityConfig, notes: &Notes) -> Router {
     } else {
         post(greet)
     };
+    let accounts = if variant == Variant::NamesSecret {
+        post(open_account_naming)
+    } else {
+        post(open_account)
+    };
     let mut router = Router::new()
+        .route("/accounts", accounts)
         .route("/notes/{id}", get(read_note))
         .route("/me", get(me))
         .route("/admin", get(admin))
@@ -198,6 +231,33 @@ async fn the_sound_app_is_clean() {
     );
 }
 
+/// With an RSA key given as public PEM, the key-confusion probe runs too: an `HS256` token
+/// signed with the PEM text as its secret is refused like every other forgery.
+#[tokio::test]
+async fn an_rsa_app_is_probed_for_key_confusion_and_is_clean() {
+    use secure_api::auth::Algorithm;
+    let key = JwtKey::public_pem(Algorithm::RS256, RSA_PUBLIC)
+        .unwrap()
+        .with_signing_pem(RSA_PRIVATE)
+        .unwrap();
+    let auth = AuthConfig::builder()
+        .key(key)
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .build()
+        .unwrap();
+    let config = SecurityConfig::builder().auth(auth).build().unwrap();
+    let token = |user: &str| config.auth().mint(&TokenRequest::new(user)).unwrap().token;
+    let notes = Notes::default();
+    let report = SelfAudit::new(|| app(Variant::Sound, &config, &notes))
+        .caller_a(Caller::new().bearer(token("user-a")))
+        .caller_b(Caller::new().bearer(token("user-b")))
+        .run()
+        .await;
+    assert!(report.is_clean(), "{report}");
+    assert!(report.made(Probe::KeyConfusion) > 0, "{report}");
+}
+
 #[tokio::test]
 async fn a_public_route_serving_bs_draft_is_found_by_its_values() {
     let report = audit(Variant::PublicDraft).await;
@@ -225,6 +285,7 @@ async fn a_limit_store_that_always_allows_is_found_by_the_limit_probe() {
     assert_eq!(
         found(&report),
         [
+            (Probe::RateLimit, "POST /accounts".to_owned()),
             (Probe::RateLimit, "GET /ping".to_owned()),
             (Probe::RateLimit, "POST /greet".to_owned()),
         ],
@@ -240,4 +301,15 @@ async fn a_handler_echoing_its_input_is_found_by_the_input_probe() {
         [(Probe::EchoedInput, "POST /greet".to_owned())],
         "{report}"
     );
+}
+
+#[tokio::test]
+async fn an_error_naming_a_sensitive_field_is_found_by_the_answer_check() {
+    let report = audit(Variant::NamesSecret).await;
+    assert_eq!(
+        found(&report),
+        [(Probe::Answer, "POST /accounts".to_owned())],
+        "{report}"
+    );
+    assert!(report.findings[0].got.contains("password_hash"), "{report}");
 }

@@ -22,8 +22,9 @@
 //!   them echoing what was sent; and a body the input accepts (made from its schema): if the
 //!   handler refuses it, its error must not echo it either;
 //! - every answer: the security headers, no `Server` or `X-Powered-By`, a request id, a JSON
-//!   body on errors, no stack trace, SQL, file path or type name; and no answer to A holds a
-//!   string value (4 characters or more) of B's records.
+//!   body on errors, no stack trace, SQL, file path or type name, no name of a `#[sensitive]`
+//!   field of the route's response type; and no answer to A holds a string value (4
+//!   characters or more) of B's records.
 //!
 //! A probe the config cannot make (another issuer when none is checked) is skipped, and the
 //! report says why; so is one skipped per route with [`SelfAudit::skip`].

@@ -197,6 +197,20 @@ fn schema(view: &View<'_>) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let body = match &view.shape {
         Shape::Struct(fields) => {
+            // The secret fields' names, never in the document, for the self-audit to look for.
+            let sensitive: Vec<String> = fields
+                .iter()
+                .filter(|f| f.publish == Publish::Never)
+                .flat_map(|field| {
+                    let rust = field.ident.to_string();
+                    let wire = field.wire_name.clone();
+                    if rust == wire {
+                        vec![rust]
+                    } else {
+                        vec![rust, wire]
+                    }
+                })
+                .collect();
             let fields = fields
                 .iter()
                 .filter(|f| f.publish != Publish::Never)
@@ -215,6 +229,7 @@ fn schema(view: &View<'_>) -> TokenStream {
             quote! {
                 #[allow(unused_imports)]
                 use ::secure_api::__private::{KnownSchema as _, UnknownSchema as _};
+                #(__components.sensitive(#sensitive);)*
                 ::secure_api::__private::ObjectSchema::new() #(#fields)* .build(true)
             }
         }

@@ -41,6 +41,10 @@ pub struct JwtKey {
     pub(crate) kid: Option<String>,
     /// The modulus length of an RSA key; `None` for the other families.
     pub(crate) rsa_bits: Option<usize>,
+    /// An RSA public key's PEM text, as configured: what an attacker who knows the public key
+    /// would use as an HMAC secret (the self-audit's key-confusion probe does).
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) public_pem: Option<Vec<u8>>,
 }
 
 impl JwtKey {
@@ -73,6 +77,7 @@ impl JwtKey {
             encoding: Some(EncodingKey::from_secret(secret).map_err(ConfigError::invalid_key)?),
             kid: None,
             rsa_bits: None,
+            public_pem: None,
         })
     }
 
@@ -104,6 +109,7 @@ impl JwtKey {
             encoding: None,
             kid: None,
             rsa_bits,
+            public_pem: rsa_bits.map(|_| pem.to_vec()),
         })
     }
 
@@ -128,6 +134,7 @@ impl JwtKey {
             encoding: None,
             kid: None,
             rsa_bits,
+            public_pem: None,
         })
     }
 
@@ -203,6 +210,7 @@ impl JwtKey {
             encoding: None,
             kid: jwk.common.key_id.clone(),
             rsa_bits,
+            public_pem: None,
         })
     }
 

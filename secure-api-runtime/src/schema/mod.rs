@@ -18,7 +18,7 @@ pub(crate) mod response;
 pub use constraints::{Constraint, constrain};
 pub use response::{ResponseBody, ResponseSchema};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
@@ -51,6 +51,9 @@ pub struct Components {
     schemas: BTreeMap<String, Value>,
     /// The component name given to each Rust type, by its full type name and side.
     names: HashMap<(&'static str, Side), String>,
+    /// The names of the `#[sensitive]` fields of the types described (Rust and wire names):
+    /// never in the document, but what the self-audit checks no answer names.
+    sensitive: BTreeSet<String>,
 }
 
 impl Components {
@@ -110,6 +113,18 @@ impl Components {
         let schema = build(self);
         self.schemas.insert(name.clone(), schema);
         reference(&name)
+    }
+
+    /// Records a `#[sensitive]` field's name (as `#[derive(Sanitized)]` writes it).
+    #[doc(hidden)]
+    pub fn sensitive(&mut self, name: &str) {
+        self.sensitive.insert(name.to_owned());
+    }
+
+    /// The `#[sensitive]` field names of the types described so far.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn sensitive_names(&self) -> impl Iterator<Item = &str> {
+        self.sensitive.iter().map(String::as_str)
     }
 
     /// The schema `schema` stands for: itself, or the component it references.

@@ -130,6 +130,7 @@ impl<F: Fn() -> Router> SelfAudit<F> {
         let mut run = Run {
             audit: &self,
             secrets,
+            sensitive: Vec::new(),
             report: Report::default(),
         };
         for route in &routes {
@@ -143,6 +144,8 @@ impl<F: Fn() -> Router> SelfAudit<F> {
 pub(super) struct Run<'a, F> {
     pub(super) audit: &'a SelfAudit<F>,
     pub(super) secrets: Vec<String>,
+    /// The `#[sensitive]` field names of the current route's response type.
+    pub(super) sensitive: Vec<String>,
     pub(super) report: Report,
 }
 
@@ -197,7 +200,8 @@ impl<F: Fn() -> Router> Run<'_, F> {
     ) -> Answer {
         let answer = app.send(&route.method, path, headers, body).await;
         self.report.requests += 1;
-        let problems = answer_problems(&answer, &self.secrets);
+        *self.report.made.entry(probe).or_default() += 1;
+        let problems = answer_problems(&answer, &self.secrets, &self.sensitive);
         if !problems.is_empty() {
             let expected = format!("a clean answer to the {probe} probe");
             self.found(route, Probe::Answer, &expected, problems.join("; "));
@@ -207,6 +211,11 @@ impl<F: Fn() -> Router> Run<'_, F> {
 
     async fn route(&mut self, route: &RouteInfo) {
         let policy = route.policy;
+        let mut components = crate::schema::Components::default();
+        if let Some(describe) = policy.response_schema_fn() {
+            describe(&mut components);
+        }
+        self.sensitive = components.sensitive_names().map(str::to_owned).collect();
         if policy.access() == Access::Authenticated {
             self.authentication(route, &policy).await;
             self.requirements(route, &policy).await;

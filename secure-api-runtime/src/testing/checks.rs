@@ -28,8 +28,14 @@ const LEAKS: [&str; 17] = [
 
 /// The problems of `answer` as every answer must be, over HTTPS: the security headers, no
 /// `Server` or `X-Powered-By`, a request id, errors as JSON with the generic shape, nothing
-/// leaked; and no value of `secrets` (B's, where A is the caller).
-pub(super) fn answer_problems(answer: &Answer, secrets: &[String]) -> Vec<String> {
+/// leaked; no value of `secrets` (B's, where A is the caller), and no name of `sensitive`
+/// (the `#[sensitive]` fields of the route's response type: as a JSON key anywhere, and in
+/// an error's text when it is 6 characters or more).
+pub(super) fn answer_problems(
+    answer: &Answer,
+    secrets: &[String],
+    sensitive: &[String],
+) -> Vec<String> {
     let mut problems = Vec::new();
     let headers = &answer.headers;
     let has = |name: &str| headers.contains_key(name);
@@ -64,6 +70,13 @@ pub(super) fn answer_problems(answer: &Answer, secrets: &[String]) -> Vec<String
     for secret in secrets {
         if answer.text.contains(secret.as_str()) {
             problems.push(format!("the body holds B's value `{secret}`"));
+        }
+    }
+    let error = answer.status.is_client_error() || answer.status.is_server_error();
+    for name in sensitive {
+        let as_key = answer.text.contains(&format!("\"{name}\""));
+        if as_key || (error && name.len() >= 6 && answer.text.contains(name.as_str())) {
+            problems.push(format!("the body names the sensitive field `{name}`"));
         }
     }
     problems

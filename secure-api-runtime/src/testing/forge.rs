@@ -69,11 +69,25 @@ pub(super) fn tokens(probe: Probe, valid: &str, auth: &AuthConfig) -> Forged {
         Probe::OtherIssuer => resign(&|claims| {
             claims.insert("iss".into(), "secure-api-audit-other-issuer".into());
         }),
-        Probe::KeyConfusion => Err(if auth.keys().any(|key| key.rsa_bits().is_some()) {
-            "the config keeps no RSA public key text to sign an HS256 token with".into()
-        } else {
-            "no RSA key in the key set".into()
-        }),
+        Probe::KeyConfusion => {
+            let Some(key) = auth.keys().find(|key| key.public_pem.is_some()) else {
+                return Err(if auth.keys().any(|key| key.rsa_bits().is_some()) {
+                    "the RSA keys were not given as public PEM, whose text is the secret an \
+                     attacker would sign with"
+                        .into()
+                } else {
+                    "no RSA key in the key set".into()
+                });
+            };
+            let pem = key.public_pem.as_deref().unwrap_or_default();
+            let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+            header.kid.clone_from(&key.kid);
+            let secret = jsonwebtoken::EncodingKey::from_secret(pem)
+                .map_err(|error| format!("no HS256 key: {error}"))?;
+            let token = jsonwebtoken::encode(&header, &claims()?, &secret)
+                .map_err(|error| format!("no HS256 token: {error}"))?;
+            Ok(vec![token])
+        }
         _ => Err(format!("{probe} is not a forged token")),
     }
 }

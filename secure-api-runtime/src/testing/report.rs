@@ -5,7 +5,7 @@ use std::fmt;
 use http::Method;
 
 /// A probe of the self-audit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Probe {
     /// No credential at all.
@@ -133,12 +133,19 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// How many requests the probes made.
     pub requests: usize,
+    /// How many requests each probe made, so that a test can check what was covered.
+    pub made: std::collections::BTreeMap<Probe, usize>,
 }
 
 impl Report {
     /// Whether nothing was found.
     pub fn is_clean(&self) -> bool {
         self.findings.is_empty()
+    }
+
+    /// How many requests `probe` made.
+    pub fn made(&self, probe: Probe) -> usize {
+        self.made.get(&probe).copied().unwrap_or(0)
     }
 
     /// The findings of one probe.
