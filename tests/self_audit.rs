@@ -313,3 +313,24 @@ async fn an_error_naming_a_sensitive_field_is_found_by_the_answer_check() {
     );
     assert!(report.findings[0].got.contains("password_hash"), "{report}");
 }
+
+/// A fixture that proves nothing is a finding, not a pass: when B cannot read the resource
+/// said to be B's, A's refusal on it shows nothing.
+#[tokio::test]
+async fn a_resource_b_cannot_read_is_reported_as_a_wrong_fixture() {
+    let config = config(Variant::Sound);
+    let notes = Notes::default();
+    let token = |user: &str| config.auth().mint(&TokenRequest::new(user)).unwrap().token;
+    let report = SelfAudit::new(|| app(Variant::Sound, &config, &notes))
+        .caller_a(Caller::new().bearer(token("user-a")))
+        .caller_b(Caller::new().bearer(token("user-b")))
+        .resource_of_b("/notes/{id}", "no-such-note", json!({ "title": "gone" }))
+        .run()
+        .await;
+    assert_eq!(
+        found(&report),
+        [(Probe::OthersResource, "GET /notes/{id}".to_owned())],
+        "{report}"
+    );
+    assert!(report.findings[0].expected.contains("fixture"), "{report}");
+}

@@ -14,7 +14,8 @@
 //!   routes, a cross-site unsafe request without the CSRF token: `403`;
 //! - role and scope routes: A's credential without them: `403`;
 //! - owner routes: A on B's resource: the route's answer for another's resource (`404` by
-//!   default), identical to a missing id's but for the request id;
+//!   default), identical to a missing id's but for the request id; and first, on a read, B
+//!   on it must succeed (a fixture B cannot read proves nothing, and is reported);
 //! - rate-limited routes: quota + 1 requests from one client: exactly one `429`, the last,
 //!   with `Retry-After` and the `RateLimit` headers;
 //! - JSON input routes: an unknown field, a wrong type, malformed JSON, an array, a wrong

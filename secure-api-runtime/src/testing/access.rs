@@ -188,6 +188,23 @@ impl<F: Fn() -> Router> Run<'_, F> {
             ));
         }
         let theirs = fill(&route.path, &owned.id);
+        // The fixture first: B reads their own resource, or A's refusal proves nothing. (Only
+        // a read: B's own update or delete would change what the other probes see.)
+        if is_safe(&route.method) {
+            let Some(own) = self.audit.b.any_credential(policy.schemes()) else {
+                self.skipped(route, probe, "no credential of B's the route accepts");
+                return;
+            };
+            // B's own answer holds B's values: it is not scanned for them.
+            let secrets = std::mem::take(&mut self.secrets);
+            let answer = self.send(&app, route, probe, &theirs, &own, None).await;
+            self.secrets = secrets;
+            if !answer.status.is_success() {
+                let expected = "B's own read of the resource to succeed (the fixture)";
+                self.found(route, probe, expected, answer.summary());
+                return;
+            }
+        }
         let answer = self
             .send(&app, route, probe, &theirs, &headers, body.clone())
             .await;
