@@ -49,8 +49,10 @@ impl<F: Fn() -> Router> Run<'_, F> {
             if self.skips(route, probe) {
                 continue;
             }
+            // A fresh app, a fresh client: a route's limit by address must not answer first.
+            let app = self.app();
             let answer = self.send(&app, route, probe, &path, &headers, None).await;
-            if !is_refused_credential(&answer) {
+            if !is_refused_credential(&answer, accepted) {
                 let got = format!("{}: {}", answer.summary(), clip(&answer.text));
                 self.found(route, probe, "401 with a challenge", got);
             }
@@ -142,6 +144,12 @@ impl<F: Fn() -> Router> Run<'_, F> {
             if !required || self.skips(route, probe) {
                 continue;
             }
+            if probe == Probe::MissingScope && probes[0].1 {
+                // The role is checked first: A, without it, is refused before any scope.
+                let reason = "the route also requires a role, checked first";
+                self.skipped(route, probe, reason);
+                continue;
+            }
             let Some(headers) = self.audit.a.any_credential(policy.schemes()) else {
                 self.skipped(route, probe, "no credential of A's the route accepts");
                 continue;
@@ -190,6 +198,10 @@ impl<F: Fn() -> Router> Run<'_, F> {
         let theirs = fill(&route.path, &owned.id);
         // The fixture first: B reads their own resource, or A's refusal proves nothing. (Only
         // a read: B's own update or delete would change what the other probes see.)
+        if !is_safe(&route.method) && !self.has_read_route(&route.path) {
+            let reason = "B's resource is unverified: no read route on this path to check it by";
+            self.skipped(route, probe, reason);
+        }
         if is_safe(&route.method) {
             let Some(own) = self.audit.b.any_credential(policy.schemes()) else {
                 self.skipped(route, probe, "no credential of B's the route accepts");

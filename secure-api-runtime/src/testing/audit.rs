@@ -73,8 +73,10 @@ pub(super) const ECHO: &str = "secure-api-audit-echo-7f3a";
 pub(super) const CROSS_SITE: &str = "https://secure-api-audit.invalid";
 
 impl<F: Fn() -> Router> SelfAudit<F> {
-    /// The audit of the apps `app` makes: each call must build the same app, on the same
-    /// config (so that the fixtures' credentials stay valid), with fresh rate limiters.
+    /// The audit of the apps `app` makes: each call must build the same app, with the same
+    /// auth config (so that the fixtures' credentials stay valid), and fresh rate budgets.
+    /// Limiters in memory are fresh with each app; on a shared store (Redis) give each app a
+    /// key prefix of its own, or the probes spend each other's budgets.
     pub fn new(app: F) -> Self {
         Self {
             app,
@@ -129,6 +131,7 @@ impl<F: Fn() -> Router> SelfAudit<F> {
         }
         let mut run = Run {
             audit: &self,
+            routes: routes.clone(),
             secrets,
             sensitive: Vec::new(),
             report: Report::default(),
@@ -143,6 +146,8 @@ impl<F: Fn() -> Router> SelfAudit<F> {
 /// One run of an audit: what it found so far.
 pub(super) struct Run<'a, F> {
     pub(super) audit: &'a SelfAudit<F>,
+    /// Every route of the app.
+    pub(super) routes: Vec<RouteInfo>,
     pub(super) secrets: Vec<String>,
     /// The `#[sensitive]` field names of the current route's response type.
     pub(super) sensitive: Vec<String>,
@@ -201,6 +206,15 @@ impl<F: Fn() -> Router> Run<'_, F> {
         let answer = app.send(&route.method, path, headers, body).await;
         self.report.requests += 1;
         *self.report.made.entry(probe).or_default() += 1;
+        if answer.incomplete {
+            let reason = "the answer's body kept streaming (or passed 4 MiB): checked as read";
+            let noted = self.report.skipped.iter().any(|skip| {
+                skip.probe == probe && skip.path == route.path && skip.method == route.method
+            });
+            if !noted {
+                self.skipped(route, probe, reason);
+            }
+        }
         let problems = answer_problems(&answer, &self.secrets, &self.sensitive);
         if !problems.is_empty() {
             let expected = format!("a clean answer to the {probe} probe");
@@ -216,6 +230,11 @@ impl<F: Fn() -> Router> Run<'_, F> {
             describe(&mut components);
         }
         self.sensitive = components.sensitive_names().map(str::to_owned).collect();
+        // The limit first: on a shared store (Redis) the other probes would spend its budget.
+        if policy.rate_limit().is_some() {
+            self.rate_limit(route, &policy).await;
+        }
+        self.baseline(route, &policy).await;
         if policy.access() == Access::Authenticated {
             self.authentication(route, &policy).await;
             self.requirements(route, &policy).await;
@@ -223,11 +242,42 @@ impl<F: Fn() -> Router> Run<'_, F> {
         if policy.owner_field().is_some() {
             self.ownership(route, &policy).await;
         }
-        if policy.rate_limit().is_some() {
-            self.rate_limit(route, &policy).await;
-        }
         if policy.has_input(InputKind::Json) {
             self.inputs(route, &policy).await;
+        }
+    }
+
+    /// Whether a read route (`GET`) serves `path`: through it, B's resource is checked.
+    pub(super) fn has_read_route(&self, path: &str) -> bool {
+        self.routes
+            .iter()
+            .any(|route| route.path == path && route.method == Method::GET)
+    }
+
+    /// The route called as A means it to be called, on a read: A's credential must work
+    /// (a refused one would make every forgery of it prove nothing), and the answer is
+    /// checked as every answer is (B's values, the headers, no leak). Routes that require a
+    /// role or scope are the role probe's.
+    async fn baseline(&mut self, route: &RouteInfo, policy: &crate::policy::Policy) {
+        let probe = Probe::Answer;
+        if !is_safe(&route.method) || self.skips(route, probe) {
+            return;
+        }
+        let credential = self.audit.a.any_credential(policy.schemes());
+        let authenticated = policy.access() == Access::Authenticated;
+        if authenticated && credential.is_none() {
+            self.skipped(route, probe, "no credential of A's the route accepts");
+            return;
+        }
+        let requires = !policy.required_roles().names().is_empty()
+            || !policy.required_scopes().names().is_empty();
+        let app = self.app();
+        let path = Self::missing_path(route);
+        let headers = credential.unwrap_or_default();
+        let answer = self.send(&app, route, probe, &path, &headers, None).await;
+        if authenticated && !requires && answer.status == http::StatusCode::UNAUTHORIZED {
+            let expected = "A's credential to be accepted (the fixture)";
+            self.found(route, probe, expected, answer.summary());
         }
     }
 

@@ -52,9 +52,15 @@ impl Caller {
             Some(vec![(API_KEY_HEADER, value(self.api_key.as_deref()?)?)])
         } else {
             let (cookie, token) = self.session.as_ref()?;
+            // From the app's own pages, as a browser sends it: the CSRF check passes, and the
+            // probe reaches the check it means (the cross-site probe sends a foreign origin).
             Some(vec![
                 (header::COOKIE, value(cookie)?),
                 (CSRF_HEADER, value(token)?),
+                (
+                    HeaderName::from_static("sec-fetch-site"),
+                    HeaderValue::from_static("same-origin"),
+                ),
             ])
         }
     }

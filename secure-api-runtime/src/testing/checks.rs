@@ -3,13 +3,16 @@
 use http::StatusCode;
 use serde_json::Value;
 
+use crate::policy::Schemes;
+
 use super::exchange::Answer;
 
-/// What an answer must not hold: a panic, a backtrace, a source path, SQL, a Rust type path.
-const LEAKS: [&str; 17] = [
-    "panicked at",
-    "stack backtrace",
-    "RUST_BACKTRACE",
+/// What no answer may hold: a panic or a backtrace.
+const PANICS: [&str; 3] = ["panicked at", "stack backtrace", "RUST_BACKTRACE"];
+
+/// What no error may hold: a source path, SQL, a Rust type path. (An answer's content may
+/// speak of SQL or paths; an error is the framework's or the handler's own words.)
+const ERROR_LEAKS: [&str; 14] = [
     ".rs:",
     "/home/",
     "/root/",
@@ -62,24 +65,52 @@ pub(super) fn answer_problems(
     if answer.status.is_client_error() || answer.status.is_server_error() {
         problems.extend(error_shape(answer));
     }
-    for leak in LEAKS {
+    let error = answer.status.is_client_error() || answer.status.is_server_error();
+    let leaks = PANICS.iter().chain(ERROR_LEAKS.iter().filter(|_| error));
+    for leak in leaks {
         if answer.text.contains(leak) {
             problems.push(format!("the body holds `{leak}`"));
         }
     }
     for secret in secrets {
-        if answer.text.contains(secret.as_str()) {
-            problems.push(format!("the body holds B's value `{secret}`"));
+        // As it is, or as JSON writes it (a quote, a backslash, a newline escaped).
+        let escaped = serde_json::to_string(secret).unwrap_or_default();
+        let escaped = escaped.trim_matches('"');
+        if answer.text.contains(secret.as_str()) || answer.text.contains(escaped) {
+            problems.push(format!("the body holds B's value `{}`", clip(secret)));
         }
     }
-    let error = answer.status.is_client_error() || answer.status.is_server_error();
+    let body = answer.json();
+    let mut keys = Vec::new();
+    if let Some(body) = &body {
+        object_keys(body, &mut keys);
+    }
+    let message = body
+        .as_ref()
+        .and_then(|body| body.get("error")?.as_str().map(str::to_owned))
+        .filter(|_| error)
+        .unwrap_or_default();
     for name in sensitive {
-        let as_key = answer.text.contains(&format!("\"{name}\""));
-        if as_key || (error && name.len() >= 6 && answer.text.contains(name.as_str())) {
+        let in_message = name.len() >= 6 && message.contains(name.as_str());
+        if keys.contains(&name.as_str()) || in_message {
             problems.push(format!("the body names the sensitive field `{name}`"));
         }
     }
     problems
+}
+
+/// The keys of every object in `value`.
+fn object_keys<'a>(value: &'a Value, into: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, value) in fields {
+                into.push(key);
+                object_keys(value, into);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| object_keys(item, into)),
+        _ => {}
+    }
 }
 
 /// An error's body: JSON, an `error` text, a `requestId`, nothing else but `details`.
@@ -107,9 +138,34 @@ fn error_shape(answer: &Answer) -> Option<String> {
     })
 }
 
-/// Whether `answer` is exactly the `401` a refused credential gets: a challenge, and the
-/// generic message of one of the schemes.
-pub(super) fn is_refused_credential(answer: &Answer) -> bool {
+/// Whether `answer` is exactly the `401` a refused credential gets: a challenge for each
+/// scheme the route takes (`accepted`) and for no other, and the generic message of one of
+/// the schemes.
+pub(super) fn is_refused_credential(answer: &Answer, accepted: Schemes) -> bool {
+    let challenges: Vec<&str> = answer
+        .headers
+        .get_all(http::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    let names = |challenge: &str, scheme: &str| {
+        challenge
+            .split_whitespace()
+            .next()
+            .is_some_and(|name| name.eq_ignore_ascii_case(scheme))
+    };
+    let expected = [
+        (Schemes::BEARER, "Bearer"),
+        (Schemes::API_KEY, "ApiKey"),
+        (Schemes::SESSION, "Session"),
+    ];
+    let matches_schemes = expected.iter().all(|(scheme, name)| {
+        challenges.iter().any(|challenge| names(challenge, name)) == accepted.contains(*scheme)
+    }) && challenges.len()
+        == expected
+            .iter()
+            .filter(|(scheme, _)| accepted.contains(*scheme))
+            .count();
     let generic = answer
         .json()
         .and_then(|body| body.get("error")?.as_str().map(str::to_owned))
@@ -119,9 +175,7 @@ pub(super) fn is_refused_credential(answer: &Answer) -> bool {
                 "Authentication required" | "Invalid token" | "Invalid API key"
             )
         });
-    answer.status == StatusCode::UNAUTHORIZED
-        && answer.headers.contains_key(http::header::WWW_AUTHENTICATE)
-        && generic
+    answer.status == StatusCode::UNAUTHORIZED && matches_schemes && generic
 }
 
 /// Whether `answer` is the generic `403 {"error":"Access denied"}`.

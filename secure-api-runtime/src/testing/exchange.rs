@@ -28,7 +28,15 @@ pub(super) struct Answer {
     pub(super) status: StatusCode,
     pub(super) headers: HeaderMap,
     pub(super) text: String,
+    /// Whether the body was cut off: over [`BODY_CAP`], or still streaming after
+    /// [`BODY_WAIT`].
+    pub(super) incomplete: bool,
 }
+
+/// The most of an answer's body the audit reads.
+const BODY_CAP: usize = 4 << 20;
+/// How long the audit waits for an answer's body.
+const BODY_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Answer {
     /// The body as JSON, if it is.
@@ -106,15 +114,19 @@ impl App {
             Err(never) => match never {},
         };
         let (parts, body) = response.into_parts();
-        let bytes = body
-            .collect()
-            .await
-            .map(http_body_util::Collected::to_bytes)
-            .unwrap_or_default();
+        // Bounded: a streaming answer (events, a download) neither hangs the audit nor fills
+        // its memory; what arrived in time is what is checked.
+        let limited = http_body_util::Limited::new(body, BODY_CAP);
+        let read = tokio::time::timeout(BODY_WAIT, limited.collect()).await;
+        let (bytes, incomplete) = match read {
+            Ok(Ok(collected)) => (collected.to_bytes(), false),
+            Ok(Err(_)) | Err(_) => (axum::body::Bytes::new(), true),
+        };
         Answer {
             status: parts.status,
             headers: parts.headers,
             text: String::from_utf8_lossy(&bytes).into_owned(),
+            incomplete,
         }
     }
 }

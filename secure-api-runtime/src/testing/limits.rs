@@ -56,27 +56,51 @@ impl<F: Fn() -> Router> Run<'_, F> {
         }
         let app = App::new(router);
         let path = Self::missing_path(route);
-        let mut refused = Vec::new();
-        let mut last = None;
-        for n in 0..=quota {
+        // Until the first `429`: the quota passes, the next is refused, unless the budget
+        // refilled meanwhile (one request every period / quota), which lets as many more
+        // through. No `429` past quota + refills (or a bound) is the limit not working.
+        let refill = rule.quota().refill_interval();
+        let started = std::time::Instant::now();
+        let bound = quota.saturating_mul(4).saturating_add(100);
+        let mut sent = 0u32;
+        let first_refusal = loop {
             let answer = self.send(&app, route, probe, &path, &headers, None).await;
+            sent += 1;
+            let refills = refills_in(started.elapsed(), refill);
             if answer.status == StatusCode::TOO_MANY_REQUESTS {
-                refused.push(n);
+                break Some((sent - 1, refills, answer));
             }
-            last = Some(answer);
-        }
-        let Some(last) = last else { return };
-        let limited = last.headers.contains_key(header::RETRY_AFTER)
-            && last.headers.contains_key("ratelimit")
-            && last.headers.contains_key("ratelimit-policy");
-        if refused != [quota] || !limited {
-            let got = format!(
-                "429 at requests {refused:?} of {}; the last: {}",
-                quota + 1,
-                last.summary()
-            );
-            let expected = "one 429, the last, with Retry-After and the RateLimit headers";
-            self.found(route, probe, expected, got);
+            if sent > quota.saturating_add(refills) || sent > bound {
+                break None;
+            }
+        };
+        let expected = "a 429 once the quota is spent, with Retry-After and the RateLimit headers";
+        match first_refusal {
+            None => {
+                let got = format!("no 429 in {sent} requests for a quota of {quota}");
+                self.found(route, probe, expected, got);
+            }
+            Some((at, refills, answer)) => {
+                let limited = answer.headers.contains_key(header::RETRY_AFTER)
+                    && answer.headers.contains_key("ratelimit")
+                    && answer.headers.contains_key("ratelimit-policy");
+                let in_time = at >= quota && at <= quota.saturating_add(refills);
+                if !(in_time && limited) {
+                    let got = format!(
+                        "the first 429 at request {} (quota {quota}, {refills} refilled){}",
+                        at + 1,
+                        if limited { "" } else { ", without the headers" }
+                    );
+                    self.found(route, probe, expected, got);
+                }
+            }
         }
     }
+}
+
+/// How many requests a budget refilling one every `interval` gave back in `elapsed` (one more
+/// than whole intervals: the first refill may come at once).
+fn refills_in(elapsed: std::time::Duration, interval: std::time::Duration) -> u32 {
+    let whole = elapsed.as_nanos() / interval.as_nanos().max(1);
+    u32::try_from(whole).unwrap_or(u32::MAX).saturating_add(1)
 }
