@@ -106,8 +106,8 @@ pub fn generate_key() -> Result<NewKey, StoreError> {
     })
 }
 
-/// Lowercase hexadecimal.
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hexadecimal (a key's id; a session's hash in Redis).
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     bytes
         .iter()
@@ -200,8 +200,10 @@ pub(crate) async fn verify_key(
 ) -> Result<Arc<Identity>, ApiError> {
     let parsed = parse_key(presented.trim_ascii())
         .ok_or_else(|| ApiError::invalid_api_key("not an API key of the format"))?;
-    let unavailable = |error: StoreError| ApiError::unavailable().with_reason(error.0);
-    let record = store.find(parsed.id).await.map_err(unavailable)?;
+    let record = store
+        .find(parsed.id)
+        .await
+        .map_err(StoreError::into_unavailable)?;
     // An unknown id is hashed and compared like a known one, so that its answer takes as long.
     let stored = record
         .as_ref()
@@ -222,7 +224,7 @@ pub(crate) async fn verify_key(
     let owner = store
         .owner(&record.subject)
         .await
-        .map_err(unavailable)?
+        .map_err(StoreError::into_unavailable)?
         .ok_or_else(|| ApiError::invalid_api_key("the key's owner no longer exists"))?;
     let scopes = match &owner.scopes {
         None => record.scopes.clone(),

@@ -25,6 +25,13 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+impl StoreError {
+    /// The `503` a request gets when a store it needs cannot answer; the reason is logged.
+    pub(crate) fn into_unavailable(self) -> crate::error::ApiError {
+        crate::error::ApiError::unavailable().with_reason(self.0)
+    }
+}
+
 /// Where revoked token ids live. The default, [`MemoryRevocations`], serves one process; a
 /// shared store serves many instances of an app.
 pub trait RevocationStore: Send + Sync + 'static {

@@ -245,8 +245,7 @@ pub(crate) fn presented_scheme(
         if takes_api_keys(config) && headers.contains_key(API_KEY_HEADER) {
             return Some("api_key");
         }
-        return (config.session_config().is_some() && cookie::carries(headers, cookie_name))
-            .then_some("session");
+        return presents_session_cookie(config, headers, cookie_name).then_some("session");
     };
     let value = value.as_bytes();
     let bearer = value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer ");

@@ -162,10 +162,7 @@ impl Requirements {
                 .schemes()
                 .intersection(self.configured)
                 .contains(Schemes::SESSION)
-            && !matches!(
-                *method,
-                http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
-            )
+            && !crate::auth::csrf::is_safe(method)
     }
 }
 

@@ -2,7 +2,6 @@
 //! scopes, another's resource.
 
 use http::{HeaderName, HeaderValue, StatusCode, header};
-use serde_json::Value;
 
 use super::caller::{SCHEMES, bearer, header_value, malformed, scheme_name};
 use super::checks::{clip, is_access_denied, is_refused_credential};
@@ -93,7 +92,7 @@ impl<F: Fn() -> Router> Run<'_, F> {
             }
         }
         // A token of A's subject, minted and then revoked.
-        let subject = subject_of(&valid);
+        let subject = forge::subject_of(&valid);
         match auth.mint(&TokenRequest::new(subject.unwrap_or_default())) {
             Ok(minted)
                 if auth
@@ -240,15 +239,4 @@ impl<F: Fn() -> Router> Run<'_, F> {
             self.found(route, probe, "the same answer as a missing id", got);
         }
     }
-}
-
-/// The `sub` of a compact JWT, unverified: whose revoked token to forge.
-fn subject_of(token: &str) -> Option<String> {
-    use base64::Engine as _;
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    let claims: Value = serde_json::from_slice(&bytes).ok()?;
-    claims.get("sub")?.as_str().map(str::to_owned)
 }

@@ -87,11 +87,17 @@ impl Sessions {
         if let Some(presented) = &self.presented {
             let verified = self.current.is_some();
             let same_user = || async {
-                let record = store.find(presented).await.map_err(unavailable)?;
+                let record = store
+                    .find(presented)
+                    .await
+                    .map_err(StoreError::into_unavailable)?;
                 Ok::<_, ApiError>(record.is_some_and(|record| record.subject == request.subject))
             };
             if verified || same_user().await? {
-                store.remove(presented).await.map_err(unavailable)?;
+                store
+                    .remove(presented)
+                    .await
+                    .map_err(StoreError::into_unavailable)?;
             }
         }
         let now = self.config.creation_time();
@@ -108,7 +114,10 @@ impl Sessions {
             last_seen_at_ms: now,
             expires_at_ms,
         };
-        store.create(&record).await.map_err(unavailable)?;
+        store
+            .create(&record)
+            .await
+            .map_err(StoreError::into_unavailable)?;
         self.keep_newest(&record.subject, now).await?;
         Ok(StartedSession {
             cookie: SessionCookie::set(self.cookie, &id, self.config.same_site),
@@ -123,9 +132,16 @@ impl Sessions {
     async fn keep_newest(&self, subject: &str, now: u64) -> Result<(), ApiError> {
         let store = self.config.store();
         let mut live = Vec::new();
-        for record in store.of_subject(subject).await.map_err(unavailable)? {
+        for record in store
+            .of_subject(subject)
+            .await
+            .map_err(StoreError::into_unavailable)?
+        {
             if ended(&self.config, &record, now).is_some() {
-                store.remove(&record.id_hash).await.map_err(unavailable)?;
+                store
+                    .remove(&record.id_hash)
+                    .await
+                    .map_err(StoreError::into_unavailable)?;
             } else {
                 live.push((record.created_at_ms, record.id_hash));
             }
@@ -133,7 +149,10 @@ impl Sessions {
         // Newest first: what is past the cap is the oldest.
         live.sort_unstable_by(|a, b| b.cmp(a));
         for (_, id_hash) in live.iter().skip(self.config.max_per_user) {
-            store.remove(id_hash).await.map_err(unavailable)?;
+            store
+                .remove(id_hash)
+                .await
+                .map_err(StoreError::into_unavailable)?;
         }
         Ok(())
     }
@@ -153,7 +172,11 @@ impl Sessions {
         };
         let store = self.config.store();
         if let Some(evidence) = &self.evidence {
-            let Some(record) = store.find(presented).await.map_err(unavailable)? else {
+            let Some(record) = store
+                .find(presented)
+                .await
+                .map_err(StoreError::into_unavailable)?
+            else {
                 return Ok(self.removal());
             };
             csrf::check(
@@ -163,7 +186,10 @@ impl Sessions {
                 &record.csrf_token,
             )?;
         }
-        store.remove(presented).await.map_err(unavailable)?;
+        store
+            .remove(presented)
+            .await
+            .map_err(StoreError::into_unavailable)?;
         Ok(self.removal())
     }
 
@@ -178,7 +204,7 @@ impl Sessions {
             .store()
             .remove_subject(subject)
             .await
-            .map_err(unavailable)
+            .map_err(StoreError::into_unavailable)
     }
 
     /// The cookie that makes the browser forget its session.
@@ -206,10 +232,6 @@ impl fmt::Debug for Sessions {
             .field("authenticated", &self.current.is_some())
             .finish_non_exhaustive()
     }
-}
-
-fn unavailable(error: StoreError) -> ApiError {
-    ApiError::unavailable().with_reason(error.0)
 }
 
 /// Who a new session is for, with what it grants: [`Sessions::start`] takes it.

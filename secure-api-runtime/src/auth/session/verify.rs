@@ -22,7 +22,7 @@ pub(crate) async fn verify_session(
     let record = store
         .find(&hash)
         .await
-        .map_err(unavailable)?
+        .map_err(StoreError::into_unavailable)?
         .ok_or_else(|| ApiError::unauthenticated().with_reason("no such session"))?;
     let now = config.clock.now_ms();
     if let Some(reason) = ended(config, &record, now) {
@@ -49,7 +49,7 @@ pub(crate) async fn record_use(
         .store()
         .touch(&session.id_hash, now)
         .await
-        .map_err(unavailable)
+        .map_err(StoreError::into_unavailable)
 }
 
 /// Why a session has ended by `now` (milliseconds), if it has. Idle means unused for the idle
@@ -72,10 +72,6 @@ pub(crate) fn ended(
     } else {
         None
     }
-}
-
-fn unavailable(error: StoreError) -> ApiError {
-    ApiError::unavailable().with_reason(error.0)
 }
 
 /// A session's identity: its user, with the roles and scopes granted at login. No token id
