@@ -8,14 +8,13 @@
 //! 4. a handler that echoes its input in `ApiError::client`: the input probe;
 //! 5. a handler whose error names a `#[sensitive]` field of its response: the answer check.
 
+#[path = "audit_fixtures/mod.rs"]
+mod audit_fixtures;
 mod common;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
+use audit_fixtures::{Note, Notes, found, notes_of_b};
 use common::*;
 use secure_api::auth::{AuthConfig, JwtKey, TokenRequest};
-use secure_api::authz::Resource;
 use secure_api::prelude::*;
 use secure_api::rate::{FailureMode, RedisStore};
 use secure_api::routing::{get, post};
@@ -24,24 +23,6 @@ use secure_api::{Router, SecurityConfig};
 use serde::Deserialize;
 use serde_json::json;
 use validator::Validate;
-
-#[derive(Clone, Sanitized)]
-struct Note {
-    id: String,
-    author_id: String,
-    title: String,
-}
-
-#[derive(Clone, Default)]
-struct Notes(Arc<Mutex<HashMap<String, Note>>>);
-
-impl Resource<Notes> for Note {
-    type Id = String;
-
-    async fn load(id: String, notes: &Notes) -> Result<Option<Self>, ApiError> {
-        Ok(notes.0.lock().unwrap().get(&id).cloned())
-    }
-}
 
 #[secure(auth, owner = "author_id")]
 async fn read_note(note: Owned<Note>) -> Json<Note> {
@@ -173,17 +154,7 @@ fn app(variant: Variant, config: &SecurityConfig, notes: &Notes) -> Router {
 /// The audit of `variant`, with users A and B and B's note.
 async fn audit(variant: Variant) -> Report {
     let config = config(variant);
-    let notes = Notes::default();
-    let note = Note {
-        id: "note-of-b".into(),
-        author_id: "user-b".into(),
-        title: "B's private plans for the quokkas".into(),
-    };
-    notes
-        .0
-        .lock()
-        .unwrap()
-        .insert(note.id.clone(), note.clone());
+    let (notes, note) = notes_of_b("B's private plans for the quokkas");
     // Tokens as an identity provider issues them: every user's lists the group `admin` in
     // `groups`, a claim the sound app does not read roles from.
     let issuer = self::config(Variant::Sound);
@@ -198,22 +169,6 @@ async fn audit(variant: Variant) -> Report {
         .resource_of_b("/notes/{id}", &note.id, record)
         .run()
         .await
-}
-
-/// The probes that found something, as `(probe, method path)`.
-fn found(report: &Report) -> Vec<(Probe, String)> {
-    let mut found: Vec<(Probe, String)> = report
-        .findings
-        .iter()
-        .map(|finding| {
-            (
-                finding.probe,
-                format!("{} {}", finding.method, finding.path),
-            )
-        })
-        .collect();
-    found.dedup();
-    found
 }
 
 #[tokio::test]

@@ -2,17 +2,17 @@
 //! broken apps it must catch (false negatives), sound apps it must pass (false positives),
 //! and apps that must neither hang it nor panic it.
 
+#[path = "audit_fixtures/mod.rs"]
+mod audit_fixtures;
 mod common;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use audit_fixtures::{Note, Notes, found, notes_of_b};
 use common::*;
 use secure_api::auth::{
     AuthConfig, JwtKey, MemorySessions, SessionConfig, SessionRecord, TokenRequest, secret_hash,
 };
-use secure_api::authz::Resource;
 use secure_api::prelude::*;
 use secure_api::routing::{delete, get, post};
 use secure_api::testing::{Caller, Probe, Report, SelfAudit};
@@ -23,39 +23,6 @@ use validator::Validate;
 
 // ---------------------------------------------------------------------------------------------
 // The fixtures: B's note, the callers.
-
-#[derive(Clone, Sanitized)]
-struct Note {
-    id: String,
-    author_id: String,
-    title: String,
-}
-
-#[derive(Clone, Default)]
-struct Notes(Arc<Mutex<HashMap<String, Note>>>);
-
-impl Resource<Notes> for Note {
-    type Id = String;
-
-    async fn load(id: String, notes: &Notes) -> Result<Option<Self>, ApiError> {
-        Ok(notes.0.lock().unwrap().get(&id).cloned())
-    }
-}
-
-fn notes_of_b(title: &str) -> (Notes, Note) {
-    let notes = Notes::default();
-    let note = Note {
-        id: "note-of-b".into(),
-        author_id: "user-b".into(),
-        title: title.into(),
-    };
-    notes
-        .0
-        .lock()
-        .unwrap()
-        .insert(note.id.clone(), note.clone());
-    (notes, note)
-}
 
 fn token(config: &SecurityConfig, user: &str) -> String {
     config.auth().mint(&TokenRequest::new(user)).unwrap().token
@@ -72,17 +39,6 @@ fn callers(config: &SecurityConfig) -> (Caller, Caller) {
 async fn audit_of(config: &SecurityConfig, app: impl Fn() -> Router) -> Report {
     let (a, b) = callers(config);
     SelfAudit::new(app).caller_a(a).caller_b(b).run().await
-}
-
-/// The probes that found something, as `(probe, method path)`.
-fn found(report: &Report) -> Vec<(Probe, String)> {
-    let mut found: Vec<(Probe, String)> = report
-        .findings
-        .iter()
-        .map(|f| (f.probe, format!("{} {}", f.method, f.path)))
-        .collect();
-    found.dedup();
-    found
 }
 
 /// One request to a fresh app, from a client address of its own, over TLS: a control.
