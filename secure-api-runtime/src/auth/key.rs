@@ -41,10 +41,22 @@ pub struct JwtKey {
     pub(crate) kid: Option<String>,
     /// The modulus length of an RSA key; `None` for the other families.
     pub(crate) rsa_bits: Option<usize>,
-    /// An RSA public key's PEM text, as configured: what an attacker who knows the public key
-    /// would use as an HMAC secret (the self-audit's key-confusion probe does).
+    /// An RSA public key as configured: what an attacker who knows the public key would make
+    /// an HMAC secret of (the self-audit's key-confusion probe does).
     #[cfg_attr(not(feature = "testing"), allow(dead_code))]
-    pub(crate) public_pem: Option<Vec<u8>>,
+    pub(crate) public_form: Option<PublicForm>,
+}
+
+/// How an RSA public key was given.
+#[derive(Clone)]
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
+pub(crate) enum PublicForm {
+    /// PEM text.
+    Pem(Vec<u8>),
+    /// DER bytes (`RSAPublicKey` or `SubjectPublicKeyInfo`).
+    Der(Vec<u8>),
+    /// An entry of a JWKS document.
+    Jwk(Box<jsonwebtoken::jwk::Jwk>),
 }
 
 impl JwtKey {
@@ -77,7 +89,7 @@ impl JwtKey {
             encoding: Some(EncodingKey::from_secret(secret).map_err(ConfigError::invalid_key)?),
             kid: None,
             rsa_bits: None,
-            public_pem: None,
+            public_form: None,
         })
     }
 
@@ -109,7 +121,7 @@ impl JwtKey {
             encoding: None,
             kid: None,
             rsa_bits,
-            public_pem: rsa_bits.map(|_| pem.to_vec()),
+            public_form: rsa_bits.map(|_| PublicForm::Pem(pem.to_vec())),
         })
     }
 
@@ -134,7 +146,7 @@ impl JwtKey {
             encoding: None,
             kid: None,
             rsa_bits,
-            public_pem: None,
+            public_form: rsa_bits.map(|_| PublicForm::Der(der.to_vec())),
         })
     }
 
@@ -210,7 +222,7 @@ impl JwtKey {
             encoding: None,
             kid: jwk.common.key_id.clone(),
             rsa_bits,
-            public_pem: None,
+            public_form: rsa_bits.map(|_| PublicForm::Jwk(Box::new(jwk.clone()))),
         })
     }
 

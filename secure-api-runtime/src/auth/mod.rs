@@ -38,6 +38,8 @@ pub use api_key::{
 };
 pub use config::{AuthConfig, AuthConfigBuilder, ClaimNames, DEFAULT_LEEWAY, DEFAULT_TOKEN_TTL};
 pub use jsonwebtoken::Algorithm;
+#[cfg(feature = "testing")]
+pub(crate) use key::PublicForm;
 pub use key::{JwtKey, MIN_HMAC_SECRET_BYTES, MIN_RSA_BITS, RECOMMENDED_RSA_BITS};
 #[cfg(feature = "redis")]
 pub use redis::RedisRevocations;

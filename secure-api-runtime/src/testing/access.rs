@@ -8,6 +8,7 @@ use super::checks::{clip, is_access_denied, is_refused_credential};
 use super::exchange::App;
 use super::forge;
 use super::report::Probe;
+use crate::auth::CSRF_HEADER;
 use crate::auth::TokenRequest;
 use crate::authz::DenyAs;
 use crate::policy::{Policy, Schemes};
@@ -107,23 +108,46 @@ impl<F: Fn() -> Router> Run<'_, F> {
         }
     }
 
-    /// A's session cookie from another site, without the CSRF token: `403`.
+    /// A's session cookie on an unsafe request that fails one of the two CSRF checks:
+    /// from another site (without the token, and with it), and from the app's own pages
+    /// without the token or with another. Each `403`: either check alone must refuse.
     async fn cross_site(&mut self, route: &RouteInfo, app: &App, path: &str) {
         let probe = Probe::CrossSiteRequest;
-        let Some((cookie, _)) = self.audit.a.session.clone() else {
+        let Some((cookie, token)) = self.audit.a.session.clone() else {
             self.skipped(route, probe, "no session of A's");
             return;
         };
         if self.skips(route, probe) {
             return;
         }
-        let headers = [
-            (header::COOKIE, header_value(&cookie)),
-            (header::ORIGIN, HeaderValue::from_static(CROSS_SITE)),
+        let cross_site = (header::ORIGIN, HeaderValue::from_static(CROSS_SITE));
+        let same_origin = (
+            HeaderName::from_static("sec-fetch-site"),
+            HeaderValue::from_static("same-origin"),
+        );
+        let csrf = |token: &str| (CSRF_HEADER, header_value(token));
+        let cases = [
+            ("from another site", vec![cross_site.clone()]),
+            (
+                "from another site, with the token",
+                vec![cross_site, csrf(&token)],
+            ),
+            (
+                "from the app's pages, without the token",
+                vec![same_origin.clone()],
+            ),
+            (
+                "from the app's pages, with another session's token",
+                vec![same_origin, csrf("secure-api-audit-not-the-token")],
+            ),
         ];
-        let answer = self.send(app, route, probe, path, &headers, None).await;
-        if !is_access_denied(&answer) {
-            self.found(route, probe, "403 Access denied", answer.summary());
+        for (case, mut headers) in cases {
+            headers.push((header::COOKIE, header_value(&cookie)));
+            let answer = self.send(app, route, probe, path, &headers, None).await;
+            if !is_access_denied(&answer) {
+                let expected = format!("403 Access denied {case}");
+                self.found(route, probe, &expected, answer.summary());
+            }
         }
     }
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::caller::Caller;
 use super::checks::{answer_problems, string_values};
-use super::exchange::{Answer, App};
+use super::exchange::{Answer, App, Payload};
 use super::report::{Finding, Probe, Report, Skipped};
 use crate::policy::{Access, InputKind};
 use crate::routing::{RouteInfo, Router};
@@ -62,6 +62,8 @@ pub struct SelfAudit<F> {
     pub(super) a: Caller,
     pub(super) b: Caller,
     pub(super) owned: Vec<Owned>,
+    /// A resource of A's for each path: `(template, id)`.
+    pub(super) mine: Vec<(String, String)>,
     skips: Vec<Skip>,
 }
 
@@ -83,6 +85,7 @@ impl<F: Fn() -> Router> SelfAudit<F> {
             a: Caller::default(),
             b: Caller::default(),
             owned: Vec::new(),
+            mine: Vec::new(),
             skips: Vec::new(),
         }
     }
@@ -108,6 +111,14 @@ impl<F: Fn() -> Router> SelfAudit<F> {
             id: id.to_owned(),
             record,
         });
+        self
+    }
+
+    /// A resource of A's for the owner routes of `path`: the owner check lets A through on
+    /// it, so that the probes of the routes' inputs (a `PUT` body, say) reach the input. The
+    /// probes may change it: the accepted input is sent too.
+    pub fn resource_of_a(mut self, path: &str, id: &str) -> Self {
+        self.mine.push((path.to_owned(), id.to_owned()));
         self
     }
 
@@ -139,6 +150,7 @@ impl<F: Fn() -> Router> SelfAudit<F> {
         for route in &routes {
             run.route(route).await;
         }
+        run.general_limits().await;
         run.report
     }
 }
@@ -178,6 +190,16 @@ impl<F: Fn() -> Router> Run<'_, F> {
         });
     }
 
+    /// A general limit not probed, and why: reported under its prefix.
+    pub(super) fn skipped_limit(&mut self, prefix: &str, reason: String) {
+        self.report.skipped.push(Skipped {
+            method: Method::GET,
+            path: prefix.to_owned(),
+            probe: Probe::GeneralLimit,
+            reason,
+        });
+    }
+
     /// Whether the app skips `probe` on `route` (and the report says so).
     pub(super) fn skips(&mut self, route: &RouteInfo, probe: Probe) -> bool {
         let skip = self.audit.skips.iter().find(|skip| {
@@ -203,9 +225,25 @@ impl<F: Fn() -> Router> Run<'_, F> {
         headers: &[(HeaderName, HeaderValue)],
         body: Option<Vec<u8>>,
     ) -> Answer {
+        self.exchange(app, route, probe, path, headers, body.into())
+            .await
+    }
+
+    /// [`Run::send`] with any [`Payload`], a chunked one too.
+    pub(super) async fn exchange(
+        &mut self,
+        app: &App,
+        route: &RouteInfo,
+        probe: Probe,
+        path: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Payload,
+    ) -> Answer {
         let answer = app.send(&route.method, path, headers, body).await;
         self.report.requests += 1;
         *self.report.made.entry(probe).or_default() += 1;
+        let on = (format!("{} {}", route.method, route.path), probe);
+        *self.report.made_on_route.entry(on).or_default() += 1;
         if answer.incomplete {
             let reason = "the answer's body kept streaming (or passed 4 MiB): checked as read";
             let noted = self.report.skipped.iter().any(|skip| {
@@ -242,7 +280,13 @@ impl<F: Fn() -> Router> Run<'_, F> {
         if policy.owner_field().is_some() {
             self.ownership(route, &policy).await;
         }
-        if policy.has_input(InputKind::Json) {
+        if policy.account_limit().is_some() {
+            self.account_limit(route, &policy).await;
+        }
+        if [InputKind::Json, InputKind::Form, InputKind::Query]
+            .into_iter()
+            .any(|kind| policy.has_input(kind))
+        {
             self.inputs(route, &policy).await;
         }
     }

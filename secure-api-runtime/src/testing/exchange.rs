@@ -67,19 +67,65 @@ impl Answer {
     }
 }
 
-/// Each app's client address: 198.18.0.0/15, the benchmarking range, one per app.
+/// What a probe sends as a request's body.
+#[derive(Debug)]
+pub(super) enum Payload {
+    /// No body.
+    Empty,
+    /// A body with its `Content-Length`.
+    Sized(Vec<u8>),
+    /// A body of no declared length, as `Transfer-Encoding: chunked` sends one.
+    Chunked(Vec<u8>),
+}
+
+impl From<Option<Vec<u8>>> for Payload {
+    fn from(body: Option<Vec<u8>>) -> Self {
+        body.map_or(Self::Empty, Self::Sized)
+    }
+}
+
+/// Each app's client address: 198.18.0.0/15, the benchmarking range, one per app (or per
+/// request, for the probe of a limit by account).
 static NEXT_PEER: AtomicU32 = AtomicU32::new(1);
+
+fn next_peer() -> SocketAddr {
+    let n = NEXT_PEER.fetch_add(1, Ordering::Relaxed);
+    let ip = Ipv4Addr::from(u32::from(Ipv4Addr::new(198, 18, 0, 0)) | (n & 0x1_ffff));
+    SocketAddr::from((ip, 40_000))
+}
+
+/// A body of chunks that says nothing of its length.
+struct Chunks(std::collections::VecDeque<axum::body::Bytes>);
+
+impl hyper::body::Body for Chunks {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(
+            self.0
+                .pop_front()
+                .map(|chunk| Ok(hyper::body::Frame::data(chunk))),
+        )
+    }
+}
 
 impl App {
     pub(super) fn new(router: Router) -> Self {
         let (service, config) = router.finish();
-        let n = NEXT_PEER.fetch_add(1, Ordering::Relaxed);
-        let ip = Ipv4Addr::from(u32::from(Ipv4Addr::new(198, 18, 0, 0)) | (n & 0x1_ffff));
         Self {
             service,
             config,
-            peer: SocketAddr::from((ip, 40_000)),
+            peer: next_peer(),
         }
+    }
+
+    /// The app's next requests come from another client address.
+    pub(super) fn move_to_new_address(&mut self) {
+        self.peer = next_peer();
     }
 
     /// Sends `method path` with `headers` and `body`.
@@ -88,7 +134,7 @@ impl App {
         method: &Method,
         path: &str,
         headers: &[(HeaderName, HeaderValue)],
-        body: Option<Vec<u8>>,
+        body: Payload,
     ) -> Answer {
         let mut request = http::Request::builder()
             .method(method.clone())
@@ -98,11 +144,21 @@ impl App {
             request = request.header(name, value);
         }
         let body = match body {
-            Some(bytes) => {
+            Payload::Sized(bytes) => {
                 request = request.header(header::CONTENT_LENGTH, bytes.len());
                 Body::from(bytes)
             }
-            None => Body::empty(),
+            Payload::Chunked(bytes) => {
+                // A stream's length is unknown until its end: what hyper hands the app for a
+                // chunked body.
+                request = request.header(header::TRANSFER_ENCODING, "chunked");
+                let chunks = bytes
+                    .chunks(64 * 1024)
+                    .map(axum::body::Bytes::copy_from_slice)
+                    .collect();
+                Body::new(Chunks(chunks))
+            }
+            Payload::Empty => Body::empty(),
         };
         let mut request = request
             .body(body)

@@ -43,8 +43,13 @@ pub(super) fn tokens(probe: Probe, valid: &str, auth: &AuthConfig) -> Forged {
             )])
         }
         Probe::TruncatedSignature => {
-            let cut = signature.len().saturating_sub(6);
-            Ok(vec![format!("{header}.{payload}.{}", &signature[..cut])])
+            // Cut in its bytes, not its text: a signature that still decodes, only shorter,
+            // reaches the signature check rather than the base64 decoder.
+            let bytes = URL_SAFE_NO_PAD
+                .decode(signature)
+                .map_err(|_| "A's token signature is not base64url".to_owned())?;
+            let short = URL_SAFE_NO_PAD.encode(&bytes[..bytes.len() / 2]);
+            Ok(vec![format!("{header}.{payload}.{short}")])
         }
         Probe::ExpiredToken => resign(&|claims| {
             let now = std::time::SystemTime::now()
@@ -65,23 +70,24 @@ pub(super) fn tokens(probe: Probe, valid: &str, auth: &AuthConfig) -> Forged {
             claims.insert("iss".into(), "secure-api-audit-other-issuer".into());
         }),
         Probe::KeyConfusion => {
-            let Some(key) = auth.keys().find(|key| key.public_pem.is_some()) else {
-                return Err(if auth.keys().any(|key| key.rsa_bits().is_some()) {
-                    "the RSA keys were not given as public PEM, whose text is the secret an \
-                     attacker would sign with"
-                        .into()
-                } else {
-                    "no RSA key in the key set".into()
-                });
+            let Some((key, form)) = auth
+                .keys()
+                .find_map(|key| Some((key, key.public_form.as_ref()?)))
+            else {
+                return Err("no RSA key in the key set".into());
             };
-            let pem = key.public_pem.as_deref().unwrap_or_default();
             let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
             header.kid.clone_from(&key.kid);
-            let secret = jsonwebtoken::EncodingKey::from_secret(pem)
-                .map_err(|error| format!("no HS256 key: {error}"))?;
-            let token = jsonwebtoken::encode(&header, &claims()?, &secret)
-                .map_err(|error| format!("no HS256 token: {error}"))?;
-            Ok(vec![token])
+            let claims = claims()?;
+            super::confusion::secrets(form)
+                .iter()
+                .map(|secret| {
+                    let secret = jsonwebtoken::EncodingKey::from_secret(secret)
+                        .map_err(|error| format!("no HS256 key: {error}"))?;
+                    jsonwebtoken::encode(&header, &claims, &secret)
+                        .map_err(|error| format!("no HS256 token: {error}"))
+                })
+                .collect()
         }
         _ => Err(format!("{probe} is not a forged token")),
     }

@@ -1,187 +1,437 @@
-//! The probes of a route's JSON input: the bodies it must refuse, and one it accepts.
+//! The probes of a route's inputs: for a JSON or form body and for a query, what each must
+//! refuse, and one input each accepts, whose error (if the handler answers one) must not
+//! echo it.
 
 use http::{HeaderName, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
 use super::checks::clip;
+use super::exchange::Payload;
 use super::report::Probe;
-use super::sample::sample;
+use super::sample::InputSchema;
 use crate::policy::{Access, InputKind, Policy};
 use crate::routing::{RouteInfo, Router};
 
-use super::audit::{ECHO, Run};
+use super::audit::{ECHO, Run, fill};
+
+/// Where a route's inputs are probed: the path, and A's credential.
+pub(super) struct Target {
+    pub(super) path: String,
+    pub(super) credential: Vec<(HeaderName, HeaderValue)>,
+    /// Whether a `404` may be the path's own (a parameter of another type, an id that exists
+    /// nowhere) rather than an answer to the input.
+    pub(super) may_miss: bool,
+}
+
+/// One request an input must refuse.
+struct Refused {
+    probe: Probe,
+    media: Option<&'static str>,
+    query: Option<String>,
+    body: Payload,
+    status: StatusCode,
+    /// A text no answer to it may hold.
+    echo: String,
+}
+
+/// The probes of an input of `kind`.
+fn probes_of(kind: InputKind) -> &'static [Probe] {
+    match kind {
+        InputKind::Json => &[
+            Probe::UnknownField,
+            Probe::WrongType,
+            Probe::MalformedJson,
+            Probe::ArrayBody,
+            Probe::OverBound,
+            Probe::WrongContentType,
+            Probe::BodyTooLarge,
+            Probe::EchoedInput,
+        ],
+        InputKind::Form => &[
+            Probe::UnknownField,
+            Probe::WrongType,
+            Probe::OverBound,
+            Probe::WrongContentType,
+            Probe::BodyTooLarge,
+            Probe::EchoedInput,
+        ],
+        InputKind::Query => &[Probe::WrongType, Probe::OverBound, Probe::EchoedInput],
+    }
+}
+
+const KINDS: [InputKind; 3] = [InputKind::Json, InputKind::Form, InputKind::Query];
 
 impl<F: Fn() -> Router> Run<'_, F> {
-    /// The bodies a JSON input must refuse, each with its status, none echoed.
+    /// The inputs of a route: its JSON or form body, and its query.
     pub(super) async fn inputs(&mut self, route: &RouteInfo, policy: &Policy) {
-        if policy.owner_field().is_some() {
-            let reason = "the owner check answers first (no resource of A's is given)";
-            self.skipped(route, Probe::UnknownField, reason);
+        let mut probes: Vec<Probe> = KINDS
+            .into_iter()
+            .filter(|&kind| policy.has_input(kind))
+            .flat_map(probes_of)
+            .copied()
+            .collect();
+        probes.sort_unstable();
+        probes.dedup();
+        let Some(target) = self.input_target(route, policy, &probes) else {
             return;
+        };
+        for kind in KINDS {
+            if let Some(schema) = InputSchema::of(policy, kind) {
+                self.input(route, kind, &schema, &target).await;
+            }
         }
+    }
+
+    /// Where a route's inputs can be reached, or `None` (the report saying why for each of
+    /// `probes`): an owner route's on a resource of A's, a route's with parameters on a
+    /// missing id; with A's credential where the route needs one.
+    pub(super) fn input_target(
+        &mut self,
+        route: &RouteInfo,
+        policy: &Policy,
+        probes: &[Probe],
+    ) -> Option<Target> {
+        let skip_all = |run: &mut Self, reason: &str| {
+            for &probe in probes {
+                run.skipped(route, probe, reason);
+            }
+        };
         let credential = if policy.access() == Access::Authenticated {
             let Some(headers) = self.audit.a.any_credential(policy.schemes()) else {
-                let reason = "no credential of A's the route accepts";
-                self.skipped(route, Probe::UnknownField, reason);
-                return;
+                skip_all(self, "no credential of A's the route accepts");
+                return None;
             };
             headers
         } else {
             Vec::new()
         };
+        if policy.owner_field().is_some() {
+            let Some((_, id)) = self.audit.mine.iter().find(|(path, _)| *path == route.path) else {
+                let reason = "the owner check answers first: give a resource of A's for this \
+                              path (resource_of_a)";
+                skip_all(self, reason);
+                return None;
+            };
+            let path = fill(&route.path, id);
+            return Some(Target {
+                path,
+                credential,
+                may_miss: false,
+            });
+        }
+        Some(Target {
+            path: Self::missing_path(route),
+            credential,
+            may_miss: route.path.contains('{'),
+        })
+    }
+
+    /// The probes of one input.
+    async fn input(
+        &mut self,
+        route: &RouteInfo,
+        kind: InputKind,
+        schema: &InputSchema,
+        target: &Target,
+    ) {
         let limit = (self.audit.app)()
             .config()
             .map_or(1024 * 1024, crate::SecurityConfig::body_limit);
-        let cases = refused_bodies(valid_body(policy).as_ref(), limit);
-        let path = Self::missing_path(route);
-        self.echo(route, policy, &path, &credential).await;
-        let has_parameters = route.path.contains('{');
-        for (probe, media, body, expected) in cases {
-            if self.skips(route, probe) {
-                continue;
+        let valid = schema.sample(ECHO);
+        let cases = match (kind, &valid) {
+            // Most refusals of a JSON body need no accepted one to start from.
+            (InputKind::Json, _) => Ok(self.json_cases(route, schema, valid.as_ref(), limit)),
+            (_, None) => Err("the input's schema is beyond the sampler"),
+            (InputKind::Form, Some(valid)) => self
+                .form_cases(route, schema, valid, limit)
+                .ok_or("the input is not flat: a form cannot carry it"),
+            (InputKind::Query, Some(valid)) => self
+                .query_cases(route, schema, valid)
+                .ok_or("the input is not flat: a query cannot carry it"),
+        };
+        let cases = match cases {
+            Ok(cases) => cases,
+            Err(reason) => {
+                for &probe in probes_of(kind) {
+                    self.skipped(route, probe, reason);
+                }
+                return;
             }
-            if probe == Probe::BodyTooLarge && body.is_empty() {
-                let reason = format!("a body limit of {limit} bytes is too large to send");
-                self.skipped(route, probe, reason);
-                continue;
-            }
-            let mut headers = credential.clone();
-            headers.push((header::CONTENT_TYPE, HeaderValue::from_static(media)));
-            let app = self.app();
-            let answer = self
-                .send(&app, route, probe, &path, &headers, Some(body))
-                .await;
-            if has_parameters && answer.status == StatusCode::NOT_FOUND {
-                // The path's parameters were refused before the body was read.
-                let reason = "the path's parameters need values of their own type";
-                self.skipped(route, probe, reason);
-                continue;
-            }
-            if answer.status != expected || answer.text.contains(ECHO) {
-                let expected = format!("{} not echoing the body", expected.as_u16());
-                let got = format!("{}: {}", answer.summary(), clip(&answer.text));
-                self.found(route, probe, &expected, got);
-            }
+        };
+        for case in cases {
+            self.refused(route, target, case).await;
         }
     }
-    /// A body the input accepts, a marker in every string: if the handler refuses it, its
-    /// error must not echo it (a message built from the input, a client-chosen text).
-    async fn echo(
+
+    /// Sends one request the input must refuse, and checks the answer.
+    async fn refused(&mut self, route: &RouteInfo, target: &Target, case: Refused) {
+        if self.skips(route, case.probe) {
+            return;
+        }
+        let mut headers = target.credential.clone();
+        if let Some(media) = case.media {
+            headers.push((header::CONTENT_TYPE, HeaderValue::from_static(media)));
+        }
+        let path = match &case.query {
+            Some(query) => format!("{}?{query}", target.path),
+            None => target.path.clone(),
+        };
+        let app = self.app();
+        let answer = self
+            .exchange(&app, route, case.probe, &path, &headers, case.body)
+            .await;
+        if target.may_miss && answer.status == StatusCode::NOT_FOUND {
+            // The path's parameters were refused before the input was read.
+            let reason = "the path's parameters need values of their own type";
+            self.skipped(route, case.probe, reason);
+            return;
+        }
+        let echoed = answer.text.contains(&case.echo);
+        if case.probe == Probe::EchoedInput {
+            let error = answer.status.is_client_error() || answer.status.is_server_error();
+            if error && echoed {
+                let got = format!("{}: {}", answer.summary(), clip(&answer.text));
+                self.found(
+                    route,
+                    case.probe,
+                    "an error that does not echo the input",
+                    got,
+                );
+            }
+        } else if answer.status != case.status || echoed {
+            let expected = format!("{} not echoing the input", case.status.as_u16());
+            let got = format!("{}: {}", answer.summary(), clip(&answer.text));
+            self.found(route, case.probe, &expected, got);
+        }
+    }
+
+    /// A JSON body's cases.
+    fn json_cases(
         &mut self,
         route: &RouteInfo,
-        policy: &Policy,
-        path: &str,
-        credential: &[(HeaderName, HeaderValue)],
-    ) {
-        let probe = Probe::EchoedInput;
-        if self.skips(route, probe) {
-            return;
+        schema: &InputSchema,
+        valid: Option<&Value>,
+        limit: usize,
+    ) -> Vec<Refused> {
+        let json = Some("application/json");
+        let body = |value: &Value| Payload::Sized(value.to_string().into_bytes());
+        let mut cases = Vec::new();
+        if let Some(valid) = valid {
+            cases.push(Refused {
+                probe: Probe::EchoedInput,
+                media: json,
+                query: None,
+                body: body(valid),
+                status: StatusCode::OK,
+                echo: ECHO.into(),
+            });
+        } else {
+            let reason = "the input's schema is beyond the sampler";
+            self.skipped(route, Probe::EchoedInput, reason);
+            self.skipped(route, Probe::OverBound, reason);
         }
-        let Some(body) = valid_body(policy) else {
-            self.skipped(route, probe, "the input's schema is beyond the sampler");
-            return;
+        let empty = Value::Object(serde_json::Map::new());
+        let valid_or_empty = valid.unwrap_or(&empty);
+        let unknown = Self::with_unknown_field(valid_or_empty);
+        cases.push(refusal(Probe::UnknownField, json, body(&unknown)));
+        // One field of another type, so that it is refused for that, not for one missing.
+        let wrong_type = match valid_or_empty {
+            Value::Object(fields) if !fields.is_empty() => {
+                let mut fields = fields.clone();
+                if let Some((_, value)) = fields.iter_mut().next() {
+                    *value = match value {
+                        Value::String(_) => serde_json::json!([[ECHO]]),
+                        _ => Value::String(ECHO.into()),
+                    };
+                }
+                Value::Object(fields)
+            }
+            _ => Value::String(ECHO.into()),
         };
-        let mut headers = credential.to_vec();
-        headers.push((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        ));
-        let app = self.app();
-        let body = Some(body.to_string().into_bytes());
-        let answer = self.send(&app, route, probe, path, &headers, body).await;
-        let error = answer.status.is_client_error() || answer.status.is_server_error();
-        if error && answer.text.contains(ECHO) {
-            let got = format!("{}: {}", answer.summary(), clip(&answer.text));
-            self.found(route, probe, "an error that does not echo the input", got);
+        cases.push(refusal(Probe::WrongType, json, body(&wrong_type)));
+        let malformed = Payload::Sized(format!("{{\"{ECHO}\": ").into_bytes());
+        cases.push(refusal(Probe::MalformedJson, json, malformed));
+        let array = Payload::Sized(format!("[\"{ECHO}\"]").into_bytes());
+        cases.push(refusal(Probe::ArrayBody, json, array));
+        if let Some(valid) = valid
+            && let Some(case) = self.past_bound(route, schema, valid, |value| (None, body(value)))
+        {
+            cases.push(Refused {
+                media: json,
+                ..case
+            });
         }
+        let text = Payload::Sized(ECHO.as_bytes().to_vec());
+        cases.push(Refused {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ..refusal(Probe::WrongContentType, Some("text/plain"), text)
+        });
+        cases.extend(self.too_large(route, json, limit));
+        cases
+    }
+
+    /// A form body's cases, or `None` when the input is not flat.
+    fn form_cases(
+        &mut self,
+        route: &RouteInfo,
+        schema: &InputSchema,
+        valid: &Value,
+        limit: usize,
+    ) -> Option<Vec<Refused>> {
+        let form = Some("application/x-www-form-urlencoded");
+        let body = |value: &Value| Payload::Sized(encoded(value).unwrap_or_default().into_bytes());
+        let mut cases = vec![Refused {
+            probe: Probe::EchoedInput,
+            media: form,
+            query: None,
+            body: Payload::Sized(encoded(valid)?.into_bytes()),
+            status: StatusCode::OK,
+            echo: ECHO.into(),
+        }];
+        let unknown = Self::with_unknown_field(valid);
+        cases.push(refusal(Probe::UnknownField, form, body(&unknown)));
+        if let Some(wrong) = self.as_text(route, schema, valid) {
+            cases.push(refusal(Probe::WrongType, form, body(&wrong)));
+        }
+        if let Some(case) = self.past_bound(route, schema, valid, |value| (None, body(value))) {
+            cases.push(Refused {
+                media: form,
+                ..case
+            });
+        }
+        let json = Payload::Sized(
+            serde_json::json!({ "value": ECHO })
+                .to_string()
+                .into_bytes(),
+        );
+        cases.push(Refused {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ..refusal(Probe::WrongContentType, Some("application/json"), json)
+        });
+        cases.extend(self.too_large(route, form, limit));
+        Some(cases)
+    }
+
+    /// A query's cases, or `None` when the input is not flat. Unknown parameters are
+    /// ignored by design (links carry tracking noise), so they are not probed.
+    fn query_cases(
+        &mut self,
+        route: &RouteInfo,
+        schema: &InputSchema,
+        valid: &Value,
+    ) -> Option<Vec<Refused>> {
+        let query = |value: &Value| encoded(value).unwrap_or_default();
+        let mut cases = vec![Refused {
+            probe: Probe::EchoedInput,
+            media: None,
+            query: Some(encoded(valid)?),
+            body: Payload::Empty,
+            status: StatusCode::OK,
+            echo: ECHO.into(),
+        }];
+        if let Some(wrong) = self.as_text(route, schema, valid) {
+            cases.push(Refused {
+                query: Some(query(&wrong)),
+                ..refusal(Probe::WrongType, None, Payload::Empty)
+            });
+        }
+        let past = self.past_bound(route, schema, valid, |value| {
+            (Some(query(value)), Payload::Empty)
+        });
+        cases.extend(past);
+        Some(cases)
+    }
+
+    /// `valid` with a field the input does not know. An input that allows unknown fields
+    /// (`#[input(allow_unknown_fields)]`) is found by it: a forged `isAdmin` would pass. An
+    /// app that means it says so with [`SelfAudit::skip`](super::SelfAudit::skip).
+    fn with_unknown_field(valid: &Value) -> Value {
+        let mut fields = valid.as_object().cloned().unwrap_or_default();
+        fields.insert("secureApiAuditField".into(), ECHO.into());
+        Value::Object(fields)
+    }
+
+    /// `valid` with its first field that is no string given as text.
+    fn as_text(&mut self, route: &RouteInfo, schema: &InputSchema, valid: &Value) -> Option<Value> {
+        let Some(name) = schema.non_string_field() else {
+            let reason = "every field is a string: any text has the right type";
+            self.skipped(route, Probe::WrongType, reason);
+            return None;
+        };
+        let mut fields = valid.as_object()?.clone();
+        fields.insert(name.to_owned(), ECHO.into());
+        Some(Value::Object(fields))
+    }
+
+    /// The case of a field just past its bound, sent as `send` makes it (a body or a query).
+    fn past_bound(
+        &mut self,
+        route: &RouteInfo,
+        schema: &InputSchema,
+        valid: &Value,
+        send: impl Fn(&Value) -> (Option<String>, Payload),
+    ) -> Option<Refused> {
+        let Some((name, past)) = schema.past_bound(valid, ECHO) else {
+            self.skipped(
+                route,
+                Probe::OverBound,
+                "no top-level field declares a bound",
+            );
+            return None;
+        };
+        let (query, body) = send(&past);
+        // What no answer may hold: the marker, or the value itself when it is too short to
+        // hold all of it.
+        let echo = match &past[&name] {
+            Value::String(text) if !text.contains(ECHO) && text.len() >= 8 => text.clone(),
+            _ => ECHO.to_owned(),
+        };
+        Some(Refused {
+            query,
+            echo,
+            ..refusal(Probe::OverBound, None, body)
+        })
+    }
+
+    /// A body over the limit, with its length declared and without: `413` both.
+    fn too_large(
+        &mut self,
+        route: &RouteInfo,
+        media: Option<&'static str>,
+        limit: usize,
+    ) -> Vec<Refused> {
+        // Past 16 MiB a limit is not probed: the body would be allocated in full.
+        let Some(size) = limit.checked_add(1).filter(|&size| size <= 16 << 20) else {
+            let reason = format!("a body limit of {limit} bytes is too large to send");
+            self.skipped(route, Probe::BodyTooLarge, reason);
+            return Vec::new();
+        };
+        [
+            Payload::Sized(vec![b' '; size]),
+            Payload::Chunked(vec![b' '; size]),
+        ]
+        .into_iter()
+        .map(|body| Refused {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            ..refusal(Probe::BodyTooLarge, media, body)
+        })
+        .collect()
     }
 }
 
-/// A body the route's JSON input accepts, a marker in every string, if the sampler can make
-/// one from its schema.
-fn valid_body(policy: &Policy) -> Option<Value> {
-    let input = policy
-        .inputs()
-        .into_iter()
-        .find(|input| input.kind == InputKind::Json)?;
-    let mut components = crate::schema::Components::default();
-    let schema = (input.schema)(&mut components);
-    sample(&schema, &components, ECHO)
+/// A request of `probe` the input must refuse with `400`, echoing none of it.
+fn refusal(probe: Probe, media: Option<&'static str>, body: Payload) -> Refused {
+    Refused {
+        probe,
+        media,
+        query: None,
+        body,
+        status: StatusCode::BAD_REQUEST,
+        echo: ECHO.into(),
+    }
 }
 
-/// The bodies a JSON input must refuse, with their content type and status. From `valid`,
-/// a body the input accepts: with one field more, and with one field of another type, so
-/// that each is refused for that, not for a field missing.
-fn refused_bodies(
-    valid: Option<&Value>,
-    limit: usize,
-) -> [(Probe, &'static str, Vec<u8>, StatusCode); 6] {
-    let json = "application/json";
-    // A body the input accepts, with one field more, and with one field of another type:
-    // refused for that, not for a field missing.
-    let unknown = match valid {
-        Some(Value::Object(fields)) => {
-            let mut fields = fields.clone();
-            fields.insert("secureApiAuditField".into(), ECHO.into());
-            Value::Object(fields)
-        }
-        _ => serde_json::json!({ "secureApiAuditField": ECHO }),
-    };
-    let wrong_type = match valid {
-        Some(Value::Object(fields)) if !fields.is_empty() => {
-            let mut fields = fields.clone();
-            let wrong = |value: &Value| match value {
-                Value::String(_) => serde_json::json!([[ECHO]]),
-                _ => Value::String(ECHO.into()),
-            };
-            if let Some((_, value)) = fields.iter_mut().next() {
-                *value = wrong(value);
-            }
-            Value::Object(fields)
-        }
-        _ => Value::String(ECHO.into()),
-    };
-    let cases: [(Probe, &str, Vec<u8>, StatusCode); 6] = [
-        (
-            Probe::UnknownField,
-            json,
-            unknown.to_string().into_bytes(),
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            Probe::WrongType,
-            json,
-            wrong_type.to_string().into_bytes(),
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            Probe::MalformedJson,
-            json,
-            format!("{{\"{ECHO}\": ").into_bytes(),
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            Probe::ArrayBody,
-            json,
-            format!("[\"{ECHO}\"]").into_bytes(),
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            Probe::WrongContentType,
-            "text/plain",
-            ECHO.as_bytes().to_vec(),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        ),
-        (
-            Probe::BodyTooLarge,
-            json,
-            // Past 16 MiB a limit is not probed: the body would be allocated in full.
-            limit
-                .checked_add(1)
-                .filter(|&size| size <= 16 << 20)
-                .map_or_else(Vec::new, |size| vec![b' '; size]),
-            StatusCode::PAYLOAD_TOO_LARGE,
-        ),
-    ];
-    cases
+/// A flat object as a form or a query encodes it; `None` when it is not flat.
+fn encoded(value: &Value) -> Option<String> {
+    serde_urlencoded::to_string(value).ok()
 }

@@ -1,14 +1,15 @@
-//! The probe of a route's rate limit.
+//! The probes of a route's rate limits: by client, and by account.
 
-use http::{StatusCode, header};
+use http::{HeaderName, HeaderValue, StatusCode, header};
 
 use super::exchange::App;
 use super::report::Probe;
-use crate::policy::{Access, Policy};
-use crate::rate::{RateKey, covers};
+use super::sample::InputSchema;
+use crate::policy::{Access, InputKind, Policy};
+use crate::rate::{Quota, RateKey, covers};
 use crate::routing::{RouteInfo, Router};
 
-use super::audit::Run;
+use super::audit::{ECHO, Run};
 
 impl<F: Fn() -> Router> Run<'_, F> {
     /// The route's quota plus one, from one client: exactly one `429`, the last.
@@ -54,21 +55,162 @@ impl<F: Fn() -> Router> Run<'_, F> {
             self.skipped(route, probe, "a limit by API key, and no key of A's");
             return;
         }
-        let app = App::new(router);
         let path = Self::missing_path(route);
-        // Until the first `429`: the quota passes, the next is refused, unless the budget
-        // refilled meanwhile (one request every period / quota), which lets as many more
-        // through. No `429` past quota + refills (or a bound) is the limit not working.
-        let refill = rule.quota().refill_interval();
+        let budget = Budget {
+            quota: rule.quota(),
+            path,
+            headers,
+            body: None,
+            from_many_addresses: false,
+        };
+        self.until_refused(route, probe, App::new(router), budget)
+            .await;
+    }
+
+    /// The route's quota by account plus one attempt on one account, each from a client of
+    /// its own: exactly one `429`, the last. Each attempt is an input the route accepts,
+    /// whose account field is the same (the sampler's).
+    pub(super) async fn account_limit(&mut self, route: &RouteInfo, policy: &Policy) {
+        let probe = Probe::AccountLimit;
+        let Some(rule) = policy.account_limit() else {
+            return;
+        };
+        if self.skips(route, probe) {
+            return;
+        }
+        let quota = rule.quota().count();
+        if quota > 1000 {
+            let reason = format!("a quota of {quota} is too many requests");
+            self.skipped(route, probe, reason);
+            return;
+        }
+        let Some(target) = self.input_target(route, policy, &[probe]) else {
+            return;
+        };
+        let body = [
+            (InputKind::Json, "application/json"),
+            (InputKind::Form, "application/x-www-form-urlencoded"),
+        ]
+        .into_iter()
+        .find_map(|(kind, media)| {
+            let valid = InputSchema::of(policy, kind)?.sample(ECHO)?;
+            let bytes = match kind {
+                InputKind::Form => serde_urlencoded::to_string(&valid).ok()?.into_bytes(),
+                _ => valid.to_string().into_bytes(),
+            };
+            Some((media, bytes))
+        });
+        let Some((media, body)) = body else {
+            self.skipped(
+                route,
+                probe,
+                "the input naming the account is beyond the sampler",
+            );
+            return;
+        };
+        let mut headers = target.credential;
+        headers.push((header::CONTENT_TYPE, HeaderValue::from_static(media)));
+        let budget = Budget {
+            quota: rule.quota(),
+            path: target.path,
+            headers,
+            body: Some(body),
+            from_many_addresses: true,
+        };
+        self.until_refused(route, probe, self.app(), budget).await;
+    }
+
+    /// Each general limit (`Router::rate_limit`): its quota plus one request from one client
+    /// to a route it covers, a read whose own limit (if any) is larger: exactly one `429`, the
+    /// last. Made once per limit, after the routes' probes.
+    pub(super) async fn general_limits(&mut self) {
+        let probe = Probe::GeneralLimit;
+        let router = (self.audit.app)();
+        for limit in router.general_limits().to_vec() {
+            let quota = limit.quota.count();
+            let covered = |route: &&RouteInfo| {
+                covers(&limit.prefix, &route.path)
+                    && route.method == http::Method::GET
+                    && route
+                        .policy
+                        .rate_limit()
+                        .is_none_or(|own| own.quota().count() > quota)
+            };
+            let inventory = self.routes.clone();
+            // A public route first: no credential's own limits in the way.
+            let route = inventory
+                .iter()
+                .filter(covered)
+                .min_by_key(|route| route.policy.access() == Access::Authenticated);
+            let Some(route) = route else {
+                let reason = format!(
+                    "no read under {} without a smaller limit of its own",
+                    limit.prefix
+                );
+                self.skipped_limit(&limit.prefix, reason);
+                continue;
+            };
+            if quota > 1000 {
+                let reason = format!("a quota of {quota} is too many requests");
+                self.skipped(route, probe, reason);
+                continue;
+            }
+            let headers = if route.policy.access() == Access::Authenticated {
+                let Some(headers) = self.audit.a.any_credential(route.policy.schemes()) else {
+                    self.skipped(route, probe, "no credential of A's the route accepts");
+                    continue;
+                };
+                headers
+            } else {
+                Vec::new()
+            };
+            if self.skips(route, probe) {
+                continue;
+            }
+            let budget = Budget {
+                quota: limit.quota,
+                path: Self::missing_path(route),
+                headers,
+                body: None,
+                from_many_addresses: false,
+            };
+            self.until_refused(route, probe, self.app(), budget).await;
+        }
+    }
+
+    /// Requests until the first `429`: the quota passes, the next is refused, unless the
+    /// budget refilled meanwhile (one request every period / quota), which lets as many more
+    /// through. No `429` past quota + refills (or a bound) is the limit not working.
+    async fn until_refused(
+        &mut self,
+        route: &RouteInfo,
+        probe: Probe,
+        mut app: App,
+        budget: Budget,
+    ) {
+        let quota = budget.quota.count();
+        let refill = budget.quota.refill_interval();
         let started = std::time::Instant::now();
         let bound = quota.saturating_mul(4).saturating_add(100);
         let mut sent = 0u32;
         let first_refusal = loop {
-            let answer = self.send(&app, route, probe, &path, &headers, None).await;
+            if budget.from_many_addresses {
+                app.move_to_new_address();
+            }
+            let body = budget.body.clone();
+            let answer = self
+                .send(&app, route, probe, &budget.path, &budget.headers, body)
+                .await;
             sent += 1;
             let refills = refills_in(started.elapsed(), refill);
             if answer.status == StatusCode::TOO_MANY_REQUESTS {
                 break Some((sent - 1, refills, answer));
+            }
+            if sent == 1 && budget.body.is_some() && answer.status == StatusCode::BAD_REQUEST {
+                // Refused before the account was counted: the sample proves nothing.
+                let reason = format!("the sampled input was refused: {}", answer.summary());
+                self.skipped(route, probe, reason);
+                return;
             }
             if sent > quota.saturating_add(refills) || sent > bound {
                 break None;
@@ -96,6 +238,16 @@ impl<F: Fn() -> Router> Run<'_, F> {
             }
         }
     }
+}
+
+/// The requests of a limit probe.
+struct Budget {
+    quota: Quota,
+    path: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<Vec<u8>>,
+    /// Each request from another client: a limit by account must not care.
+    from_many_addresses: bool,
 }
 
 /// How many requests a budget refilling one every `interval` gave back in `elapsed` (one more

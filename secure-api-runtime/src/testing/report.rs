@@ -40,19 +40,28 @@ pub enum Probe {
     OthersResource,
     /// The route's quota plus one request, from one client.
     RateLimit,
+    /// A general limit's quota plus one request, from one client, to a route it covers.
+    GeneralLimit,
+    /// The route's quota by account plus one attempt on one account, each from another
+    /// client.
+    AccountLimit,
     /// A body with a field the input does not have.
     UnknownField,
-    /// A body of the wrong JSON type.
+    /// A value of the wrong type: a JSON body's field, a form's or a query's number.
     WrongType,
+    /// A value past the bound its type declares: a string over its `max` length, a number
+    /// over its range, a list over its `max` items.
+    OverBound,
     /// A body that is not JSON.
     MalformedJson,
     /// A JSON array for a body.
     ArrayBody,
     /// A body of another content type.
     WrongContentType,
-    /// A body over the app's limit.
+    /// A body over the app's limit, with its length declared and without (chunked).
     BodyTooLarge,
-    /// A body the input accepts: an error the handler answers must not echo it.
+    /// An input the route accepts (a body, a form, a query): an error the handler answers
+    /// must not echo it.
     EchoedInput,
     /// What every answer must be: headers, request id, error shape, nothing leaked.
     Answer,
@@ -78,8 +87,11 @@ impl Probe {
             Self::MissingScope => "missing scope",
             Self::OthersResource => "another's resource",
             Self::RateLimit => "rate limit",
+            Self::AccountLimit => "account limit",
+            Self::GeneralLimit => "general limit",
             Self::UnknownField => "unknown field",
             Self::WrongType => "wrong type",
+            Self::OverBound => "over its bound",
             Self::MalformedJson => "malformed JSON",
             Self::ArrayBody => "array body",
             Self::WrongContentType => "wrong content type",
@@ -135,6 +147,8 @@ pub struct Report {
     pub requests: usize,
     /// How many requests each probe made, so that a test can check what was covered.
     pub made: std::collections::BTreeMap<Probe, usize>,
+    /// How many requests each probe made on each route, keyed by `("GET /posts/{id}", probe)`.
+    pub made_on_route: std::collections::BTreeMap<(String, Probe), usize>,
 }
 
 impl Report {
@@ -146,6 +160,15 @@ impl Report {
     /// How many requests `probe` made.
     pub fn made(&self, probe: Probe) -> usize {
         self.made.get(&probe).copied().unwrap_or(0)
+    }
+
+    /// How many requests `probe` made on `route` (`"PUT /posts/{id}"`: the method and the
+    /// path template).
+    pub fn made_on(&self, route: &str, probe: Probe) -> usize {
+        self.made_on_route
+            .get(&(route.to_owned(), probe))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The findings of one probe.

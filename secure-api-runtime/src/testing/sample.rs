@@ -3,7 +3,109 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::policy::{InputKind, Policy};
 use crate::schema::{Components, option_value};
+
+/// The schema of a route's input of one kind, with the components it refers to.
+pub(super) struct InputSchema {
+    schema: Value,
+    components: Components,
+}
+
+impl InputSchema {
+    /// The schema of `policy`'s input of `kind`, if the route has one.
+    pub(super) fn of(policy: &Policy, kind: InputKind) -> Option<Self> {
+        let input = policy
+            .inputs()
+            .into_iter()
+            .find(|input| input.kind == kind)?;
+        let mut components = Components::default();
+        let schema = (input.schema)(&mut components);
+        Some(Self { schema, components })
+    }
+
+    /// A value the input accepts, `marker` in every string (see [`sample`]).
+    pub(super) fn sample(&self, marker: &str) -> Option<Value> {
+        sample(&self.schema, &self.components, marker)
+    }
+
+    fn object(&self) -> &Value {
+        option_value(self.components.resolve(&self.schema))
+    }
+
+    /// Each top-level field's name and resolved schema.
+    fn fields(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.object()
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(name, schema)| (name, option_value(self.components.resolve(schema))))
+    }
+
+    /// The first top-level field that is no string (a number, a flag), which a form or a
+    /// query must then refuse as text.
+    pub(super) fn non_string_field(&self) -> Option<&str> {
+        self.fields()
+            .find(|(_, schema)| {
+                matches!(
+                    schema.get("type").and_then(Value::as_str),
+                    Some("integer" | "number" | "boolean")
+                )
+            })
+            .map(|(name, _)| name.as_str())
+    }
+
+    /// `valid` with its first bounded top-level field just past its bound (a string one
+    /// character over its `maxLength`, a number over its `maximum` or under its `minimum`, a
+    /// list one item over its `maxItems`), and that field's name.
+    pub(super) fn past_bound(&self, valid: &Value, marker: &str) -> Option<(String, Value)> {
+        let fields = valid.as_object()?;
+        self.fields().find_map(|(name, schema)| {
+            let value = past(schema, fields.get(name)?, marker)?;
+            let mut fields = fields.clone();
+            fields.insert(name.clone(), value);
+            Some((name.clone(), Value::Object(fields)))
+        })
+    }
+}
+
+/// A value of `schema` just past its bound, from `valid`, a value it accepts.
+fn past(schema: &Value, valid: &Value, marker: &str) -> Option<Value> {
+    // Integer bounds as integers; a fractional or huge one is beyond this probe.
+    let bound = |name: &str| schema.get(name).and_then(Value::as_i64);
+    match schema.get("type").and_then(Value::as_str)? {
+        "string" => {
+            let length = usize::try_from(schema.get("maxLength")?.as_u64()?)
+                .ok()?
+                .checked_add(1)?;
+            let suffix = match schema.get("format").and_then(Value::as_str) {
+                Some("email") => "@example.com",
+                _ => "",
+            };
+            let mut text: String = marker
+                .chars()
+                .take(length.saturating_sub(suffix.len()))
+                .collect();
+            while text.chars().count() + suffix.len() < length {
+                text.push('x');
+            }
+            text.push_str(suffix);
+            Some(Value::String(text))
+        }
+        "integer" | "number" => match (bound("maximum"), bound("minimum")) {
+            (Some(max), _) => Some(json!(max.checked_add(1)?)),
+            (None, Some(min)) => Some(json!(min.checked_sub(1)?)),
+            _ => None,
+        },
+        "array" => {
+            let count = usize::try_from(schema.get("maxItems")?.as_u64()?).ok()?;
+            let item = valid.as_array()?.first()?.clone();
+            Some(Value::Array(vec![item; count.checked_add(1)?]))
+        }
+        _ => None,
+    }
+}
 
 /// A value `schema` accepts, each string holding `marker` (within the string's bounds), or
 /// `None` when the schema is beyond this sampler (then the probe is skipped).
