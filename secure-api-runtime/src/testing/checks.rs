@@ -186,6 +186,15 @@ pub(super) fn is_access_denied(answer: &Answer) -> bool {
             .is_some_and(|body| body["error"] == "Access denied")
 }
 
+/// Whether `answer` is the framework's refusal of an input by its own rules (`400 Invalid
+/// input`): what a sample the rules refuse gets, before any handler or limit by account.
+pub(super) fn is_invalid_input(answer: &Answer) -> bool {
+    answer.status == StatusCode::BAD_REQUEST
+        && answer
+            .json()
+            .is_some_and(|body| body["error"] == "Invalid input")
+}
+
 /// The string values of `record` of 4 characters or more, at any depth: what no answer to
 /// another user may hold.
 pub(super) fn string_values(record: &Value, into: &mut Vec<String>) {

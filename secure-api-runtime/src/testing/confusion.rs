@@ -1,7 +1,9 @@
 //! The secrets of the key-confusion probe: the texts an attacker who knows an RSA public key
 //! would sign an `HS256` token with, hoping the app verifies it with the same bytes as an
-//! HMAC secret. They are the forms a public key travels in: the PEM as configured, the DER,
-//! the JWK's JSON, and the PEM a JWK's modulus and exponent make.
+//! HMAC secret. They are the forms a public key travels in, whichever it was configured in:
+//! the text as configured, the DER of its `SubjectPublicKeyInfo` and of its `RSAPublicKey`,
+//! and the PEM of each (what a tool makes of a JWKS entry's modulus and exponent). A JWKS
+//! entry's own JSON is not among them: the bytes an endpoint serves are not known here.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -10,32 +12,88 @@ use crate::auth::PublicForm;
 
 /// Every secret worth trying for a key given as `form`.
 pub(super) fn secrets(form: &PublicForm) -> Vec<Vec<u8>> {
-    let mut secrets = match form {
+    let (mut secrets, pkcs1) = match form {
         PublicForm::Pem(pem) => {
             let trimmed = pem.trim_ascii_end().to_vec();
             let mut with_newline = trimmed.clone();
             with_newline.push(b'\n');
-            vec![pem.clone(), trimmed, with_newline]
+            let der = der_of_pem(pem);
+            (
+                vec![pem.clone(), trimmed, with_newline],
+                der.as_deref().and_then(pkcs1_of),
+            )
         }
-        PublicForm::Der(der) => vec![der.clone(), pem(label_of(der), der).into_bytes()],
+        PublicForm::Der(der) => (vec![der.clone()], pkcs1_of(der)),
         PublicForm::Jwk(jwk) => {
-            let mut secrets = vec![serde_json::to_vec(jwk).unwrap_or_default()];
-            if let jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) = &jwk.algorithm
-                && let (Ok(n), Ok(e)) = (
-                    URL_SAFE_NO_PAD.decode(rsa.n.trim_end_matches('=')),
-                    URL_SAFE_NO_PAD.decode(rsa.e.trim_end_matches('=')),
-                )
-            {
-                let pkcs1 = rsa_public_key(&n, &e);
-                secrets.push(pem("PUBLIC KEY", &subject_public_key_info(&pkcs1)).into_bytes());
-                secrets.push(pem("RSA PUBLIC KEY", &pkcs1).into_bytes());
-            }
-            secrets
+            let pkcs1 = match &jwk.algorithm {
+                jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) => {
+                    let n = URL_SAFE_NO_PAD.decode(rsa.n.trim_end_matches('=')).ok();
+                    let e = URL_SAFE_NO_PAD.decode(rsa.e.trim_end_matches('=')).ok();
+                    n.zip(e).map(|(n, e)| rsa_public_key(&n, &e))
+                }
+                _ => None,
+            };
+            (Vec::new(), pkcs1)
         }
     };
+    if let Some(pkcs1) = pkcs1 {
+        let spki = subject_public_key_info(&pkcs1);
+        secrets.push(pem("PUBLIC KEY", &spki).into_bytes());
+        secrets.push(pem("RSA PUBLIC KEY", &pkcs1).into_bytes());
+        secrets.push(spki);
+        secrets.push(pkcs1);
+    }
     secrets.retain(|secret| !secret.is_empty());
-    secrets.dedup();
-    secrets
+    let mut unique = Vec::with_capacity(secrets.len());
+    for secret in secrets {
+        if !unique.contains(&secret) {
+            unique.push(secret);
+        }
+    }
+    unique
+}
+
+/// The DER inside a PEM's armour.
+fn der_of_pem(pem: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(pem).ok()?;
+    let body: String = text
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .map(str::trim)
+        .collect();
+    STANDARD.decode(body).ok()
+}
+
+/// The `RSAPublicKey` of `der`: itself, or the bit string of a `SubjectPublicKeyInfo`.
+fn pkcs1_of(der: &[u8]) -> Option<Vec<u8>> {
+    if label_of(der) == "RSA PUBLIC KEY" {
+        return Some(der.to_vec());
+    }
+    let (_, info, _) = split(der)?;
+    let (_, _algorithm, rest) = split(info)?;
+    let (tag, bits, _) = split(rest)?;
+    // A bit string: its first byte counts the unused bits, zero here.
+    (tag == 0x03 && bits.first() == Some(&0)).then(|| bits[1..].to_vec())
+}
+
+/// The first DER element of `der`: its tag, its content, and what follows it.
+fn split(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = der.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (length, rest) = if first & 0x80 == 0 {
+        (usize::from(first), rest)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count > 4 || rest.len() < count {
+            return None;
+        }
+        let (bytes, rest) = rest.split_at(count);
+        let length = bytes
+            .iter()
+            .fold(0usize, |length, &b| (length << 8) | usize::from(b));
+        (length, rest)
+    };
+    (rest.len() >= length).then(|| (tag, &rest[..length], &rest[length..]))
 }
 
 /// `PUBLIC KEY` for a `SubjectPublicKeyInfo` (a sequence that opens with the algorithm's
@@ -157,13 +215,35 @@ mod tests {
         assert_eq!(label_of(pkcs1), "RSA PUBLIC KEY");
     }
 
+    /// Whatever form the key came in, the same four forms of it are tried: both DERs and
+    /// both PEMs (and, for a PEM, its text as configured).
     #[test]
-    fn a_der_key_gives_its_bytes_and_its_pem() {
+    fn every_form_gives_both_ders_and_both_pems() {
         let der = der_of(RSA_PUBLIC);
-        let secrets = secrets(&PublicForm::Der(der.clone()));
-        assert_eq!(
-            secrets,
-            [der, RSA_PUBLIC.replace("\r\n", "\n").into_bytes()]
-        );
+        let pkcs1 = pkcs1_of(&der).unwrap();
+        let pem_text = RSA_PUBLIC.replace("\r\n", "\n").into_bytes();
+        let mut four = vec![
+            pem_text.clone(),
+            pem("RSA PUBLIC KEY", &pkcs1).into_bytes(),
+            der.clone(),
+            pkcs1.clone(),
+        ];
+        four.sort();
+        let sorted = |mut secrets: Vec<Vec<u8>>| {
+            secrets.sort();
+            secrets
+        };
+        assert_eq!(sorted(secrets(&PublicForm::Der(der.clone()))), four);
+        assert_eq!(sorted(secrets(&PublicForm::Der(pkcs1.clone()))), four);
+        let from_pem = secrets(&PublicForm::Pem(pem_text.clone()));
+        assert!(four.iter().all(|secret| from_pem.contains(secret)));
+        let encoding = jsonwebtoken::EncodingKey::from_rsa_pem(
+            include_str!("../../../tests/keys/rsa-private.pem").as_bytes(),
+        )
+        .unwrap();
+        let jwk =
+            jsonwebtoken::jwk::Jwk::from_encoding_key(&encoding, jsonwebtoken::Algorithm::RS256)
+                .unwrap();
+        assert_eq!(sorted(secrets(&PublicForm::Jwk(Box::new(jwk)))), four);
     }
 }

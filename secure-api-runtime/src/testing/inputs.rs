@@ -5,10 +5,10 @@
 use http::{HeaderName, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
-use super::checks::clip;
+use super::checks::{clip, is_invalid_input};
 use super::exchange::Payload;
 use super::report::Probe;
-use super::sample::InputSchema;
+use super::sample::{InputSchema, echoes};
 use crate::policy::{Access, InputKind, Policy};
 use crate::routing::{RouteInfo, Router};
 
@@ -21,6 +21,11 @@ pub(super) struct Target {
     /// Whether a `404` may be the path's own (a parameter of another type, an id that exists
     /// nowhere) rather than an answer to the input.
     pub(super) may_miss: bool,
+    /// The route's other inputs as it accepts them, sent beside each probe of one: a valid
+    /// query beside a body's probes, a valid body (its content type and bytes) beside a
+    /// query's, so that each probe is answered for what it changes.
+    pub(super) query: Option<String>,
+    pub(super) body: Option<(&'static str, Vec<u8>)>,
 }
 
 /// One request an input must refuse.
@@ -30,8 +35,8 @@ struct Refused {
     query: Option<String>,
     body: Payload,
     status: StatusCode,
-    /// A text no answer to it may hold.
-    echo: String,
+    /// The texts no answer to it may hold (the marker, whole or as a field's bound cut it).
+    echo: Vec<String>,
 }
 
 /// The probes of an input of `kind`.
@@ -72,9 +77,10 @@ impl<F: Fn() -> Router> Run<'_, F> {
             .collect();
         probes.sort_unstable();
         probes.dedup();
-        let Some(target) = self.input_target(route, policy, &probes) else {
+        let Some(mut target) = self.input_target(route, policy, &probes) else {
             return;
         };
+        (target.query, target.body) = valid_inputs(policy);
         for kind in KINDS {
             if let Some(schema) = InputSchema::of(policy, kind) {
                 self.input(route, kind, &schema, &target).await;
@@ -105,6 +111,13 @@ impl<F: Fn() -> Router> Run<'_, F> {
         } else {
             Vec::new()
         };
+        if !policy.required_roles().names().is_empty()
+            || !policy.required_scopes().names().is_empty()
+        {
+            let reason = "the route requires a role or scope A lacks, which is checked first";
+            skip_all(self, reason);
+            return None;
+        }
         if policy.owner_field().is_some() {
             let Some((_, id)) = self.audit.mine.iter().find(|(path, _)| *path == route.path) else {
                 let reason = "the owner check answers first: give a resource of A's for this \
@@ -117,12 +130,16 @@ impl<F: Fn() -> Router> Run<'_, F> {
                 path,
                 credential,
                 may_miss: false,
+                query: None,
+                body: None,
             });
         }
         Some(Target {
             path: Self::missing_path(route),
             credential,
             may_miss: route.path.contains('{'),
+            query: None,
+            body: None,
         })
     }
 
@@ -168,28 +185,49 @@ impl<F: Fn() -> Router> Run<'_, F> {
         if self.skips(route, case.probe) {
             return;
         }
+        // A body's probes carry a content type; a query's carry none, and get the route's
+        // valid body beside them.
+        let (media, body) = match (case.media, &target.body) {
+            (None, Some((media, bytes))) => (Some(*media), Payload::Sized(bytes.clone())),
+            (media, _) => (media, case.body),
+        };
         let mut headers = target.credential.clone();
-        if let Some(media) = case.media {
+        if let Some(media) = media {
             headers.push((header::CONTENT_TYPE, HeaderValue::from_static(media)));
         }
-        let path = match &case.query {
+        let path = match case.query.as_ref().or(target.query.as_ref()) {
             Some(query) => format!("{}?{query}", target.path),
             None => target.path.clone(),
         };
-        let app = self.app();
-        let answer = self
-            .exchange(&app, route, case.probe, &path, &headers, case.body)
-            .await;
-        if target.may_miss && answer.status == StatusCode::NOT_FOUND {
-            // The path's parameters were refused before the input was read.
-            let reason = "the path's parameters need values of their own type";
+        if case.probe == Probe::EchoedInput && case.echo.is_empty() {
+            let reason = "no string of the input holds enough of the marker to spot an echo";
             self.skipped(route, case.probe, reason);
             return;
         }
-        let echoed = answer.text.contains(&case.echo);
+        let app = self.app();
+        let answer = self
+            .exchange(&app, route, case.probe, &path, &headers, body)
+            .await;
+        if target.may_miss && answer.status == StatusCode::NOT_FOUND {
+            let reason = "a 404 came before the input was read (a path parameter of another \
+                          type, or the missing id the audit asks for)";
+            self.skipped(route, case.probe, reason);
+            return;
+        }
+        let echoed = case
+            .echo
+            .iter()
+            .any(|echo| answer.text.contains(echo.as_str()));
         if case.probe == Probe::EchoedInput {
             let error = answer.status.is_client_error() || answer.status.is_server_error();
-            if error && echoed {
+            if !echoed && is_invalid_input(&answer) {
+                // The sample never reached the handler: nothing was shown of it.
+                let reason = format!(
+                    "the input's own rules refused the sample: {}",
+                    clip(&answer.text)
+                );
+                self.skipped(route, case.probe, reason);
+            } else if error && echoed {
                 let got = format!("{}: {}", answer.summary(), clip(&answer.text));
                 self.found(
                     route,
@@ -223,7 +261,7 @@ impl<F: Fn() -> Router> Run<'_, F> {
                 query: None,
                 body: body(valid),
                 status: StatusCode::OK,
-                echo: ECHO.into(),
+                echo: echoes(valid, ECHO),
             });
         } else {
             let reason = "the input's schema is beyond the sampler";
@@ -233,7 +271,10 @@ impl<F: Fn() -> Router> Run<'_, F> {
         let empty = Value::Object(serde_json::Map::new());
         let valid_or_empty = valid.unwrap_or(&empty);
         let unknown = Self::with_unknown_field(valid_or_empty);
-        cases.push(refusal(Probe::UnknownField, json, body(&unknown)));
+        cases.push(Refused {
+            echo: echoes(&unknown, ECHO),
+            ..refusal(Probe::UnknownField, json, body(&unknown))
+        });
         // One field of another type, so that it is refused for that, not for one missing.
         let wrong_type = match valid_or_empty {
             Value::Object(fields) if !fields.is_empty() => {
@@ -248,7 +289,10 @@ impl<F: Fn() -> Router> Run<'_, F> {
             }
             _ => Value::String(ECHO.into()),
         };
-        cases.push(refusal(Probe::WrongType, json, body(&wrong_type)));
+        cases.push(Refused {
+            echo: echoes(&wrong_type, ECHO),
+            ..refusal(Probe::WrongType, json, body(&wrong_type))
+        });
         let malformed = Payload::Sized(format!("{{\"{ECHO}\": ").into_bytes());
         cases.push(refusal(Probe::MalformedJson, json, malformed));
         let array = Payload::Sized(format!("[\"{ECHO}\"]").into_bytes());
@@ -286,12 +330,18 @@ impl<F: Fn() -> Router> Run<'_, F> {
             query: None,
             body: Payload::Sized(encoded(valid)?.into_bytes()),
             status: StatusCode::OK,
-            echo: ECHO.into(),
+            echo: echoes(valid, ECHO),
         }];
         let unknown = Self::with_unknown_field(valid);
-        cases.push(refusal(Probe::UnknownField, form, body(&unknown)));
+        cases.push(Refused {
+            echo: echoes(&unknown, ECHO),
+            ..refusal(Probe::UnknownField, form, body(&unknown))
+        });
         if let Some(wrong) = self.as_text(route, schema, valid) {
-            cases.push(refusal(Probe::WrongType, form, body(&wrong)));
+            cases.push(Refused {
+                echo: echoes(&wrong, ECHO),
+                ..refusal(Probe::WrongType, form, body(&wrong))
+            });
         }
         if let Some(case) = self.past_bound(route, schema, valid, |value| (None, body(value))) {
             cases.push(Refused {
@@ -327,11 +377,12 @@ impl<F: Fn() -> Router> Run<'_, F> {
             query: Some(encoded(valid)?),
             body: Payload::Empty,
             status: StatusCode::OK,
-            echo: ECHO.into(),
+            echo: echoes(valid, ECHO),
         }];
         if let Some(wrong) = self.as_text(route, schema, valid) {
             cases.push(Refused {
                 query: Some(query(&wrong)),
+                echo: echoes(&wrong, ECHO),
                 ..refusal(Probe::WrongType, None, Payload::Empty)
             });
         }
@@ -371,7 +422,7 @@ impl<F: Fn() -> Router> Run<'_, F> {
         valid: &Value,
         send: impl Fn(&Value) -> (Option<String>, Payload),
     ) -> Option<Refused> {
-        let Some((name, past)) = schema.past_bound(valid, ECHO) else {
+        let Some((_, past)) = schema.past_bound(valid, ECHO) else {
             self.skipped(
                 route,
                 Probe::OverBound,
@@ -380,15 +431,9 @@ impl<F: Fn() -> Router> Run<'_, F> {
             return None;
         };
         let (query, body) = send(&past);
-        // What no answer may hold: the marker, or the value itself when it is too short to
-        // hold all of it.
-        let echo = match &past[&name] {
-            Value::String(text) if !text.contains(ECHO) && text.len() >= 8 => text.clone(),
-            _ => ECHO.to_owned(),
-        };
         Some(Refused {
             query,
-            echo,
+            echo: echoes(&past, ECHO),
             ..refusal(Probe::OverBound, None, body)
         })
     }
@@ -427,8 +472,23 @@ fn refusal(probe: Probe, media: Option<&'static str>, body: Payload) -> Refused 
         query: None,
         body,
         status: StatusCode::BAD_REQUEST,
-        echo: ECHO.into(),
+        echo: vec![ECHO.into()],
     }
+}
+
+/// The route's inputs as it accepts them, sampled from their schemas: its query, encoded,
+/// and its body (JSON or a form) with its content type.
+pub(super) fn valid_inputs(policy: &Policy) -> (Option<String>, Option<(&'static str, Vec<u8>)>) {
+    let sample = |kind| InputSchema::of(policy, kind)?.sample(ECHO);
+    let query = sample(InputKind::Query).and_then(|valid| encoded(&valid));
+    let body = match (sample(InputKind::Json), sample(InputKind::Form)) {
+        (Some(json), _) => Some(("application/json", json.to_string().into_bytes())),
+        (None, Some(form)) => {
+            encoded(&form).map(|form| ("application/x-www-form-urlencoded", form.into_bytes()))
+        }
+        (None, None) => None,
+    };
+    (query, body)
 }
 
 /// A flat object as a form or a query encodes it; `None` when it is not flat.

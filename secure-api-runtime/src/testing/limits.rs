@@ -2,14 +2,15 @@
 
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
+use super::checks::is_invalid_input;
 use super::exchange::App;
+use super::inputs::valid_inputs;
 use super::report::Probe;
-use super::sample::InputSchema;
-use crate::policy::{Access, InputKind, Policy};
+use crate::policy::{Access, Policy};
 use crate::rate::{Quota, RateKey, covers};
 use crate::routing::{RouteInfo, Router};
 
-use super::audit::{ECHO, Run};
+use super::audit::Run;
 
 impl<F: Fn() -> Router> Run<'_, F> {
     /// The route's quota plus one, from one client: exactly one `429`, the last.
@@ -84,22 +85,19 @@ impl<F: Fn() -> Router> Run<'_, F> {
             self.skipped(route, probe, reason);
             return;
         }
+        if let Some(own) = policy.rate_limit()
+            && own.key() != RateKey::Ip
+            && own.quota().count() <= quota
+        {
+            // Every attempt is A's: the route's own limit by user answers first.
+            let reason = "the route's own limit by user is as small, and answers first";
+            self.skipped(route, probe, reason);
+            return;
+        }
         let Some(target) = self.input_target(route, policy, &[probe]) else {
             return;
         };
-        let body = [
-            (InputKind::Json, "application/json"),
-            (InputKind::Form, "application/x-www-form-urlencoded"),
-        ]
-        .into_iter()
-        .find_map(|(kind, media)| {
-            let valid = InputSchema::of(policy, kind)?.sample(ECHO)?;
-            let bytes = match kind {
-                InputKind::Form => serde_urlencoded::to_string(&valid).ok()?.into_bytes(),
-                _ => valid.to_string().into_bytes(),
-            };
-            Some((media, bytes))
-        });
+        let (query, body) = valid_inputs(policy);
         let Some((media, body)) = body else {
             self.skipped(
                 route,
@@ -110,9 +108,13 @@ impl<F: Fn() -> Router> Run<'_, F> {
         };
         let mut headers = target.credential;
         headers.push((header::CONTENT_TYPE, HeaderValue::from_static(media)));
+        let path = match query {
+            Some(query) => format!("{}?{query}", target.path),
+            None => target.path,
+        };
         let budget = Budget {
             quota: rule.quota(),
-            path: target.path,
+            path,
             headers,
             body: Some(body),
             from_many_addresses: true,
@@ -128,8 +130,15 @@ impl<F: Fn() -> Router> Run<'_, F> {
         let router = (self.audit.app)();
         for limit in router.general_limits().to_vec() {
             let quota = limit.quota.count();
+            let general = router.general_limits();
+            // A route no smaller general limit covers: that one would answer first.
             let covered = |route: &&RouteInfo| {
                 covers(&limit.prefix, &route.path)
+                    && general.iter().all(|other| {
+                        other == &limit
+                            || !covers(&other.prefix, &route.path)
+                            || other.quota.count() > quota
+                    })
                     && route.method == http::Method::GET
                     && route
                         .policy
@@ -144,7 +153,7 @@ impl<F: Fn() -> Router> Run<'_, F> {
                 .min_by_key(|route| route.policy.access() == Access::Authenticated);
             let Some(route) = route else {
                 let reason = format!(
-                    "no read under {} without a smaller limit of its own",
+                    "no read under {} without a smaller limit of its own or another general one",
                     limit.prefix
                 );
                 self.skipped_limit(&limit.prefix, reason);
@@ -206,8 +215,9 @@ impl<F: Fn() -> Router> Run<'_, F> {
             if answer.status == StatusCode::TOO_MANY_REQUESTS {
                 break Some((sent - 1, refills, answer));
             }
-            if sent == 1 && budget.body.is_some() && answer.status == StatusCode::BAD_REQUEST {
-                // Refused before the account was counted: the sample proves nothing.
+            if sent == 1 && budget.body.is_some() && is_invalid_input(&answer) {
+                // Refused by the input's rules, before the account was counted: the sample
+                // proves nothing. (A handler's own 400 comes after the count.)
                 let reason = format!("the sampled input was refused: {}", answer.summary());
                 self.skipped(route, probe, reason);
                 return;

@@ -70,6 +70,45 @@ impl InputSchema {
     }
 }
 
+/// The shortest marker fragment an answer can be searched for: shorter ones could be any
+/// text.
+const MIN_FRAGMENT: usize = 12;
+
+/// The parts of `marker` that `value`'s strings hold (whole, or cut by a field's bound), of
+/// [`MIN_FRAGMENT`] characters or more: what an answer echoing `value` would hold.
+pub(super) fn echoes(value: &Value, marker: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    collect_echoes(value, marker, &mut found);
+    found
+}
+
+fn collect_echoes(value: &Value, marker: &str, found: &mut Vec<String>) {
+    match value {
+        Value::String(text) => {
+            let Some(start) = marker.get(..MIN_FRAGMENT).and_then(|head| text.find(head)) else {
+                return;
+            };
+            let rest = &text[start..];
+            let length = rest
+                .bytes()
+                .zip(marker.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let fragment = marker[..length].to_owned();
+            if !found.contains(&fragment) {
+                found.push(fragment);
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| collect_echoes(item, marker, found)),
+        Value::Object(fields) => fields
+            .values()
+            .for_each(|field| collect_echoes(field, marker, found)),
+        _ => {}
+    }
+}
+
 /// A value of `schema` just past its bound, from `valid`, a value it accepts.
 fn past(schema: &Value, valid: &Value, marker: &str) -> Option<Value> {
     // Integer bounds as integers; a fractional or huge one is beyond this probe.
@@ -163,13 +202,20 @@ fn sample_at(schema: &Value, components: &Components, marker: &str, depth: u8) -
             Some(Value::Array(vec![item; usize::try_from(count).ok()?]))
         }
         "string" => Some(Value::String(text(schema, marker)?)),
+        // The minimum, or 1 within the maximum.
         "integer" => {
-            let minimum = schema.get("minimum").and_then(Value::as_i64).unwrap_or(1);
-            Some(json!(minimum))
+            let maximum = schema.get("maximum").and_then(Value::as_i64);
+            let minimum = schema.get("minimum").and_then(Value::as_i64);
+            Some(json!(
+                minimum.unwrap_or_else(|| maximum.map_or(1, |max| max.min(1)))
+            ))
         }
         "number" => {
-            let minimum = schema.get("minimum").and_then(Value::as_f64).unwrap_or(1.0);
-            Some(json!(minimum))
+            let maximum = schema.get("maximum").and_then(Value::as_f64);
+            let minimum = schema.get("minimum").and_then(Value::as_f64);
+            Some(json!(
+                minimum.unwrap_or_else(|| maximum.map_or(1.0, |max| max.min(1.0)))
+            ))
         }
         "boolean" => Some(Value::Bool(false)),
         _ => None,
