@@ -87,7 +87,7 @@ pub mod __private {
     pub const fn quota(count: u32, period_secs: u64) -> crate::rate::Quota {
         crate::rate::Quota::macro_checked(count, period_secs)
     }
-    pub use crate::handler::Secured;
+    pub use crate::handler::{Secured, SecuredFuture};
     pub use crate::pipeline::Guard;
     pub use crate::policy::builder::PolicyBuilder;
     pub use crate::policy::{InputKind, Policy, RoutePolicy};
