@@ -117,34 +117,27 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
     // Without an `await` of its own (a limit by account), the outer function needs no state
     // machine: it returns the handler's future, tagged. One coroutine a route fewer to compile.
     let direct = account_check.is_none() && !handler.policy.raw_response && await_inner.is_some();
-    let body = if direct {
+    let (asyncness, returns, tail) = if direct {
         let call = quote!(#inner_name #turbofish(#(#call_args),*));
         let construct = quote_spanned! {output_span=>
             ::secure_api::__private::SecuredFuture::__new(__secure_api_future)
         };
-        quote! {
-            #inner
-            #(#argument_checks)*
-            let __secure_api_future = #call;
-            #construct
-        }
+        let returns = quote! {
+            ::secure_api::__private::SecuredFuture<
+                impl ::core::future::Future<Output = #output>,
+                #policy_type,
+            >
+        };
+        (
+            None,
+            returns,
+            quote!(let __secure_api_future = #call; #construct),
+        )
     } else {
-        quote! {
-            #inner
-            #(#argument_checks)*
-            #account_check
-            let __secure_api_response = #response;
-            #construct
-        }
+        let returns = quote!(::secure_api::__private::Secured<#output, #policy_type>);
+        let tail = quote!(#account_check let __secure_api_response = #response; #construct);
+        (Some(quote!(async)), returns, tail)
     };
-    let outer = Outer {
-        name,
-        generics,
-        policy_type: &policy_type,
-        args: &outer_args,
-        output: &output,
-    };
-    let signature = outer.signature(direct, where_clause);
 
     quote! {
         #(#cfg_attrs)*
@@ -160,45 +153,13 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
         #ownership_rule
 
         #(#outer_attrs)*
-        #vis #signature {
-            #body
-        }
-    }
-}
-
-/// What the outer function's signature is made of.
-struct Outer<'a> {
-    name: &'a syn::Ident,
-    generics: &'a syn::Generics,
-    policy_type: &'a syn::Ident,
-    args: &'a [TokenStream],
-    output: &'a TokenStream,
-}
-
-impl Outer<'_> {
-    /// `fn name(guard, args) -> SecuredFuture<impl Future<Output = R>, P>` when `direct`,
-    /// else `async fn name(guard, args) -> Secured<R, P>`.
-    fn signature(&self, direct: bool, where_clause: Option<&syn::WhereClause>) -> TokenStream {
-        let Self {
-            name,
-            generics,
-            policy_type,
-            args,
-            output,
-        } = self;
-        let guard = quote!(__secure_api_guard: ::secure_api::__private::Guard<#policy_type>);
-        if direct {
-            quote! {
-                fn #name #generics(#guard, #(#args),*) -> ::secure_api::__private::SecuredFuture<
-                    impl ::core::future::Future<Output = #output>,
-                    #policy_type,
-                > #where_clause
-            }
-        } else {
-            quote! {
-                async fn #name #generics(#guard, #(#args),*)
-                    -> ::secure_api::__private::Secured<#output, #policy_type> #where_clause
-            }
+        #vis #asyncness fn #name #generics(
+            __secure_api_guard: ::secure_api::__private::Guard<#policy_type>,
+            #(#outer_args),*
+        ) -> #returns #where_clause {
+            #inner
+            #(#argument_checks)*
+            #tail
         }
     }
 }

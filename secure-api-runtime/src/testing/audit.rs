@@ -190,6 +190,26 @@ impl<F: Fn() -> Router> Run<'_, F> {
         });
     }
 
+    /// The headers A calls `route` with: A's credential of a scheme it accepts, or none on a
+    /// public route. `None` when A has no such credential, the report saying so for each of
+    /// `probes`.
+    pub(super) fn headers_of_a(
+        &mut self,
+        route: &RouteInfo,
+        probes: &[Probe],
+    ) -> Option<Vec<(HeaderName, HeaderValue)>> {
+        if route.policy.access() != Access::Authenticated {
+            return Some(Vec::new());
+        }
+        let headers = self.audit.a.any_credential(route.policy.schemes());
+        if headers.is_none() {
+            for &probe in probes {
+                self.skipped(route, probe, "no credential of A's the route accepts");
+            }
+        }
+        headers
+    }
+
     /// A general limit not probed, and why: reported under its prefix.
     pub(super) fn skipped_limit(&mut self, prefix: &str, reason: String) {
         self.report.skipped.push(Skipped {

@@ -9,7 +9,7 @@ use super::checks::{clip, is_invalid_input};
 use super::exchange::Payload;
 use super::report::Probe;
 use super::sample::{InputSchema, echoes};
-use crate::policy::{Access, InputKind, Policy};
+use crate::policy::{InputKind, Policy};
 use crate::routing::{RouteInfo, Router};
 
 use super::audit::{ECHO, Run, fill};
@@ -26,6 +26,16 @@ pub(super) struct Target {
     /// query's, so that each probe is answered for what it changes.
     pub(super) query: Option<String>,
     pub(super) body: Option<(&'static str, Vec<u8>)>,
+}
+
+impl Target {
+    /// The path, with `query` when there is one.
+    pub(super) fn path_with(&self, query: Option<&str>) -> String {
+        match query {
+            Some(query) => format!("{}?{query}", self.path),
+            None => self.path.clone(),
+        }
+    }
 }
 
 /// One request an input must refuse.
@@ -102,15 +112,7 @@ impl<F: Fn() -> Router> Run<'_, F> {
                 run.skipped(route, probe, reason);
             }
         };
-        let credential = if policy.access() == Access::Authenticated {
-            let Some(headers) = self.audit.a.any_credential(policy.schemes()) else {
-                skip_all(self, "no credential of A's the route accepts");
-                return None;
-            };
-            headers
-        } else {
-            Vec::new()
-        };
+        let credential = self.headers_of_a(route, probes)?;
         if !policy.required_roles().names().is_empty()
             || !policy.required_scopes().names().is_empty()
         {
@@ -195,10 +197,7 @@ impl<F: Fn() -> Router> Run<'_, F> {
         if let Some(media) = media {
             headers.push((header::CONTENT_TYPE, HeaderValue::from_static(media)));
         }
-        let path = match case.query.as_ref().or(target.query.as_ref()) {
-            Some(query) => format!("{}?{query}", target.path),
-            None => target.path.clone(),
-        };
+        let path = target.path_with(case.query.as_deref().or(target.query.as_deref()));
         if case.probe == Probe::EchoedInput && case.echo.is_empty() {
             let reason = "no string of the input holds enough of the marker to spot an echo";
             self.skipped(route, case.probe, reason);
@@ -422,7 +421,7 @@ impl<F: Fn() -> Router> Run<'_, F> {
         valid: &Value,
         send: impl Fn(&Value) -> (Option<String>, Payload),
     ) -> Option<Refused> {
-        let Some((_, past)) = schema.past_bound(valid, ECHO) else {
+        let Some(past) = schema.past_bound(valid, ECHO) else {
             self.skipped(
                 route,
                 Probe::OverBound,

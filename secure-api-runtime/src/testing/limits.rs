@@ -23,14 +23,6 @@ impl<F: Fn() -> Router> Run<'_, F> {
             return;
         }
         let quota = rule.quota().count();
-        if quota > 1000 {
-            self.skipped(
-                route,
-                probe,
-                format!("a quota of {quota} is too many requests"),
-            );
-            return;
-        }
         let router = (self.audit.app)();
         let general = router
             .general_limits()
@@ -43,14 +35,8 @@ impl<F: Fn() -> Router> Run<'_, F> {
             self.skipped(route, probe, reason);
             return;
         }
-        let headers = if policy.access() == Access::Authenticated {
-            let Some(headers) = self.audit.a.any_credential(policy.schemes()) else {
-                self.skipped(route, probe, "no credential of A's the route accepts");
-                return;
-            };
-            headers
-        } else {
-            Vec::new()
+        let Some(headers) = self.headers_of_a(route, &[probe]) else {
+            return;
         };
         if rule.key() == RateKey::ApiKey && self.audit.a.api_key.is_none() {
             self.skipped(route, probe, "a limit by API key, and no key of A's");
@@ -80,11 +66,6 @@ impl<F: Fn() -> Router> Run<'_, F> {
             return;
         }
         let quota = rule.quota().count();
-        if quota > 1000 {
-            let reason = format!("a quota of {quota} is too many requests");
-            self.skipped(route, probe, reason);
-            return;
-        }
         if let Some(own) = policy.rate_limit()
             && own.key() != RateKey::Ip
             && own.quota().count() <= quota
@@ -106,12 +87,9 @@ impl<F: Fn() -> Router> Run<'_, F> {
             );
             return;
         };
+        let path = target.path_with(query.as_deref());
         let mut headers = target.credential;
         headers.push((header::CONTENT_TYPE, HeaderValue::from_static(media)));
-        let path = match query {
-            Some(query) => format!("{}?{query}", target.path),
-            None => target.path,
-        };
         let budget = Budget {
             quota: rule.quota(),
             path,
@@ -128,14 +106,15 @@ impl<F: Fn() -> Router> Run<'_, F> {
     pub(super) async fn general_limits(&mut self) {
         let probe = Probe::GeneralLimit;
         let router = (self.audit.app)();
-        for limit in router.general_limits().to_vec() {
+        let general = router.general_limits();
+        let inventory = self.routes.clone();
+        for limit in general {
             let quota = limit.quota.count();
-            let general = router.general_limits();
             // A route no smaller general limit covers: that one would answer first.
             let covered = |route: &&RouteInfo| {
                 covers(&limit.prefix, &route.path)
                     && general.iter().all(|other| {
-                        other == &limit
+                        other == limit
                             || !covers(&other.prefix, &route.path)
                             || other.quota.count() > quota
                     })
@@ -145,7 +124,6 @@ impl<F: Fn() -> Router> Run<'_, F> {
                         .rate_limit()
                         .is_none_or(|own| own.quota().count() > quota)
             };
-            let inventory = self.routes.clone();
             // A public route first: no credential's own limits in the way.
             let route = inventory
                 .iter()
@@ -159,19 +137,8 @@ impl<F: Fn() -> Router> Run<'_, F> {
                 self.skipped_limit(&limit.prefix, reason);
                 continue;
             };
-            if quota > 1000 {
-                let reason = format!("a quota of {quota} is too many requests");
-                self.skipped(route, probe, reason);
+            let Some(headers) = self.headers_of_a(route, &[probe]) else {
                 continue;
-            }
-            let headers = if route.policy.access() == Access::Authenticated {
-                let Some(headers) = self.audit.a.any_credential(route.policy.schemes()) else {
-                    self.skipped(route, probe, "no credential of A's the route accepts");
-                    continue;
-                };
-                headers
-            } else {
-                Vec::new()
             };
             if self.skips(route, probe) {
                 continue;
@@ -198,6 +165,11 @@ impl<F: Fn() -> Router> Run<'_, F> {
         budget: Budget,
     ) {
         let quota = budget.quota.count();
+        if quota > 1000 {
+            let reason = format!("a quota of {quota} is too many requests");
+            self.skipped(route, probe, reason);
+            return;
+        }
         let refill = budget.quota.refill_interval();
         let started = std::time::Instant::now();
         let bound = quota.saturating_mul(4).saturating_add(100);

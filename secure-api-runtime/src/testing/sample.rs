@@ -58,14 +58,14 @@ impl InputSchema {
 
     /// `valid` with its first bounded top-level field just past its bound (a string one
     /// character over its `maxLength`, a number over its `maximum` or under its `minimum`, a
-    /// list one item over its `maxItems`), and that field's name.
-    pub(super) fn past_bound(&self, valid: &Value, marker: &str) -> Option<(String, Value)> {
+    /// list one item over its `maxItems`).
+    pub(super) fn past_bound(&self, valid: &Value, marker: &str) -> Option<Value> {
         let fields = valid.as_object()?;
         self.fields().find_map(|(name, schema)| {
             let value = past(schema, fields.get(name)?, marker)?;
             let mut fields = fields.clone();
             fields.insert(name.clone(), value);
-            Some((name.clone(), Value::Object(fields)))
+            Some(Value::Object(fields))
         })
     }
 }
