@@ -12,11 +12,10 @@
 mod audit_fixtures;
 mod common;
 
-use audit_fixtures::{Note, Notes, found, notes_of_b};
+use audit_fixtures::{Note, Notes, found, notes_of_b, store_that_always_allows};
 use common::*;
 use secure_api::auth::{AuthConfig, JwtKey, TokenRequest};
 use secure_api::prelude::*;
-use secure_api::rate::{FailureMode, RedisStore};
 use secure_api::routing::{get, post};
 use secure_api::testing::{Caller, Probe, Report, SelfAudit};
 use secure_api::{Router, SecurityConfig};
@@ -117,12 +116,7 @@ fn config(variant: Variant) -> SecurityConfig {
     }
     let mut builder = SecurityConfig::builder().auth(auth.build().unwrap());
     if variant == Variant::LimitsAlwaysAllow {
-        // Nothing listens on port 1: every decision fails, and fails open.
-        let store = RedisStore::open("redis://127.0.0.1:1")
-            .unwrap()
-            .failure_mode(FailureMode::Open)
-            .timeout(std::time::Duration::from_millis(50));
-        builder = builder.redis(store);
+        builder = builder.redis(store_that_always_allows());
     }
     builder.build().unwrap()
 }

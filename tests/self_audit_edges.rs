@@ -7,11 +7,10 @@
 mod audit_fixtures;
 mod common;
 
-use audit_fixtures::found;
+use audit_fixtures::{Login, found, skipped_reason, store_that_always_allows};
 use common::*;
 use secure_api::auth::TokenRequest;
 use secure_api::prelude::*;
-use secure_api::rate::{FailureMode, RedisStore};
 use secure_api::routing::{get, post};
 use secure_api::testing::{Caller, Probe, Report, SelfAudit};
 use secure_api::{Router, SecurityConfig};
@@ -26,14 +25,6 @@ async fn audit(app: impl Fn(&SecurityConfig) -> Router) -> Report {
         .caller_b(Caller::new().bearer(token("user-b")))
         .run()
         .await
-}
-
-fn skipped_reason(report: &Report, route: &str, probe: Probe) -> Option<String> {
-    report
-        .skipped
-        .iter()
-        .find(|skip| skip.probe == probe && format!("{} {}", skip.method, skip.path) == route)
-        .map(|skip| skip.reason.clone())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -225,14 +216,6 @@ async fn a_general_limit_behind_a_smaller_general_limit_is_no_finding() {
 // 6. A login that answers a failed attempt with 400, its limit by account failing open: the
 //    probe must find the limit not working, not skip it.
 
-#[derive(Deserialize, Validate, Input)]
-struct Login {
-    #[validate(email, length(max = 100))]
-    email: String,
-    #[validate(length(min = 1, max = 100))]
-    password: String,
-}
-
 #[secure(public, rate = "50/1m", account_rate = "3/15m", account_key = "email")]
 async fn login_400(Json(login): Json<Login>) -> ApiResult<()> {
     let _ = (login.email, login.password);
@@ -244,11 +227,10 @@ async fn login_400(Json(login): Json<Login>) -> ApiResult<()> {
 
 #[tokio::test]
 async fn a_broken_limit_by_account_on_a_login_answering_400_is_found() {
-    let store = RedisStore::open("redis://127.0.0.1:1")
-        .unwrap()
-        .failure_mode(FailureMode::Open)
-        .timeout(std::time::Duration::from_millis(50));
-    let config = SecurityConfig::builder().redis(store).build().unwrap();
+    let config = SecurityConfig::builder()
+        .redis(store_that_always_allows())
+        .build()
+        .unwrap();
     let report = SelfAudit::new(|| {
         Router::new()
             .route("/login", post(login_400))
@@ -433,16 +415,8 @@ async fn admin_stats() -> &'static str {
     "stats"
 }
 
-#[derive(Deserialize, Validate, Input)]
-struct Login2 {
-    #[validate(email, length(max = 100))]
-    email: String,
-    #[validate(length(min = 1, max = 100))]
-    password: String,
-}
-
 #[secure(public, rate = "2/1m", account_rate = "3/15m", account_key = "email")]
-async fn login_small_ip(Json(login): Json<Login2>) -> ApiResult<()> {
+async fn login_small_ip(Json(login): Json<Login>) -> ApiResult<()> {
     let _ = (login.email, login.password);
     Err(ApiError::client(
         StatusCode::UNAUTHORIZED,

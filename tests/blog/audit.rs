@@ -6,7 +6,7 @@ use secure_api::testing::{Caller, Probe, Report, SelfAudit};
 use serde_json::json;
 
 use crate::app;
-use crate::harness::{Blog, session_id};
+use crate::harness::{Blog, User, session_id};
 
 #[tokio::test]
 async fn the_blog_passes_its_own_audit() {
@@ -15,25 +15,12 @@ async fn the_blog_passes_its_own_audit() {
     let bob = blog.user("bob").await;
 
     // Bob's draft, with values that appear nowhere else.
-    let draft = bob
-        .client
-        .post(
-            "/api/v1/posts",
-            &json!({ "title": "Quokka census notes", "content": "Bob's unpublished quokka draft" }),
-        )
-        .await;
-    assert_eq!(draft.status, 201, "{}", draft.text);
-    let id = draft.body["id"].as_str().unwrap().to_owned();
+    let draft =
+        json!({ "title": "Quokka census notes", "content": "Bob's unpublished quokka draft" });
+    let (id, draft) = create_post(&bob, &draft).await;
     // Ada's own post, on which the owner routes' inputs are probed (and which they may change).
-    let mine = ada
-        .client
-        .post(
-            "/api/v1/posts",
-            &json!({ "title": "Ada's audit post", "content": "Probed by the audit" }),
-        )
-        .await;
-    assert_eq!(mine.status, 201, "{}", mine.text);
-    let mine = mine.body["id"].as_str().unwrap().to_owned();
+    let mine = json!({ "title": "Ada's audit post", "content": "Probed by the audit" });
+    let (mine, _) = create_post(&ada, &mine).await;
 
     // Ada's other credentials: a key, and a browser session.
     let key = ada
@@ -77,13 +64,23 @@ async fn the_blog_passes_its_own_audit() {
                 .session(cookie, csrf),
         )
         .caller_b(Caller::new().bearer(&bob.token))
-        .resource_of_b("/api/v1/posts/{id}", &id, draft.body.clone())
+        .resource_of_b("/api/v1/posts/{id}", &id, draft)
         .resource_of_a("/api/v1/posts/{id}", &mine)
         .run()
         .await;
     println!("{report}");
     assert!(report.is_clean(), "{report}");
     every_probe_was_made(&report);
+}
+
+/// `user`'s new post of `post`: its id, and the post as the API answered it.
+async fn create_post(user: &User, post: &serde_json::Value) -> (String, serde_json::Value) {
+    let created = user.client.post("/api/v1/posts", post).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    (
+        created.body["id"].as_str().unwrap().to_owned(),
+        created.body,
+    )
 }
 
 /// Every probe ran somewhere, and each kind of input was reached.
