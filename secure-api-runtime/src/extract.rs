@@ -1,56 +1,20 @@
-//! [`Extract`]: the wrapper `#[secure]` puts around every argument of a handler, so that no
-//! extractor's own rejection text (serde's messages, type names, positions) reaches a client.
+//! [`generic_rejection`]: what a `#[secure]` route makes of any extractor's rejection, so that
+//! no extractor's own text (serde's messages, type names, positions) reaches a client.
 
 use std::any::{Any, type_name};
 
 use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::response::IntoResponse;
 use http::StatusCode;
-use http::request::Parts;
 
 use crate::error::{ApiError, is_error_header};
 
-/// Runs the extractor `T` and turns its rejection into a generic [`ApiError`] of the same class:
-/// `400` for unreadable input, `413`, `415`, a bad path parameter as `404` (as if the resource
-/// did not exist), and `500` for an extractor that failed on the server side. The rejection's
-/// own text is logged, never sent. Rejections that already are [`ApiError`]s pass unchanged.
-pub struct Extract<T>(pub T);
-
-impl<S, T> FromRequestParts<S> for Extract<T>
-where
-    S: Send + Sync,
-    T: FromRequestParts<S>,
-    T::Rejection: 'static,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        T::from_request_parts(parts, state)
-            .await
-            .map(Extract)
-            .map_err(generic_rejection)
-    }
-}
-
-impl<S, T> FromRequest<S> for Extract<T>
-where
-    S: Send + Sync,
-    T: FromRequest<S>,
-    T::Rejection: 'static,
-{
-    type Rejection = ApiError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        T::from_request(request, state)
-            .await
-            .map(Extract)
-            .map_err(generic_rejection)
-    }
-}
-
-/// Maps any rejection to the generic error of its status, keeping the headers an error may
-/// carry (a `Retry-After`, say) and nothing of its text.
+/// Maps any rejection to the generic [`ApiError`] of its class, keeping the headers an error may
+/// carry (a `Retry-After`, say) and nothing of its text: `400` for unreadable input, `413`,
+/// `415`, a bad path parameter as `404` (as if the resource did not exist), and `500` for an
+/// extractor that failed on the server side. The rejection's own text is logged, never sent.
+/// Rejections that already are [`ApiError`]s pass unchanged. `SecureRoute` calls it for every
+/// argument of a `#[secure]` handler.
 pub(crate) fn generic_rejection<R: IntoResponse + 'static>(rejection: R) -> ApiError {
     let mut slot = Some(rejection);
     if let Some(error) = (&mut slot as &mut dyn Any)

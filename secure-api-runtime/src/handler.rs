@@ -13,6 +13,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::handler::Handler;
 use axum::response::{IntoResponse, Response};
 
+use crate::extract::generic_rejection;
 use crate::pipeline::Guard;
 use crate::policy::RoutePolicy;
 use crate::sanitize::SecureResponse;
@@ -143,8 +144,8 @@ macro_rules! impl_secure_handler {
             Fut: Future + Send,
             Fut::Output: IntoResponse,
             S: Send + Sync + 'static,
-            $($part: FromRequestParts<S> + Send,)*
-            $last: FromRequest<S, M> + Send,
+            $($part: FromRequestParts<S, Rejection: 'static> + Send,)*
+            $last: FromRequest<S, M, Rejection: 'static> + Send,
         {
             type Route = SecureRoute<F>;
 
@@ -159,8 +160,8 @@ macro_rules! impl_secure_handler {
             Fut: Future + Send,
             Fut::Output: IntoResponse,
             S: Send + Sync + 'static,
-            $($part: FromRequestParts<S> + Send,)*
-            $last: FromRequest<S, M> + Send,
+            $($part: FromRequestParts<S, Rejection: 'static> + Send,)*
+            $last: FromRequest<S, M, Rejection: 'static> + Send,
         {
             type Future = Pin<Box<dyn Future<Output = Response> + Send>>;
 
@@ -168,18 +169,20 @@ macro_rules! impl_secure_handler {
             fn call(self, request: Request, state: S) -> Self::Future {
                 // As axum's own handlers: every argument but the last from the parts, in order
                 // (the policy guard is the first), then the last one from the whole request.
+                // Each rejection becomes the generic error of its class (`generic_rejection`),
+                // so no extractor's own text reaches a client.
                 Box::pin(async move {
                     let (mut parts, body) = request.into_parts();
                     $(
                         let $part = match $part::from_request_parts(&mut parts, &state).await {
                             Ok(value) => value,
-                            Err(rejection) => return rejection.into_response(),
+                            Err(rejection) => return generic_rejection(rejection).into_response(),
                         };
                     )*
                     let request = Request::from_parts(parts, body);
                     let $last = match $last::from_request(request, &state).await {
                         Ok(value) => value,
-                        Err(rejection) => return rejection.into_response(),
+                        Err(rejection) => return generic_rejection(rejection).into_response(),
                     };
                     (self.0)($($part,)* $last).await.into_response()
                 })

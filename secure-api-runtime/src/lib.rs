@@ -76,7 +76,6 @@ pub mod __private {
     pub use crate::authz::owner::OwnershipRule;
     pub use crate::authz::resource::OwnedLoader;
     pub use crate::authz::{DenyAs, OwnerId, Requirement};
-    pub use crate::extract::Extract;
 
     /// Whether `owner` is the verified user; the macro spans calls to it at the `owner` string,
     /// so a field of the wrong type is reported there.

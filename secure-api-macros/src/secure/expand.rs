@@ -19,11 +19,11 @@
 //! pub fn update(
 //!     _: Guard<__secure_api_policy_update>,                  // steps 2-5 of the pipeline
 //!     __secure_api_resource: OwnedLoader<Post, __secure_api_policy_update>, // step 6
-//!     __secure_api_arg0: Extract<AuthUser>,                  // rejections made generic
-//!     __secure_api_arg2: Extract<Json<Edit>>,
+//!     __secure_api_arg0: AuthUser,                           // as written; the router makes
+//!     __secure_api_arg2: Json<Edit>,                         // every rejection generic
 //! ) -> SecuredFuture<impl Future<Output = R>, __secure_api_policy_update> {
 //!     async fn update(user: AuthUser, post: Owned<Post>, Json(input): Json<Edit>) -> R { body }
-//!     SecuredFuture::__new(update(__secure_api_arg0.0, __secure_api_resource.into_owned(), __secure_api_arg2.0))
+//!     SecuredFuture::__new(update(__secure_api_arg0, __secure_api_resource.into_owned(), __secure_api_arg2))
 //! }
 //! ```
 //!
@@ -166,8 +166,8 @@ pub(crate) fn handler(handler: &Handler) -> TokenStream {
 
 /// The outer function's arguments after the guard, and the inner call's arguments: the resource
 /// loader first (step 6 of the pipeline, before anything else is read), then every other
-/// argument in `Extract` (generic rejections), in the order written. A body comes last because
-/// only the last argument may read one (`argument_checks`), as axum requires.
+/// argument as written, in the order written (the route makes each rejection generic). A body
+/// comes last because only the last argument may read one (`argument_checks`), as axum requires.
 fn arguments(handler: &Handler, policy_type: &syn::Ident) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut outer_args = Vec::new();
     let mut call_args = Vec::new();
@@ -186,9 +186,9 @@ fn arguments(handler: &Handler, policy_type: &syn::Ident) -> (Vec<TokenStream>, 
         let ident = format_ident!("__secure_api_arg{}", index);
         let ty = &arg.ty;
         outer_args.push(quote_spanned! {ty.span()=>
-            #ident: ::secure_api::__private::Extract<#ty>
+            #ident: #ty
         });
-        call_args.push(quote!(#ident.0));
+        call_args.push(quote!(#ident));
     }
     (outer_args, call_args)
 }
@@ -262,7 +262,7 @@ fn account_check(handler: &Handler) -> Option<TokenStream> {
     let body = format_ident!("__secure_api_arg{}", last, span = span);
     let read = quote_spanned! {span=>
         ::secure_api::__private::AccountName::account_name(
-            &::secure_api::__private::AccountBody::fields(&#body.0).#field
+            &::secure_api::__private::AccountBody::fields(&#body).#field
         )
     };
     Some(quote! {
