@@ -1,4 +1,6 @@
-//! The OpenAPI description of an input type: `impl InputSchema`.
+//! The OpenAPI description of an input type: `impl InputSchema`, as a table of its fields that
+//! one function of the runtime turns into the schema (`Components::input_object`), so that a
+//! type adds data to the user's crate, not code.
 //!
 //! ```text
 //! // Input:
@@ -9,10 +11,13 @@
 //! // Output (paths through ::secure_api::__private):
 //! impl InputSchema for NewPost {
 //!     fn input_schema(components: &mut Components) -> Value {
-//!         components.named_input::<Self>(|components| ObjectSchema::new()
-//!             .field("title", constrain(<String's schema>, &Constraint::Length { min: 3, max: 200 }), true)
-//!             .field("tags", <Option<Vec<String>>'s schema>, false)
-//!             .build(true))                                   // unknown fields are refused
+//!         components.input_object(type_name::<Self>(), &[
+//!             FieldSchema { name: "title", aliases: &[], schema: <String's schema fn>,
+//!                           rules: &[Rule::Length { min: IntoBound::bound(3), max: IntoBound::bound(200),
+//!                                                   equal: Bound::None }],
+//!                           required: true },
+//!             FieldSchema { name: "tags", aliases: &[], schema: <its schema fn>, rules: &[], required: false },
+//!         ], true)                                            // unknown fields are refused
 //!     }
 //! }
 //! ```
@@ -39,46 +44,31 @@ pub(super) fn schema(model: &InputType<'_>) -> TokenStream {
         .filter(|input| !input.serde.skip_deserializing && !input.serde.flatten)
         .map(|input| {
             let (field, serde, wire_name) = (input.field, &input.serde, &input.wire);
-            let each = input.options.each;
             let ty = &field.ty;
-            let (mut constraints, required_rule) = constraints(field);
-            if let Some((min, max)) = each {
-                let min = min.map_or_else(
-                    || quote!(::core::option::Option::None),
-                    |min| quote!(::core::option::Option::Some(::secure_api::__private::serde_json::Value::from(#min))),
-                );
-                constraints.push(quote! {
-                    ::secure_api::__private::Constraint::Each(::std::boxed::Box::new(
-                        ::secure_api::__private::Constraint::Length {
-                            min: #min,
-                            max: ::core::option::Option::Some(::secure_api::__private::serde_json::Value::from(#max)),
-                            equal: ::core::option::Option::None,
-                        },
-                    ))
+            let (mut rules, required_rule) = rules(field);
+            if let Some((min, max)) = input.options.each {
+                let (min, max) = (min.map_or_else(no_bound, whole_bound), whole_bound(max));
+                rules.push(quote! {
+                    ::secure_api::__private::Rule::EachLength { min: #min, max: #max }
                 });
             }
-            // validator's `required` refuses a missing `Option`. With aliases, which one name
-            // is sent is a rule over the names, not a property of each.
+            // validator's `required` refuses a missing `Option`.
             let must_send = required_rule || !default_all && !serde.default && !is_option(ty);
-            let required = must_send && serde.aliases.is_empty();
             // A field read by a function of its own is not described by its type.
             let schema = if serde.deserialize_with {
-                quote!(::secure_api::__private::serde_json::Value::Object(
-                    ::core::default::Default::default()
-                ))
+                quote!(::secure_api::__private::any_value)
             } else {
-                quote!((&&&::secure_api::__private::SchemaProbe::<#ty>::new()).schema(__components))
+                quote!((&&&::secure_api::__private::SchemaProbe::<#ty>::new()).schema_fn())
             };
             let aliases = &serde.aliases;
-            let one_name = (!aliases.is_empty()).then(|| {
-                quote!(let __object = __object.one_name_of(&[#wire_name #(, #aliases)*], #must_send);)
-            });
             quote! {
-                let __schema = #schema;
-                #(let __schema = ::secure_api::__private::constrain(__schema, &#constraints);)*
-                #(let __object = __object.field(#aliases, __schema.clone(), false);)*
-                let __object = __object.field(#wire_name, __schema, #required);
-                #one_name
+                ::secure_api::__private::FieldSchema {
+                    name: #wire_name,
+                    aliases: &[#(#aliases),*],
+                    schema: #schema,
+                    rules: &[#(#rules),*],
+                    required: #must_send,
+                }
             }
         });
     quote! {
@@ -86,16 +76,15 @@ pub(super) fn schema(model: &InputType<'_>) -> TokenStream {
             fn input_schema(
                 __components: &mut ::secure_api::__private::Components,
             ) -> ::secure_api::__private::serde_json::Value {
-                __components.named_input::<Self>(|__components| {
-                    #[allow(unused_imports)]
-                    use ::secure_api::__private::{
-                        KnownInputSchema as _, KnownSchema as _, UnknownSchema as _,
-                    };
-                    let _ = &__components;
-                    let __object = ::secure_api::__private::ObjectSchema::new();
-                    #(#fields)*
-                    __object.build(#closed)
-                })
+                #[allow(unused_imports)]
+                use ::secure_api::__private::{
+                    KnownInputSchema as _, KnownSchema as _, UnknownSchema as _,
+                };
+                __components.input_object(
+                    ::core::any::type_name::<Self>(),
+                    &[#(#fields),*],
+                    #closed,
+                )
             }
         }
     }
@@ -107,10 +96,10 @@ fn is_option(ty: &Type) -> bool {
         && path.path.segments.last().is_some_and(|s| s.ident == "Option"))
 }
 
-/// The `#[validate(...)]` rules of a field that have a JSON Schema counterpart, as
-/// `Constraint` expressions, and whether it has the `required` rule.
-fn constraints(field: &Field) -> (Vec<TokenStream>, bool) {
-    let mut constraints = Vec::new();
+/// The `#[validate(...)]` rules of a field that have a JSON Schema counterpart, as `Rule`
+/// expressions, and whether it has the `required` rule.
+fn rules(field: &Field) -> (Vec<TokenStream>, bool) {
+    let mut rules = Vec::new();
     let mut required = false;
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("validate")) {
         let _ = attr.parse_nested_meta(|meta| {
@@ -118,30 +107,30 @@ fn constraints(field: &Field) -> (Vec<TokenStream>, bool) {
             match rule.as_deref() {
                 Some("length") => {
                     let [min, max, equal] = bounds(&meta, ["min", "max", "equal"])?;
-                    constraints.push(quote! {
-                        ::secure_api::__private::Constraint::Length { min: #min, max: #max, equal: #equal }
+                    rules.push(quote! {
+                        ::secure_api::__private::Rule::Length { min: #min, max: #max, equal: #equal }
                     });
                 }
                 Some("range") => {
                     let [min, max, exclusive_min, exclusive_max] =
                         bounds(&meta, ["min", "max", "exclusive_min", "exclusive_max"])?;
-                    constraints.push(quote! {
-                        ::secure_api::__private::Constraint::Range {
+                    rules.push(quote! {
+                        ::secure_api::__private::Rule::Range {
                             min: #min, max: #max, exclusive_min: #exclusive_min, exclusive_max: #exclusive_max,
                         }
                     });
                 }
                 Some("email") => {
-                    constraints.push(quote!(::secure_api::__private::Constraint::Email));
+                    rules.push(quote!(::secure_api::__private::Rule::Email));
                     skip_value(&meta)?;
                 }
                 Some("url") => {
-                    constraints.push(quote!(::secure_api::__private::Constraint::Url));
+                    rules.push(quote!(::secure_api::__private::Rule::Url));
                     skip_value(&meta)?;
                 }
                 Some("required") => {
                     required = true;
-                    constraints.push(quote!(::secure_api::__private::Constraint::Required));
+                    rules.push(quote!(::secure_api::__private::Rule::Required));
                     skip_value(&meta)?;
                 }
                 _ => skip_value(&meta)?,
@@ -149,10 +138,10 @@ fn constraints(field: &Field) -> (Vec<TokenStream>, bool) {
             Ok(())
         });
     }
-    (constraints, required)
+    (rules, required)
 }
 
-/// The values of `names` inside `rule(...)`, as `Option<Value>` expressions.
+/// The values of `names` inside `rule(...)`, as `Bound` expressions.
 fn bounds<const N: usize>(
     meta: &syn::meta::ParseNestedMeta<'_>,
     names: [&str; N],
@@ -167,9 +156,22 @@ fn bounds<const N: usize>(
     })?;
     Ok(values.map(|value| {
         value.map_or_else(
-            || quote!(::core::option::Option::None),
+            no_bound,
             // Any number type validator takes, `u128` included; one JSON cannot hold is left out.
-            |value| quote!(::secure_api::__private::serde_json::to_value(&(#value)).ok()),
+            |value| quote!(::secure_api::__private::IntoBound::bound(#value)),
         )
     }))
+}
+
+fn no_bound() -> TokenStream {
+    quote!(::secure_api::__private::Bound::None)
+}
+
+/// A whole number read by the macro itself (`each(length(...))`).
+fn whole_bound(value: u64) -> TokenStream {
+    if let Ok(value) = i64::try_from(value) {
+        quote!(::secure_api::__private::Bound::Int(#value))
+    } else {
+        quote!(::secure_api::__private::Bound::UInt(#value))
+    }
 }

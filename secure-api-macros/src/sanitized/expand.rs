@@ -219,23 +219,28 @@ fn schema(view: &View<'_>) -> TokenStream {
                     let ty = field.ty;
                     let required = field.skip_if.is_none();
                     quote! {
-                        .field(
-                            #wire,
-                            (&&::secure_api::__private::SchemaProbe::<#ty>::new()).schema(__components),
-                            #required,
-                        )
+                        ::secure_api::__private::FieldSchema {
+                            name: #wire,
+                            aliases: &[],
+                            schema: (&&::secure_api::__private::SchemaProbe::<#ty>::new()).schema_fn(),
+                            rules: &[],
+                            required: #required,
+                        }
                     }
                 });
             quote! {
                 #[allow(unused_imports)]
                 use ::secure_api::__private::{KnownSchema as _, UnknownSchema as _};
-                #(__components.sensitive(#sensitive);)*
-                ::secure_api::__private::ObjectSchema::new() #(#fields)* .build(true)
+                __components.output_object(
+                    ::core::any::type_name::<Self>(),
+                    &[#(#fields),*],
+                    &[#(#sensitive),*],
+                )
             }
         }
         Shape::UnitEnum(variants) => {
             let names = variants.iter().map(|variant| &variant.wire_name);
-            quote!(::secure_api::__private::string_enum(&[#(#names),*]))
+            quote!(__components.output_enum(::core::any::type_name::<Self>(), &[#(#names),*]))
         }
     };
     quote! {
@@ -243,10 +248,7 @@ fn schema(view: &View<'_>) -> TokenStream {
             fn schema(
                 __components: &mut ::secure_api::__private::Components,
             ) -> ::secure_api::__private::serde_json::Value {
-                __components.named::<Self>(|__components| {
-                    let _ = &__components;
-                    #body
-                })
+                #body
             }
         }
     }

@@ -14,6 +14,7 @@ mod constraints;
 mod impls;
 pub(crate) mod probe;
 pub(crate) mod response;
+pub(crate) mod table;
 
 pub use constraints::{Constraint, constrain};
 pub use response::{ResponseBody, ResponseSchema};
@@ -189,10 +190,9 @@ fn short_name(type_name: &str) -> String {
     }
 }
 
-/// How the derives build an object's schema, one field at a time.
-#[doc(hidden)]
+/// How an object's schema is built, one field at a time (`table`).
 #[derive(Debug)]
-pub struct ObjectSchema {
+pub(crate) struct ObjectSchema {
     properties: serde_json::Map<String, Value>,
     required: Vec<String>,
     /// Rules over several fields (one field read under several names).
@@ -201,7 +201,7 @@ pub struct ObjectSchema {
 
 impl ObjectSchema {
     /// An object with no fields yet.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             properties: serde_json::Map::new(),
             required: Vec::new(),
@@ -212,7 +212,7 @@ impl ObjectSchema {
     /// Adds the field `name` with `schema`; `required` when it is always sent (a response) or
     /// must be sent (an input).
     #[must_use]
-    pub fn field(mut self, name: &str, schema: Value, required: bool) -> Self {
+    pub(crate) fn field(mut self, name: &str, schema: Value, required: bool) -> Self {
         self.properties.insert(name.to_owned(), schema);
         if required {
             self.required.push(name.to_owned());
@@ -223,7 +223,7 @@ impl ObjectSchema {
     /// One field read under several `names` (serde's `alias`): at most one of them may be sent,
     /// and exactly one when the field is `required`.
     #[must_use]
-    pub fn one_name_of(mut self, names: &[&str], required: bool) -> Self {
+    pub(crate) fn one_name_of(mut self, names: &[&str], required: bool) -> Self {
         let rule = if required {
             json!({ "oneOf": names.iter().map(|name| json!({ "required": [name] })).collect::<Vec<_>>() })
         } else {
@@ -244,7 +244,7 @@ impl ObjectSchema {
 
     /// The schema; `closed` when no other fields appear (a response) or are accepted (an input
     /// that refuses unknown fields).
-    pub fn build(self, closed: bool) -> Value {
+    pub(crate) fn build(self, closed: bool) -> Value {
         let mut schema = json!({ "type": "object", "properties": self.properties });
         if !self.required.is_empty() {
             schema["required"] = self.required.into();
@@ -278,8 +278,7 @@ pub(crate) fn option_value(schema: &Value) -> &Value {
 }
 
 /// The schema of a unit enum: one of its variants' wire names.
-#[doc(hidden)]
-pub fn string_enum(variants: &[&str]) -> Value {
+pub(crate) fn string_enum(variants: &[&str]) -> Value {
     json!({ "type": "string", "enum": variants })
 }
 

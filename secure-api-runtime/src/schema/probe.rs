@@ -1,16 +1,21 @@
-//! The schema probes generated code calls: they find a type's schema when it has one, without
-//! requiring one. Reached only through `secure_api::__private`.
+//! The schema probes generated code calls: they find the function giving a type's schema when
+//! it has one, without requiring one. Reached only through `secure_api::__private`.
 
 use std::marker::PhantomData;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Components, InputSchema, Schema};
 
-/// Finds the schema of a type that has one, and `{}` otherwise, without requiring it: generated
-/// code calls `(&&SchemaProbe::<T>::new()).schema(components)`, and method resolution picks
-/// [`KnownSchema`] when `T: Schema` and [`UnknownSchema`] otherwise. For inputs it calls
-/// `(&&&SchemaProbe::<T>::new()).schema(components)`, which tries [`KnownInputSchema`] first.
+/// What a schema probe answers: the function giving the type's schema.
+pub type SchemaFn = fn(&mut Components) -> Value;
+
+/// Finds the schema function of a type that has one, and one giving `{}` otherwise, without
+/// requiring it: generated code calls `(&&SchemaProbe::<T>::new()).schema_fn()`, and method
+/// resolution picks [`KnownSchema`] when `T: Schema` and [`UnknownSchema`] otherwise. For
+/// inputs it calls `(&&&SchemaProbe::<T>::new()).schema_fn()`, which tries
+/// [`KnownInputSchema`] first. A function, not a schema, so that a derive's table of fields
+/// holds it (`schema::table`).
 pub struct SchemaProbe<T: ?Sized>(PhantomData<fn(&T)>);
 
 impl<T: ?Sized> SchemaProbe<T> {
@@ -28,36 +33,36 @@ impl<T: ?Sized> Default for SchemaProbe<T> {
 
 /// The probe's answer when the type is an input with a schema of what it accepts.
 pub trait KnownInputSchema {
-    /// The type's input schema.
-    fn schema(&self, components: &mut Components) -> Value;
+    /// The function giving the type's input schema.
+    fn schema_fn(&self) -> SchemaFn;
 }
 
 impl<T: InputSchema + ?Sized> KnownInputSchema for &&SchemaProbe<T> {
-    fn schema(&self, components: &mut Components) -> Value {
-        T::input_schema(components)
+    fn schema_fn(&self) -> SchemaFn {
+        T::input_schema
     }
 }
 
 /// The probe's answer when the type has a schema.
 pub trait KnownSchema {
-    /// The type's schema.
-    fn schema(&self, components: &mut Components) -> Value;
+    /// The function giving the type's schema.
+    fn schema_fn(&self) -> SchemaFn;
 }
 
 impl<T: Schema + ?Sized> KnownSchema for &SchemaProbe<T> {
-    fn schema(&self, components: &mut Components) -> Value {
-        T::schema(components)
+    fn schema_fn(&self) -> SchemaFn {
+        T::schema
     }
 }
 
 /// The probe's answer for any other type.
 pub trait UnknownSchema {
-    /// `{}`: any value.
-    fn schema(&self, components: &mut Components) -> Value;
+    /// A function giving `{}`: any value.
+    fn schema_fn(&self) -> SchemaFn;
 }
 
 impl<T: ?Sized> UnknownSchema for SchemaProbe<T> {
-    fn schema(&self, _: &mut Components) -> Value {
-        json!({})
+    fn schema_fn(&self) -> SchemaFn {
+        super::table::any_value
     }
 }
