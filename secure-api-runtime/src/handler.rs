@@ -1,11 +1,12 @@
 //! The compile-time rule: the secure router takes only handlers annotated with `#[secure(...)]`.
 //!
-//! `#[secure]` makes a handler return [`Secured<R, P>`], whose constructor only generated code
-//! calls, with `P` the route's policy type. [`SecureHandler`] holds exactly for functions whose
-//! future yields a `Secured`, so a plain handler is refused by the compiler with the message
-//! below. (This file is quoted by the compiler's messages; keep it small and stable.)
+//! `#[secure]` makes a handler return its future tagged with `P`, the route's policy type: a
+//! [`SecuredFuture<F, P>`], or a future yielding [`Secured<R, P>`]; only generated code calls
+//! their constructors. [`SecureHandler`] holds exactly for functions whose call is so tagged,
+//! so a plain handler is refused by the compiler with the message below. (This file is quoted
+//! by the compiler's messages; keep it small and stable.)
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
@@ -39,17 +40,14 @@ impl<R: SecureResponse, P> Secured<R, P> {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// The future of a `#[secure]` handler that needs no `async` wrapper of its own: the
-    /// handler's future, its output tagged with the policy `P` when it is ready. One state
-    /// machine a route fewer to compile than an `async fn` around the handler.
-    #[doc(hidden)]
-    #[must_use = "futures do nothing unless polled"]
-    pub struct SecuredFuture<F, P> {
-        #[pin]
-        future: F,
-        policy: PhantomData<fn() -> P>,
-    }
+/// What a `#[secure]` handler that needs no `async` wrapper of its own returns: the handler's
+/// future, tagged with the policy `P`. Awaiting it awaits the handler's own future, so a route
+/// compiles neither a state machine nor a `poll` of its own around the handler.
+#[doc(hidden)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct SecuredFuture<F, P> {
+    future: F,
+    policy: PhantomData<fn() -> P>,
 }
 
 impl<F, P> SecuredFuture<F, P> {
@@ -67,19 +65,23 @@ impl<F, P> SecuredFuture<F, P> {
     }
 }
 
-impl<F: Future, P> Future for SecuredFuture<F, P> {
-    type Output = Secured<F::Output, P>;
+impl<F: Future, P> IntoFuture for SecuredFuture<F, P> {
+    type Output = F::Output;
+    type IntoFuture = F;
 
-    fn poll(
-        self: Pin<&mut Self>,
-        context: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        self.project().future.poll(context).map(|response| Secured {
-            response: Ok(response),
-            policy: PhantomData,
-        })
+    fn into_future(self) -> F {
+        self.future
     }
 }
+
+/// What a `#[secure]` handler's call returns, tagged with its policy `P`: a [`SecuredFuture`],
+/// or the future of an `async` wrapper answering a [`Secured`].
+#[doc(hidden)]
+pub trait PolicyTagged<P> {}
+
+impl<F, P> PolicyTagged<P> for SecuredFuture<F, P> {}
+
+impl<Fut, R, P> PolicyTagged<P> for Fut where Fut: Future<Output = Secured<R, P>> {}
 
 impl<R, P> Secured<R, P> {
     /// The refusal of a check generated code runs before the handler, after its extractors.
@@ -141,7 +143,7 @@ macro_rules! impl_secure_handler {
         impl<F, Fut, S, M, $($part,)* $last> ExtractableHandler<(M, $($part,)* $last,), S> for F
         where
             F: FnOnce($($part,)* $last) -> Fut + Clone + Send + Sync + 'static,
-            Fut: Future + Send,
+            Fut: IntoFuture<IntoFuture: Send> + Send,
             Fut::Output: IntoResponse,
             S: Send + Sync + 'static,
             $($part: FromRequestParts<S, Rejection: 'static> + Send,)*
@@ -157,7 +159,7 @@ macro_rules! impl_secure_handler {
         impl<F, Fut, S, M, $($part,)* $last> Handler<(M, $($part,)* $last,), S> for SecureRoute<F>
         where
             F: FnOnce($($part,)* $last) -> Fut + Clone + Send + Sync + 'static,
-            Fut: Future + Send,
+            Fut: IntoFuture<IntoFuture: Send> + Send,
             Fut::Output: IntoResponse,
             S: Send + Sync + 'static,
             $($part: FromRequestParts<S, Rejection: 'static> + Send,)*
@@ -196,10 +198,10 @@ macro_rules! impl_secure_handler {
 /// since a `Guard<P>` only exists once the pipeline has run `P`.
 macro_rules! impl_secure_handler_policy {
     ($($arg:ident),*) => {
-        impl<F, Fut, R, P, S, M, $($arg,)*> SecureHandler<(M, Guard<P>, $($arg,)*), S> for F
+        impl<F, Fut, P, S, M, $($arg,)*> SecureHandler<(M, Guard<P>, $($arg,)*), S> for F
         where
             F: FnOnce(Guard<P>, $($arg,)*) -> Fut + Clone + Send + Sync + 'static,
-            Fut: Future<Output = Secured<R, P>> + Send,
+            Fut: PolicyTagged<P>,
             P: RoutePolicy,
         {
             type Policy = P;
@@ -213,7 +215,7 @@ macro_rules! impl_secure_handler_policy {
 impl<F, Fut, S> ExtractableHandler<((),), S> for F
 where
     F: FnOnce() -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future + Send,
+    Fut: IntoFuture<IntoFuture: Send> + Send,
     Fut::Output: IntoResponse,
     S: Send + Sync + 'static,
 {
@@ -227,7 +229,7 @@ where
 impl<F, Fut, S> Handler<((),), S> for SecureRoute<F>
 where
     F: FnOnce() -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future + Send,
+    Fut: IntoFuture<IntoFuture: Send> + Send,
     Fut::Output: IntoResponse,
     S: Send + Sync + 'static,
 {
