@@ -93,12 +93,12 @@ pub mod __private {
     pub use crate::rate::memory::{Check, MemoryLimiter};
     pub use crate::rate::{AccountRule, Quota, RateKey, RateRule};
     pub use crate::sanitize::{RawResponse, Redacted, SanitizedToken, sanitized};
-    pub use crate::schema::probe::{
-        KnownInputSchema, KnownSchema, SchemaFn, SchemaProbe, UnknownSchema,
-    };
+    pub use crate::schema::probe::{KnownInputSchema, KnownSchema, SchemaProbe, UnknownSchema};
     pub use crate::schema::response::{KnownResponse, UnknownResponse};
-    pub use crate::schema::table::{Bound, Field as FieldSchema, IntoBound, Rule, any_value};
-    pub use crate::schema::{Components, InputSchema, Schema};
+    pub use crate::schema::table::{Field as FieldSchema, any_value};
+    pub use crate::schema::{
+        Bound, Components, Constraint, InputSchema, IntoBound, Schema, SchemaFn,
+    };
     pub use crate::validate::bounded::{
         BoundedItems, EachText, assert_bounded, assert_bounded_items, assert_each_text,
     };

@@ -13,7 +13,7 @@
 //!     fn input_schema(components: &mut Components) -> Value {
 //!         components.input_object(type_name::<Self>(), &[
 //!             FieldSchema { name: "title", aliases: &[], schema: <String's schema fn>,
-//!                           rules: &[Rule::Length { min: IntoBound::bound(3), max: IntoBound::bound(200),
+//!                           rules: &[Constraint::Length { min: IntoBound::bound(3), max: IntoBound::bound(200),
 //!                                                   equal: Bound::None }],
 //!                           required: true },
 //!             FieldSchema { name: "tags", aliases: &[], schema: <its schema fn>, rules: &[], required: false },
@@ -47,9 +47,10 @@ pub(super) fn schema(model: &InputType<'_>) -> TokenStream {
             let ty = &field.ty;
             let (mut rules, required_rule) = rules(field);
             if let Some((min, max)) = input.options.each {
-                let (min, max) = (min.map_or_else(no_bound, whole_bound), whole_bound(max));
+                let min = min.map_or_else(no_bound, |min| bound(&min));
+                let max = bound(&max);
                 rules.push(quote! {
-                    ::secure_api::__private::Rule::EachLength { min: #min, max: #max }
+                    ::secure_api::__private::Constraint::EachLength { min: #min, max: #max }
                 });
             }
             // validator's `required` refuses a missing `Option`.
@@ -96,8 +97,8 @@ fn is_option(ty: &Type) -> bool {
         && path.path.segments.last().is_some_and(|s| s.ident == "Option"))
 }
 
-/// The `#[validate(...)]` rules of a field that have a JSON Schema counterpart, as `Rule`
-/// expressions, and whether it has the `required` rule.
+/// The `#[validate(...)]` rules of a field that have a JSON Schema counterpart, as
+/// `Constraint` expressions, and whether it has the `required` rule.
 fn rules(field: &Field) -> (Vec<TokenStream>, bool) {
     let mut rules = Vec::new();
     let mut required = false;
@@ -108,29 +109,29 @@ fn rules(field: &Field) -> (Vec<TokenStream>, bool) {
                 Some("length") => {
                     let [min, max, equal] = bounds(&meta, ["min", "max", "equal"])?;
                     rules.push(quote! {
-                        ::secure_api::__private::Rule::Length { min: #min, max: #max, equal: #equal }
+                        ::secure_api::__private::Constraint::Length { min: #min, max: #max, equal: #equal }
                     });
                 }
                 Some("range") => {
                     let [min, max, exclusive_min, exclusive_max] =
                         bounds(&meta, ["min", "max", "exclusive_min", "exclusive_max"])?;
                     rules.push(quote! {
-                        ::secure_api::__private::Rule::Range {
+                        ::secure_api::__private::Constraint::Range {
                             min: #min, max: #max, exclusive_min: #exclusive_min, exclusive_max: #exclusive_max,
                         }
                     });
                 }
                 Some("email") => {
-                    rules.push(quote!(::secure_api::__private::Rule::Email));
+                    rules.push(quote!(::secure_api::__private::Constraint::Email));
                     skip_value(&meta)?;
                 }
                 Some("url") => {
-                    rules.push(quote!(::secure_api::__private::Rule::Url));
+                    rules.push(quote!(::secure_api::__private::Constraint::Url));
                     skip_value(&meta)?;
                 }
                 Some("required") => {
                     required = true;
-                    rules.push(quote!(::secure_api::__private::Rule::Required));
+                    rules.push(quote!(::secure_api::__private::Constraint::Required));
                     skip_value(&meta)?;
                 }
                 _ => skip_value(&meta)?,
@@ -158,7 +159,7 @@ fn bounds<const N: usize>(
         value.map_or_else(
             no_bound,
             // Any number type validator takes, `u128` included; one JSON cannot hold is left out.
-            |value| quote!(::secure_api::__private::IntoBound::bound(#value)),
+            |value| bound(&value),
         )
     }))
 }
@@ -167,11 +168,7 @@ fn no_bound() -> TokenStream {
     quote!(::secure_api::__private::Bound::None)
 }
 
-/// A whole number read by the macro itself (`each(length(...))`).
-fn whole_bound(value: u64) -> TokenStream {
-    if let Ok(value) = i64::try_from(value) {
-        quote!(::secure_api::__private::Bound::Int(#value))
-    } else {
-        quote!(::secure_api::__private::Bound::UInt(#value))
-    }
+/// A bound as written, converted by the runtime.
+fn bound(value: &impl quote::ToTokens) -> TokenStream {
+    quote!(::secure_api::__private::IntoBound::bound(#value))
 }

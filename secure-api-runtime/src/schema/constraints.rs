@@ -3,30 +3,94 @@
 
 use serde_json::{Map, Value};
 
+/// A bound of a rule: a number JSON can hold, or none (absent, or one JSON cannot hold, such
+/// as an `i128` past `i64`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Bound {
+    /// No bound.
+    None,
+    /// A negative or small integer.
+    Int(i64),
+    /// An integer past `i64::MAX`.
+    UInt(u64),
+    /// A float (never NaN or infinite: those are `None`).
+    Float(f64),
+}
+
+impl Bound {
+    /// The bound as a JSON number.
+    fn value(self) -> Option<Value> {
+        match self {
+            Self::None => None,
+            Self::Int(value) => Some(value.into()),
+            Self::UInt(value) => Some(value.into()),
+            Self::Float(value) => serde_json::Number::from_f64(value).map(Value::Number),
+        }
+    }
+}
+
+/// The number types `validator`'s rules take as bounds; `#[derive(Input)]` converts each
+/// bound with it, so that the conversion is compiled once, here.
+pub trait IntoBound {
+    /// The bound.
+    fn bound(self) -> Bound;
+}
+
+macro_rules! into_bound {
+    (signed: $($ty:ty),*; unsigned: $($uty:ty),*; float: $($fty:ty),*) => {
+        $(impl IntoBound for $ty {
+            fn bound(self) -> Bound {
+                i64::try_from(self).map_or(Bound::None, Bound::Int)
+            }
+        })*
+        $(impl IntoBound for $uty {
+            fn bound(self) -> Bound {
+                match i64::try_from(self) {
+                    Ok(value) => Bound::Int(value),
+                    Err(_) => u64::try_from(self).map_or(Bound::None, Bound::UInt),
+                }
+            }
+        })*
+        $(impl IntoBound for $fty {
+            fn bound(self) -> Bound {
+                let value = f64::from(self);
+                if value.is_finite() { Bound::Float(value) } else { Bound::None }
+            }
+        })*
+    };
+}
+
+into_bound!(
+    signed: i8, i16, i32, i64, i128, isize;
+    unsigned: u8, u16, u32, u64, u128, usize;
+    float: f32, f64
+);
+
 /// A rule of `validator` that has a JSON Schema counterpart. The other rules (`custom`,
-/// `regex`, `must_match`, ...) are checked all the same but not described.
-#[derive(Clone, Debug, PartialEq)]
+/// `regex`, `must_match`, ...) are checked all the same but not described. Plain data, so a
+/// derive's table of fields holds it.
+#[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Constraint {
     /// `length(min, max, equal)`: characters of a string, items of a list, entries of a map.
     Length {
         /// The fewest allowed.
-        min: Option<Value>,
+        min: Bound,
         /// The most allowed.
-        max: Option<Value>,
+        max: Bound,
         /// The only count allowed.
-        equal: Option<Value>,
+        equal: Bound,
     },
     /// `range(min, max, exclusive_min, exclusive_max)` of a number.
     Range {
         /// The smallest allowed.
-        min: Option<Value>,
+        min: Bound,
         /// The largest allowed.
-        max: Option<Value>,
+        max: Bound,
         /// All values must be above it.
-        exclusive_min: Option<Value>,
+        exclusive_min: Bound,
         /// All values must be below it.
-        exclusive_max: Option<Value>,
+        exclusive_max: Bound,
     },
     /// `email`.
     Email,
@@ -34,8 +98,13 @@ pub enum Constraint {
     Url,
     /// `required` on an `Option`: it must be present, and not `null`.
     Required,
-    /// `#[input(each(...))]`: the rule holds for each item of a list.
-    Each(Box<Constraint>),
+    /// `#[input(each(length(min, max)))]`: the length of each item of a list.
+    EachLength {
+        /// The fewest allowed.
+        min: Bound,
+        /// The most allowed.
+        max: Bound,
+    },
 }
 
 /// `schema` with `constraint` written into it. An optional field's rule applies to its value,
@@ -54,7 +123,7 @@ pub fn constrain(mut schema: Value, constraint: &Constraint) -> Value {
     let Some(object) = schema.as_object_mut() else {
         return schema;
     };
-    match constraint {
+    match *constraint {
         Constraint::Length { min, max, equal } => {
             let (min_key, max_key) = match kind.as_str() {
                 "string" => ("minLength", "maxLength"),
@@ -63,8 +132,8 @@ pub fn constrain(mut schema: Value, constraint: &Constraint) -> Value {
                 _ => return schema,
             };
             let (min, max) = match equal {
-                Some(equal) => (Some(equal), Some(equal)),
-                None => (min.as_ref(), max.as_ref()),
+                Bound::None => (min, max),
+                equal => (equal, equal),
             };
             tighten(object, min_key, min, Tighter::Larger);
             tighten(object, max_key, max, Tighter::Smaller);
@@ -75,20 +144,10 @@ pub fn constrain(mut schema: Value, constraint: &Constraint) -> Value {
             exclusive_min,
             exclusive_max,
         } if kind == "integer" || kind == "number" => {
-            tighten(object, "minimum", min.as_ref(), Tighter::Larger);
-            tighten(object, "maximum", max.as_ref(), Tighter::Smaller);
-            tighten(
-                object,
-                "exclusiveMinimum",
-                exclusive_min.as_ref(),
-                Tighter::Larger,
-            );
-            tighten(
-                object,
-                "exclusiveMaximum",
-                exclusive_max.as_ref(),
-                Tighter::Smaller,
-            );
+            tighten(object, "minimum", min, Tighter::Larger);
+            tighten(object, "maximum", max, Tighter::Smaller);
+            tighten(object, "exclusiveMinimum", exclusive_min, Tighter::Larger);
+            tighten(object, "exclusiveMaximum", exclusive_max, Tighter::Smaller);
         }
         Constraint::Email if kind == "string" => {
             object.insert("format".into(), "email".into());
@@ -96,9 +155,14 @@ pub fn constrain(mut schema: Value, constraint: &Constraint) -> Value {
         Constraint::Url if kind == "string" => {
             object.insert("format".into(), "uri".into());
         }
-        Constraint::Each(rule) if kind == "array" => {
+        Constraint::EachLength { min, max } if kind == "array" => {
             if let Some(items) = object.get_mut("items") {
-                *items = constrain(items.take(), rule);
+                let each = Constraint::Length {
+                    min,
+                    max,
+                    equal: Bound::None,
+                };
+                *items = constrain(items.take(), &each);
             }
         }
         _ => {}
@@ -114,8 +178,8 @@ enum Tighter {
 
 /// Sets `key` to `bound` unless the schema already has a tighter one: a `range(min = -5)` on a
 /// `u32` keeps the type's own `minimum` of 0.
-fn tighten(object: &mut Map<String, Value>, key: &str, bound: Option<&Value>, tighter: Tighter) {
-    let Some(bound) = bound.filter(|b| b.is_number()) else {
+fn tighten(object: &mut Map<String, Value>, key: &str, bound: Bound, tighter: Tighter) {
+    let Some(bound) = bound.value() else {
         return;
     };
     let keep = object
@@ -127,7 +191,7 @@ fn tighten(object: &mut Map<String, Value>, key: &str, bound: Option<&Value>, ti
             Tighter::Smaller => current <= new,
         });
     if !keep {
-        object.insert(key.to_owned(), bound.clone());
+        object.insert(key.to_owned(), bound);
     }
 }
 
@@ -139,10 +203,22 @@ mod tests {
 
     fn length(min: Option<u64>, max: Option<u64>) -> Constraint {
         Constraint::Length {
-            min: min.map(Value::from),
-            max: max.map(Value::from),
-            equal: None,
+            min: min.map_or(Bound::None, IntoBound::bound),
+            max: max.map_or(Bound::None, IntoBound::bound),
+            equal: Bound::None,
         }
+    }
+
+    #[test]
+    fn bounds_keep_what_json_can_hold() {
+        assert_eq!(3.bound(), Bound::Int(3));
+        assert_eq!((-5_i8).bound(), Bound::Int(-5));
+        assert_eq!(u64::MAX.bound(), Bound::UInt(u64::MAX));
+        assert_eq!(u128::MAX.bound(), Bound::None);
+        assert_eq!(i128::MIN.bound(), Bound::None);
+        assert_eq!(0.5.bound(), Bound::Float(0.5));
+        assert_eq!(f64::NAN.bound(), Bound::None);
+        assert_eq!(Bound::UInt(u64::MAX).value(), Some(json!(u64::MAX)));
     }
 
     #[test]
@@ -150,7 +226,13 @@ mod tests {
         let tags =
             json!({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]});
         assert_eq!(
-            constrain(tags, &Constraint::Each(Box::new(length(Some(1), Some(50))))),
+            constrain(
+                tags,
+                &Constraint::EachLength {
+                    min: Bound::Int(1),
+                    max: Bound::Int(50),
+                },
+            ),
             json!({"anyOf": [
                 {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 50}},
                 {"type": "null"},
@@ -203,10 +285,10 @@ mod tests {
     #[test]
     fn range_keeps_the_tighter_bound() {
         let range = Constraint::Range {
-            min: Some((-5).into()),
-            max: Some(100.into()),
-            exclusive_min: None,
-            exclusive_max: None,
+            min: Bound::Int(-5),
+            max: Bound::Int(100),
+            exclusive_min: Bound::None,
+            exclusive_max: Bound::None,
         };
         assert_eq!(
             constrain(

@@ -16,7 +16,7 @@ pub(crate) mod probe;
 pub(crate) mod response;
 pub(crate) mod table;
 
-pub use constraints::{Constraint, constrain};
+pub use constraints::{Bound, Constraint, IntoBound, constrain};
 pub use response::{ResponseBody, ResponseSchema};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -30,6 +30,10 @@ pub trait Schema {
     /// returns a reference to it; others return it inline.
     fn schema(components: &mut Components) -> Value;
 }
+
+/// A function giving a type's schema: [`Schema::schema`], [`InputSchema::input_schema`], or
+/// one a probe found.
+pub type SchemaFn = fn(&mut Components) -> Value;
 
 /// The JSON Schema of what a request body or query type accepts, written by
 /// `#[derive(Input)]`. Apart from [`Schema`], so that one type can be both an input and a

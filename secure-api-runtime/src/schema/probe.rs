@@ -3,12 +3,7 @@
 
 use std::marker::PhantomData;
 
-use serde_json::Value;
-
-use super::{Components, InputSchema, Schema};
-
-/// What a schema probe answers: the function giving the type's schema.
-pub type SchemaFn = fn(&mut Components) -> Value;
+use super::{InputSchema, Schema, SchemaFn};
 
 /// Finds the schema function of a type that has one, and one giving `{}` otherwise, without
 /// requiring it: generated code calls `(&&SchemaProbe::<T>::new()).schema_fn()`, and method

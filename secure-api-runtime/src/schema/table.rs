@@ -6,139 +6,7 @@
 
 use serde_json::Value;
 
-use super::{Components, Constraint, ObjectSchema, Side, constrain};
-
-/// A bound of a `#[validate(...)]` rule as the derive read it: a number JSON can hold, or
-/// none (absent, or one JSON cannot hold, such as an `i128` past `i64`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Bound {
-    /// No bound.
-    None,
-    /// A negative or small integer.
-    Int(i64),
-    /// An integer past `i64::MAX`.
-    UInt(u64),
-    /// A float (never NaN or infinite: those are `None`).
-    Float(f64),
-}
-
-impl Bound {
-    fn value(self) -> Option<Value> {
-        match self {
-            Self::None => None,
-            Self::Int(value) => Some(value.into()),
-            Self::UInt(value) => Some(value.into()),
-            Self::Float(value) => serde_json::Number::from_f64(value).map(Value::Number),
-        }
-    }
-}
-
-/// The number types `validator`'s rules take as bounds. Implemented here, not in generated
-/// code, so that each conversion is compiled once.
-pub trait IntoBound {
-    /// The bound.
-    fn bound(self) -> Bound;
-}
-
-macro_rules! into_bound {
-    (signed: $($ty:ty),*; unsigned: $($uty:ty),*; float: $($fty:ty),*) => {
-        $(impl IntoBound for $ty {
-            fn bound(self) -> Bound {
-                i64::try_from(self).map_or(Bound::None, Bound::Int)
-            }
-        })*
-        $(impl IntoBound for $uty {
-            fn bound(self) -> Bound {
-                match i64::try_from(self) {
-                    Ok(value) => Bound::Int(value),
-                    Err(_) => u64::try_from(self).map_or(Bound::None, Bound::UInt),
-                }
-            }
-        })*
-        $(impl IntoBound for $fty {
-            fn bound(self) -> Bound {
-                let value = f64::from(self);
-                if value.is_finite() { Bound::Float(value) } else { Bound::None }
-            }
-        })*
-    };
-}
-
-into_bound!(
-    signed: i8, i16, i32, i64, i128, isize;
-    unsigned: u8, u16, u32, u64, u128, usize;
-    float: f32, f64
-);
-
-/// A `#[validate(...)]` rule with a JSON Schema counterpart, as the derive read it; the table
-/// form of [`Constraint`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Rule {
-    /// `length(min, max, equal)`.
-    Length {
-        /// The fewest allowed.
-        min: Bound,
-        /// The most allowed.
-        max: Bound,
-        /// The only count allowed.
-        equal: Bound,
-    },
-    /// `range(min, max, exclusive_min, exclusive_max)`.
-    Range {
-        /// The smallest allowed.
-        min: Bound,
-        /// The largest allowed.
-        max: Bound,
-        /// All values must be above it.
-        exclusive_min: Bound,
-        /// All values must be below it.
-        exclusive_max: Bound,
-    },
-    /// `email`.
-    Email,
-    /// `url`.
-    Url,
-    /// `required` on an `Option`.
-    Required,
-    /// `#[input(each(length(min, max)))]`: the length of each item of a list.
-    EachLength {
-        /// The fewest characters.
-        min: Bound,
-        /// The most characters.
-        max: Bound,
-    },
-}
-
-impl Rule {
-    fn constraint(self) -> Constraint {
-        match self {
-            Self::Length { min, max, equal } => Constraint::Length {
-                min: min.value(),
-                max: max.value(),
-                equal: equal.value(),
-            },
-            Self::Range {
-                min,
-                max,
-                exclusive_min,
-                exclusive_max,
-            } => Constraint::Range {
-                min: min.value(),
-                max: max.value(),
-                exclusive_min: exclusive_min.value(),
-                exclusive_max: exclusive_max.value(),
-            },
-            Self::Email => Constraint::Email,
-            Self::Url => Constraint::Url,
-            Self::Required => Constraint::Required,
-            Self::EachLength { min, max } => Constraint::Each(Box::new(Constraint::Length {
-                min: min.value(),
-                max: max.value(),
-                equal: None,
-            })),
-        }
-    }
-}
+use super::{Components, Constraint, ObjectSchema, SchemaFn, Side, constrain};
 
 /// One field of a derived object: its wire name, the other names it is read under (serde's
 /// `alias`, inputs only), the function giving its type's schema, its rules (inputs only), and
@@ -150,9 +18,9 @@ pub struct Field<'a> {
     /// serde's `alias`es.
     pub aliases: &'static [&'static str],
     /// The schema of the field's type.
-    pub schema: fn(&mut Components) -> Value,
+    pub schema: SchemaFn,
     /// The `#[validate(...)]` rules with a schema counterpart, in the order written.
-    pub rules: &'a [Rule],
+    pub rules: &'a [Constraint],
     /// Always sent, or must be sent.
     pub required: bool,
 }
@@ -210,7 +78,7 @@ fn object(components: &mut Components, fields: &[Field<'_>]) -> ObjectSchema {
     for field in fields {
         let mut schema = (field.schema)(components);
         for rule in field.rules {
-            schema = constrain(schema, &rule.constraint());
+            schema = constrain(schema, rule);
         }
         // With aliases, which one name is sent is a rule over the names, not a property of each.
         for alias in field.aliases {
@@ -236,21 +104,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::schema::Bound;
 
     fn string(_: &mut Components) -> Value {
         json!({"type": "string"})
-    }
-
-    #[test]
-    fn bounds_keep_what_json_can_hold() {
-        assert_eq!(3.bound(), Bound::Int(3));
-        assert_eq!((-5_i8).bound(), Bound::Int(-5));
-        assert_eq!(u64::MAX.bound(), Bound::UInt(u64::MAX));
-        assert_eq!(u128::MAX.bound(), Bound::None);
-        assert_eq!(i128::MIN.bound(), Bound::None);
-        assert_eq!(0.5.bound(), Bound::Float(0.5));
-        assert_eq!(f64::NAN.bound(), Bound::None);
-        assert_eq!(Bound::UInt(u64::MAX).value(), Some(json!(u64::MAX)));
     }
 
     #[test]
@@ -263,7 +120,7 @@ mod tests {
                     name: "user",
                     aliases: &["login"],
                     schema: string,
-                    rules: &[Rule::Length {
+                    rules: &[Constraint::Length {
                         min: Bound::Int(3),
                         max: Bound::Int(20),
                         equal: Bound::None,

@@ -2,10 +2,8 @@
 //! route inventory. `#[secure]` records one probe per argument; each answers for its type
 //! without requiring anything of it.
 
-use serde_json::Value;
-
 use super::{Form, Input, Json, Query};
-use crate::schema::Components;
+use crate::schema::SchemaFn;
 
 /// An input a handler reads and validates: `Json<T>`, `Query<T>` or `Form<T>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -25,7 +23,7 @@ pub struct ArgumentInput {
     /// What is read.
     pub kind: InputKind,
     /// The JSON Schema of what is accepted.
-    pub schema: fn(&mut Components) -> Value,
+    pub schema: SchemaFn,
     /// The wire names of its fields without a size bound (`#[input(unbounded)]`).
     pub unbounded: &'static [&'static str],
 }
